@@ -1,0 +1,88 @@
+//! The one place where domain errors become transport errors.
+//!
+//! GraphQL errors carry the domain's code in `extensions.code`; REST answers a
+//! status with a `{code, message}` body. Internal details go to the log, never to
+//! the client.
+
+use async_graphql::ErrorExtensions;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+/// Said to clients instead of an internal error's details.
+const INTERNAL_MESSAGE: &str = "internal error; the server log has the details";
+
+/// A domain error on its way to a client.
+#[derive(Debug)]
+pub struct ApiError(pub graph::Error);
+
+impl From<graph::Error> for ApiError {
+    fn from(error: graph::Error) -> Self {
+        ApiError(error)
+    }
+}
+
+impl ApiError {
+    fn public_message(&self) -> String {
+        match &self.0 {
+            graph::Error::Internal(details) => {
+                tracing::error!(error = %details, "internal error");
+                INTERNAL_MESSAGE.to_owned()
+            }
+            graph::Error::Unavailable(details) => {
+                tracing::warn!(error = %details, "graph engine unavailable");
+                "the graph engine is unavailable; retry shortly".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match &self.0 {
+            graph::Error::NotFound { .. } => StatusCode::NOT_FOUND,
+            graph::Error::Conflict { .. } | graph::Error::Cycle { .. } => StatusCode::CONFLICT,
+            graph::Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            graph::Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            graph::Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        let code = self.0.code();
+        let mut error = async_graphql::Error::new(self.public_message()).extend_with(|_, extensions| {
+            extensions.set("code", code);
+        });
+        match &self.0 {
+            graph::Error::Invalid { field, .. } | graph::Error::Conflict { field, .. } => {
+                error = error.extend_with(|_, extensions| extensions.set("field", field.as_str()));
+            }
+            graph::Error::Cycle { path } => {
+                let path = path.clone();
+                error = error.extend_with(move |_, extensions| extensions.set("cycle", path.clone()));
+            }
+            _ => {}
+        }
+        error
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "code": self.0.code(), "message": self.public_message() });
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+/// `.gql()` turns a domain result into a GraphQL result with its code.
+pub trait GraphQlResultExt<T> {
+    /// Maps the error through [`ApiError`].
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GraphQlResultExt<T> for graph::Result<T> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|error| ApiError(error).extend())
+    }
+}

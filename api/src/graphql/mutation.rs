@@ -1,0 +1,248 @@
+//! Write operations. Each resolver extracts, calls one service function and maps.
+
+use async_graphql::{Context, InputObject, Object, ID};
+use graph::model::{self, FeatureDiffPolicy, ParentDetection, ProjectSettings};
+use graph::Graph;
+
+use super::types::{Experiment, Project, StatusGql};
+use crate::error::GraphQlResultExt;
+
+/// A new project.
+#[derive(InputObject, Debug)]
+pub struct CreateProjectInput {
+    /// Unique name: letters, digits, `_`, `-`, `.`.
+    pub name: String,
+    pub description: Option<String>,
+    /// Regex for experiment names with optional groups `number` and `parent`;
+    /// the default accepts `12_from_8_lr_sweep` and any other name.
+    pub naming_pattern: Option<String>,
+    /// Read the parent from the name's `parent` group (default true).
+    pub parent_from_name: Option<bool>,
+    /// A name naming a missing parent creates a root instead of being refused (default false).
+    pub missing_parent_makes_root: Option<bool>,
+    /// Feature paths whose changes are stored but not treated as changes (e.g. `seed`).
+    pub ignored_feature_paths: Option<Vec<String>>,
+}
+
+/// Changes to a project; omitted fields keep their value.
+#[derive(InputObject, Debug)]
+pub struct UpdateProjectInput {
+    pub description: Option<String>,
+    pub naming_pattern: Option<String>,
+    pub parent_from_name: Option<bool>,
+    pub missing_parent_makes_root: Option<bool>,
+    pub ignored_feature_paths: Option<Vec<String>>,
+}
+
+/// A new experiment.
+#[derive(InputObject, Debug)]
+pub struct CreateExperimentInput {
+    /// Project name.
+    pub project: String,
+    /// Experiment name, valid by the project's naming pattern.
+    pub name: String,
+    /// Primary parent by number; wins over the name's `parent` group.
+    pub parent_number: Option<i64>,
+    /// Primary parent by id; wins over the name's `parent` group.
+    pub parent_id: Option<ID>,
+    /// Full features as YAML or JSON text (at most 1 MiB); omitted inherits the parent's.
+    pub features: Option<String>,
+    /// Initial status (default PLANNED).
+    pub status: Option<StatusGql>,
+    pub notes: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Lifecycle changes; omitted fields keep their value.
+#[derive(InputObject, Debug)]
+pub struct UpdateExperimentInput {
+    pub status: Option<StatusGql>,
+    /// Percent done, 0–100.
+    pub progress: Option<i64>,
+    pub notes: Option<String>,
+    /// Replaces all tags.
+    pub tags: Option<Vec<String>>,
+}
+
+fn settings_with(
+    mut settings: ProjectSettings,
+    naming_pattern: Option<String>,
+    parent_from_name: Option<bool>,
+    missing_parent_makes_root: Option<bool>,
+    ignored_feature_paths: Option<Vec<String>>,
+) -> ProjectSettings {
+    if let Some(pattern) = naming_pattern {
+        settings.naming_pattern = pattern;
+    }
+    settings.parent_detection = ParentDetection {
+        from_name: parent_from_name.unwrap_or(settings.parent_detection.from_name),
+        missing_parent_makes_root: missing_parent_makes_root
+            .unwrap_or(settings.parent_detection.missing_parent_makes_root),
+    };
+    if let Some(ignored_paths) = ignored_feature_paths {
+        settings.feature_diff = FeatureDiffPolicy { ignored_paths };
+    }
+    settings
+}
+
+/// The root of write operations.
+#[derive(Debug, Default)]
+pub struct MutationRoot;
+
+#[Object]
+impl MutationRoot {
+    /// Creates a project.
+    async fn create_project(
+        &self,
+        context: &Context<'_>,
+        input: CreateProjectInput,
+    ) -> async_graphql::Result<Project> {
+        let graph = context.data::<Graph>()?;
+        let settings = settings_with(
+            ProjectSettings::default(),
+            input.naming_pattern,
+            input.parent_from_name,
+            input.missing_parent_makes_root,
+            input.ignored_feature_paths,
+        );
+        let new_project = model::NewProject {
+            name: input.name,
+            description: input.description.unwrap_or_default(),
+            settings: Some(settings),
+        };
+        Ok(Project(graph.create_project(new_project).await.gql()?))
+    }
+
+    /// Changes a project's description or settings (validated before anything is stored).
+    async fn update_project(
+        &self,
+        context: &Context<'_>,
+        name: String,
+        input: UpdateProjectInput,
+    ) -> async_graphql::Result<Project> {
+        let graph = context.data::<Graph>()?;
+        let current = graph.project(&name).await.gql()?;
+        let settings = settings_with(
+            current.settings,
+            input.naming_pattern,
+            input.parent_from_name,
+            input.missing_parent_makes_root,
+            input.ignored_feature_paths,
+        );
+        Ok(Project(
+            graph
+                .update_project(&name, input.description, Some(settings))
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Creates an experiment: numbers it, links its parent, stores its features as a diff.
+    async fn create_experiment(
+        &self,
+        context: &Context<'_>,
+        input: CreateExperimentInput,
+    ) -> async_graphql::Result<Experiment> {
+        let graph = context.data::<Graph>()?;
+        let parent = match (input.parent_number, input.parent_id) {
+            (Some(number), _) => Some(model::ParentRef::Number(number)),
+            (None, Some(id)) => Some(model::ParentRef::Id(graph::ids::ExperimentId(id.0))),
+            (None, None) => None,
+        };
+        let new_experiment = model::NewExperiment {
+            project: input.project,
+            name: input.name,
+            parent,
+            features: input.features,
+            status: input.status.map(Into::into),
+            notes: input.notes,
+            tags: input.tags,
+        };
+        Ok(Experiment(graph.create_experiment(new_experiment).await.gql()?))
+    }
+
+    /// Changes status, progress, notes or tags of an experiment.
+    async fn update_experiment(
+        &self,
+        context: &Context<'_>,
+        project: String,
+        number: i64,
+        input: UpdateExperimentInput,
+    ) -> async_graphql::Result<Experiment> {
+        let graph = context.data::<Graph>()?;
+        let update = model::ExperimentUpdate {
+            status: input.status.map(Into::into),
+            progress: input.progress,
+            notes: input.notes,
+            tags: input.tags,
+        };
+        Ok(Experiment(
+            graph.update_experiment(&project, number, update).await.gql()?,
+        ))
+    }
+
+    /// Replaces an experiment's features (YAML or JSON text): a retroactive correction.
+    /// Its primary descendants keep their own changes and inherit the correction;
+    /// refused with CONFLICT when a descendant's changes no longer apply.
+    async fn update_experiment_features(
+        &self,
+        context: &Context<'_>,
+        project: String,
+        number: i64,
+        features: String,
+    ) -> async_graphql::Result<Experiment> {
+        let graph = context.data::<Graph>()?;
+        Ok(Experiment(
+            graph.update_features(&project, number, &features).await.gql()?,
+        ))
+    }
+
+    /// Moves an experiment under another primary parent (null makes it a root). Its own
+    /// full features stay the same; its diff and its descendants' caches are recomputed.
+    async fn reparent_experiment(
+        &self,
+        context: &Context<'_>,
+        project: String,
+        number: i64,
+        parent_number: Option<i64>,
+    ) -> async_graphql::Result<Experiment> {
+        let graph = context.data::<Graph>()?;
+        Ok(Experiment(
+            graph.reparent(&project, number, parent_number).await.gql()?,
+        ))
+    }
+
+    /// Adds a merge parent (`MERGED_FROM`); refused when it would make a cycle.
+    async fn add_merge_parent(
+        &self,
+        context: &Context<'_>,
+        project: String,
+        number: i64,
+        parent_number: i64,
+    ) -> async_graphql::Result<Experiment> {
+        let graph = context.data::<Graph>()?;
+        Ok(Experiment(
+            graph
+                .add_merge_parent(&project, number, parent_number)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Removes a merge parent.
+    async fn remove_merge_parent(
+        &self,
+        context: &Context<'_>,
+        project: String,
+        number: i64,
+        parent_number: i64,
+    ) -> async_graphql::Result<Experiment> {
+        let graph = context.data::<Graph>()?;
+        Ok(Experiment(
+            graph
+                .remove_merge_parent(&project, number, parent_number)
+                .await
+                .gql()?,
+        ))
+    }
+}

@@ -1,0 +1,89 @@
+//! `rsdk`: run the server, print the GraphQL schema.
+
+use std::path::PathBuf;
+
+use api::config::Config;
+use clap::{Parser, Subcommand};
+
+/// rsdk — a research-native experiment platform.
+#[derive(Debug, Parser)]
+#[command(name = "rsdk", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (GraphQL at /graphql, GraphiQL in a browser at the same address).
+    Serve {
+        /// Configuration file (default: ./rsdk.toml when present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to listen on, e.g. 127.0.0.1:7878 (overrides RSDK_BIND).
+        #[arg(long)]
+        bind: Option<std::net::SocketAddr>,
+        /// Data directory of the embedded engine (overrides RSDK_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Graph engine url, e.g. embedded:./data/graph.db (overrides RSDK_GRAPH).
+        #[arg(long)]
+        graph: Option<String>,
+    },
+    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
+    Schema,
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return interrupt.await.unwrap_or_default(),
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or_default();
+    tracing::info!("shutting down: draining in-flight requests");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RSDK_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Schema => {
+            print!("{}", api::graphql::sdl());
+            Ok(())
+        }
+        Command::Serve {
+            config,
+            bind,
+            data_dir,
+            graph,
+        } => {
+            let mut settings = Config::load(config.as_deref())?;
+            if let Some(bind) = bind {
+                settings.bind = bind;
+            }
+            if let Some(data_dir) = data_dir {
+                settings.data_dir = data_dir;
+            }
+            if let Some(graph) = graph {
+                settings.graph = Some(graph);
+            }
+            let (address, serving) = api::server::start(&settings, shutdown_signal()).await?;
+            tracing::info!(%address, graph = %settings.graph_url(), "rsdk serving: GraphQL and GraphiQL at http://{address}/graphql");
+            serving.await?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,9 @@
+// A page of a project's experiments by number, optionally of one status.
+MATCH (p:Project {id: $project_id})<-[:IN_PROJECT]-(e:Experiment)
+WHERE e.number > $after AND ($status IS NULL OR e.status = $status)
+RETURN e.id AS id, e.project_id AS project_id, e.number AS number, e.name AS name,
+       e.status AS status, e.progress AS progress, e.notes AS notes, e.tags AS tags,
+       e.created_at AS created_at, e.updated_at AS updated_at,
+       e.started_at AS started_at, e.ended_at AS ended_at
+ORDER BY number
+LIMIT $limit

@@ -1,0 +1,2 @@
+MATCH (e:Experiment {id: $id})-[s:SETS]->(:Feature)
+DELETE s

@@ -1,0 +1,8 @@
+// Every experiment reachable through parent edges, anchored at the indexed start node.
+MATCH (e:Experiment {id: $id})-[:CHILD_OF|MERGED_FROM*1..]->(a:Experiment)
+WITH DISTINCT a
+RETURN a.id AS id, a.project_id AS project_id, a.number AS number, a.name AS name,
+       a.status AS status, a.progress AS progress, a.notes AS notes, a.tags AS tags,
+       a.created_at AS created_at, a.updated_at AS updated_at,
+       a.started_at AS started_at, a.ended_at AS ended_at
+ORDER BY number

@@ -1,0 +1,2 @@
+MATCH (p:Project {id: $id})
+SET p.description = $description, p.settings = $settings

@@ -1,0 +1,85 @@
+//! The one error type of the `graph` crate.
+//!
+//! Every variant is something a caller can act on, and each knows its
+//! machine-readable code; the api crate maps it to GraphQL and HTTP in one place.
+
+/// Errors of the domain layer and the graph engines.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The addressed entity does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// What kind of thing was looked up (`project`, `experiment`, …).
+        entity: &'static str,
+        /// How it was addressed, as the caller gave it.
+        id: String,
+    },
+    /// The write would clash with something already stored.
+    #[error("{field}: {reason}")]
+    Conflict {
+        /// The input field that clashes.
+        field: String,
+        /// Why, in words a user can act on.
+        reason: String,
+    },
+    /// An input value is malformed or out of range.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The input field at fault.
+        field: String,
+        /// Why, in words a user can act on.
+        reason: String,
+    },
+    /// Adding a parent edge would close a cycle; `path` lists the experiment numbers around it.
+    #[error("this parent would make a cycle: {}", format_cycle(.path))]
+    Cycle {
+        /// Experiment numbers along the cycle, first and last equal.
+        path: Vec<i64>,
+    },
+    /// The graph engine cannot be reached or is busy; the caller may retry.
+    #[error("graph engine unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an engine failure that the caller cannot fix.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn format_cycle(path: &[i64]) -> String {
+    path.iter()
+        .map(|number| format!("#{number}"))
+        .collect::<Vec<_>>()
+        .join(" -> ")
+}
+
+impl Error {
+    /// The machine-readable code clients see in `extensions.code` and REST bodies.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound { .. } => "NOT_FOUND",
+            Error::Conflict { .. } => "CONFLICT",
+            Error::Invalid { .. } => "VALIDATION",
+            Error::Cycle { .. } => "CYCLE",
+            Error::Unavailable(_) => "UNAVAILABLE",
+            Error::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// Shorthand for an [`Error::Invalid`] on `field`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for an [`Error::Conflict`] on `field`.
+    pub fn conflict(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Conflict {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Result alias of the `graph` crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

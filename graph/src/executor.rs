@@ -1,0 +1,53 @@
+//! The one seam between the domain and a graph engine.
+//!
+//! The domain runs named Cypher from `cypher/` through [`Executor`]; an engine
+//! (embedded graphdblite today, FalkorDB and Neo4j later) only has to run a
+//! statement with parameters, run several atomically, and create indexes.
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::queries::Query;
+use crate::value::{Params, Row};
+
+/// A statement of an atomic batch: a named query and its parameters.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// Which query runs.
+    pub query: &'static Query,
+    /// Its parameters.
+    pub params: Params,
+}
+
+impl Statement {
+    /// Pairs a query with its parameters.
+    pub fn new(query: &'static Query, params: Params) -> Self {
+        Self { query, params }
+    }
+}
+
+/// A property index the schema asks every engine to maintain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexSpec {
+    /// Node label.
+    pub label: &'static str,
+    /// Indexed property.
+    pub property: &'static str,
+}
+
+/// Runs named Cypher on one graph engine.
+#[async_trait]
+pub trait Executor: Send + Sync + std::fmt::Debug {
+    /// Runs one statement in its own transaction and returns its rows.
+    /// Read queries may run concurrently; writes are serialized by the engine.
+    async fn execute(&self, query: &'static Query, params: Params) -> Result<Vec<Row>>;
+
+    /// Runs statements in order in one write transaction: all land or none does.
+    async fn execute_atomic(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>>;
+
+    /// Creates the index when it does not exist yet (the engine's own DDL).
+    async fn ensure_index(&self, index: IndexSpec) -> Result<()>;
+
+    /// A short engine name for logs and `/readyz` (`embedded`, `falkordb`, …).
+    fn engine_name(&self) -> &'static str;
+}

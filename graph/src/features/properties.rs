@@ -1,0 +1,209 @@
+//! Property tests of the features module: diffs replay, explanations are exact, merges behave.
+//!
+//! Trees are drawn from a small set of keys and values so that independent trees overlap often,
+//! and the keys include the characters that paths escape.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+use super::tree::{insert_at, leaves, remove_at, value_at};
+use super::*;
+
+fn key() -> impl Strategy<Value = String> {
+    prop::sample::select(vec!["a", "b", "lr", "x.y", "[0]", r"back\slash", ""]).prop_map(String::from)
+}
+
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        (-2i64..3).prop_map(Value::from),
+        prop::sample::select(vec![0.5, -1.25, 1e-3, 3.0e10]).prop_map(Value::from),
+        "[a-c]{0,2}".prop_map(Value::from),
+        prop::collection::vec(-1i64..2, 0..3).prop_map(Value::from),
+    ]
+}
+
+fn object_of<S: Strategy<Value = Value>>(values: S) -> impl Strategy<Value = Value> {
+    prop::collection::btree_map(key(), values, 0..4)
+        .prop_map(|map| Value::Object(map.into_iter().collect::<Map<_, _>>()))
+}
+
+/// A features tree: an object of leaves and objects, up to four levels deep.
+fn features() -> impl Strategy<Value = Value> {
+    let node = leaf().prop_recursive(3, 24, 4, object_of);
+    object_of(node)
+}
+
+fn segments_of(path: &str) -> Result<Vec<String>, TestCaseError> {
+    path_string_to_segments(path).map_err(|error| TestCaseError::fail(error.to_string()))
+}
+
+fn conflict_paths(preview: &MergePreview) -> Vec<String> {
+    preview
+        .conflicts
+        .iter()
+        .map(|conflict| conflict.path.clone())
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn applying_a_diff_gives_the_target(before in features(), after in features()) {
+        let patched = apply(&before, &diff(&before, &after));
+        prop_assert_eq!(patched.ok(), Some(after));
+    }
+
+    #[test]
+    fn a_tree_has_no_changes_against_itself(tree in features()) {
+        prop_assert!(explain(&tree, &tree).is_empty());
+        prop_assert!(diff(&tree, &tree).0.is_empty());
+    }
+
+    #[test]
+    fn replaying_explained_changes_on_the_leaves_gives_the_target(
+        before in features(),
+        after in features(),
+    ) {
+        let mut current_leaves: BTreeMap<Vec<String>, Value> = leaves(&before)
+            .into_iter()
+            .map(|(segments, value)| (segments, value.clone()))
+            .collect();
+        for change in explain(&before, &after) {
+            let segments = segments_of(&change.path)?;
+            match change.after {
+                Some(value) => current_leaves.insert(segments, value),
+                None => current_leaves.remove(&segments),
+            };
+        }
+        let mut rebuilt = Value::Object(Map::new());
+        for (segments, value) in current_leaves {
+            insert_at(&mut rebuilt, &segments, value);
+        }
+        prop_assert_eq!(rebuilt, after);
+    }
+
+    #[test]
+    fn explained_changes_are_sorted_and_well_formed(before in features(), after in features()) {
+        let changes = explain(&before, &after);
+        let segment_lists = changes
+            .iter()
+            .map(|change| segments_of(&change.path))
+            .collect::<Result<Vec<_>, _>>()?;
+        prop_assert!(segment_lists.windows(2).all(|pair| pair[0] < pair[1]));
+        for change in &changes {
+            let well_formed = match change.op {
+                ChangeOp::Add => change.before.is_none() && change.after.is_some(),
+                ChangeOp::Remove => change.before.is_some() && change.after.is_none(),
+                ChangeOp::Replace => change.before.is_some() && change.before != change.after,
+            };
+            prop_assert!(well_formed, "{:?}", change);
+        }
+    }
+
+    #[test]
+    fn merging_with_an_untouched_side_gives_the_changed_side(
+        base in features(),
+        changed in features(),
+    ) {
+        let preview = merge3(&base, &changed, &base);
+        prop_assert!(preview.conflicts.is_empty());
+        prop_assert_eq!(&preview.merged, &changed);
+
+        let preview = merge3(&base, &base, &changed);
+        prop_assert!(preview.conflicts.is_empty());
+        prop_assert_eq!(preview.merged, changed);
+    }
+
+    #[test]
+    fn merging_identical_sides_gives_that_side(base in features(), both in features()) {
+        let preview = merge3(&base, &both, &both);
+        prop_assert!(preview.conflicts.is_empty());
+        prop_assert_eq!(preview.merged, both);
+    }
+
+    #[test]
+    fn merge_conflicts_do_not_depend_on_which_side_is_ours(
+        base in features(),
+        left in features(),
+        right in features(),
+    ) {
+        let left_first = merge3(&base, &left, &right);
+        let right_first = merge3(&base, &right, &left);
+        prop_assert_eq!(conflict_paths(&left_first), conflict_paths(&right_first));
+        for (one, other) in left_first.conflicts.iter().zip(&right_first.conflicts) {
+            prop_assert_eq!(&one.base, &other.base);
+            prop_assert_eq!(&one.ours, &other.theirs);
+            prop_assert_eq!(&one.theirs, &other.ours);
+        }
+    }
+
+    #[test]
+    fn a_merge_keeps_ours_at_each_conflict_and_nests_no_conflicts(
+        base in features(),
+        ours in features(),
+        theirs in features(),
+    ) {
+        let preview = merge3(&base, &ours, &theirs);
+        prop_assert!(preview.merged.is_object());
+        let mut previous: Option<Vec<String>> = None;
+        for conflict in &preview.conflicts {
+            let segments = segments_of(&conflict.path)?;
+            prop_assert_eq!(value_at(&preview.merged, &segments), value_at(&ours, &segments));
+            if let Some(previous) = &previous {
+                prop_assert!(previous < &segments);
+                let nested = segments.starts_with(previous);
+                prop_assert!(!nested, "{:?} nests in {:?}", segments, previous);
+            }
+            previous = Some(segments);
+        }
+    }
+
+    #[test]
+    fn a_merge_keeps_every_leaf_both_sides_agree_on(
+        base in features(),
+        ours in features(),
+        theirs in features(),
+    ) {
+        let preview = merge3(&base, &ours, &theirs);
+        let merged_leaves = leaves(&preview.merged);
+        let their_leaves = leaves(&theirs);
+        for (segments, our_value) in leaves(&ours) {
+            if their_leaves.get(&segments) == Some(&our_value) {
+                prop_assert_eq!(merged_leaves.get(&segments), Some(&our_value));
+            }
+        }
+    }
+
+    #[test]
+    fn paths_split_back_into_their_keys(segments in prop::collection::vec(".{0,4}", 1..4)) {
+        let path = path_segments_to_string(&segments);
+        prop_assert_eq!(path_string_to_segments(&path).ok(), Some(segments));
+    }
+
+    #[test]
+    fn features_survive_a_json_round_trip(tree in features()) {
+        let text = serde_json::to_string_pretty(&tree)
+            .map_err(|error| TestCaseError::fail(error.to_string()))?;
+        prop_assert_eq!(parse_features(&text).ok(), Some(tree));
+    }
+
+    #[test]
+    fn features_survive_a_yaml_round_trip(tree in features()) {
+        let text = serde_yaml_ng::to_string(&tree)
+            .map_err(|error| TestCaseError::fail(error.to_string()))?;
+        prop_assert_eq!(parse_features(&text).ok(), Some(tree), "yaml text:\n{}", text);
+    }
+
+    #[test]
+    fn removing_then_inserting_a_leaf_restores_the_tree(tree in features()) {
+        for (segments, value) in leaves(&tree) {
+            let mut edited = tree.clone();
+            remove_at(&mut edited, &segments);
+            insert_at(&mut edited, &segments, value.clone());
+            prop_assert_eq!(&edited, &tree);
+        }
+    }
+}

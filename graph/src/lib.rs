@@ -1,0 +1,21 @@
+//! The rsdk domain: projects, experiments, their lineage DAG and features, kept in
+//! a graph database through named Cypher queries.
+//!
+//! Layers, inside out: [`model`] (plain domain types), [`features`] (feature
+//! parsing, diffs and merges), [`queries`] (the named Cypher of `cypher/`),
+//! [`executor`] (the engine seam) with its [`engine`]s, [`schema`] (migrations),
+//! and [`Graph`], the service every transport calls.
+
+pub mod engine;
+pub mod error;
+pub mod executor;
+pub mod features;
+pub mod ids;
+pub mod model;
+pub mod queries;
+pub mod schema;
+mod service;
+pub mod value;
+
+pub use error::{Error, Result};
+pub use service::{ExperimentFeatures, ExperimentPage, FeatureSet, Graph, MergePreviewResult, MAX_PAGE_SIZE};

@@ -1,0 +1,94 @@
+//! Schema bootstrap and versioned migrations.
+//!
+//! The graph records the version it was migrated to in `(:Meta {key: 'schema'})`.
+//! Each migration lists the indexes it needs (created through the engine's own
+//! DDL, the only per-engine part) and the data statements it runs; opening a graph
+//! applies every migration above the recorded version, in order, exactly once.
+
+use tracing::info;
+
+use crate::error::{Error, Result};
+use crate::executor::{Executor, IndexSpec, Statement};
+use crate::queries;
+use crate::value::Params;
+
+/// One step of the schema's history. Never edit a released step: add a new one.
+#[derive(Debug)]
+pub struct Migration {
+    /// The version this step brings the graph to (1, 2, …, without gaps).
+    pub version: i64,
+    /// What it does, for the log.
+    pub description: &'static str,
+    /// Indexes it adds.
+    pub indexes: &'static [IndexSpec],
+    /// Data statements it runs, atomically with recording its version.
+    pub statements: fn() -> Vec<Statement>,
+}
+
+const fn index(label: &'static str, property: &'static str) -> IndexSpec {
+    IndexSpec { label, property }
+}
+
+/// The schema's history, oldest first.
+pub static MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "indexes for projects, experiments, features and schema metadata",
+    indexes: &[
+        index("Meta", "key"),
+        index("Project", "id"),
+        index("Project", "name"),
+        index("Experiment", "id"),
+        index("Experiment", "key"),
+        index("Feature", "key"),
+    ],
+    statements: Vec::new,
+}];
+
+/// The version a fully migrated graph has.
+pub fn current_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |migration| migration.version)
+}
+
+/// Brings the graph up to [`current_version`]; refuses a graph newer than this build.
+pub async fn migrate(executor: &dyn Executor) -> Result<()> {
+    let rows = executor.execute(&queries::SCHEMA_VERSION, Params::new()).await?;
+    let stored = match rows.first() {
+        Some(row) => row.int("version")?,
+        None => 0,
+    };
+    if stored > current_version() {
+        return Err(Error::Unavailable(format!(
+            "the graph was written by a newer rsdk (schema {stored}, this build knows {}); upgrade rsdk",
+            current_version()
+        )));
+    }
+    for migration in MIGRATIONS.iter().filter(|m| m.version > stored) {
+        info!(
+            version = migration.version,
+            description = migration.description,
+            "migrating graph schema"
+        );
+        for index in migration.indexes {
+            executor.ensure_index(*index).await?;
+        }
+        let mut statements = (migration.statements)();
+        statements.push(Statement::new(
+            &queries::SET_SCHEMA_VERSION,
+            Params::new().with("version", migration.version),
+        ));
+        executor.execute_atomic(statements).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_versions_count_up_from_one_without_gaps() {
+        for (position, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version, position as i64 + 1);
+        }
+    }
+}

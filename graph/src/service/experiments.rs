@@ -1,0 +1,347 @@
+//! Experiment creation, lookup, listing and lifecycle updates.
+
+use tracing::instrument;
+
+use super::features::FeatureChangeSet;
+use super::{
+    experiment_from_row, experiment_key, experiments_from_rows, now, timestamp, Graph, MAX_PAGE_SIZE,
+};
+use crate::error::{Error, Result};
+use crate::executor::Statement;
+use crate::features;
+use crate::ids::ExperimentId;
+use crate::model::{Experiment, ExperimentUpdate, NewExperiment, ParentRef, Project, Status};
+use crate::queries;
+use crate::value::Params;
+
+const MAX_NOTES_LENGTH: usize = 64 * 1024;
+const MAX_TAGS: usize = 100;
+const MAX_TAG_LENGTH: usize = 100;
+
+fn validate_notes(notes: &str) -> Result<()> {
+    if notes.len() > MAX_NOTES_LENGTH {
+        return Err(Error::invalid(
+            "notes",
+            format!("is larger than {MAX_NOTES_LENGTH} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// Trims, de-duplicates (keeping first occurrences) and checks tags.
+fn normalize_tags(tags: Vec<String>) -> Result<Vec<String>> {
+    let mut normalized: Vec<String> = Vec::with_capacity(tags.len());
+    for (position, tag) in tags.into_iter().enumerate() {
+        let tag = tag.trim().to_owned();
+        if tag.is_empty() || tag.chars().count() > MAX_TAG_LENGTH || tag.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                format!("tags[{position}]"),
+                format!("must be 1 to {MAX_TAG_LENGTH} printable characters"),
+            ));
+        }
+        if !normalized.contains(&tag) {
+            normalized.push(tag);
+        }
+    }
+    if normalized.len() > MAX_TAGS {
+        return Err(Error::invalid("tags", format!("at most {MAX_TAGS} tags")));
+    }
+    Ok(normalized)
+}
+
+fn validate_progress(progress: i64) -> Result<()> {
+    if !(0..=100).contains(&progress) {
+        return Err(Error::invalid(
+            "progress",
+            format!("{progress} is outside 0 to 100"),
+        ));
+    }
+    Ok(())
+}
+
+/// A page of experiments and whether more follow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentPage {
+    /// The experiments, by number.
+    pub experiments: Vec<Experiment>,
+    /// Whether experiments with larger numbers match too.
+    pub has_more: bool,
+}
+
+impl Graph {
+    /// Experiment `number` of `project`.
+    pub async fn experiment(&self, project: &str, number: i64) -> Result<Experiment> {
+        let project = self.project(project).await?;
+        self.experiment_in(&project, number).await
+    }
+
+    pub(super) async fn find_experiment_in(
+        &self,
+        project: &Project,
+        number: i64,
+    ) -> Result<Option<Experiment>> {
+        let params = Params::new().with("key", experiment_key(&project.id, number));
+        let rows = self.executor.execute(&queries::EXPERIMENT_BY_KEY, params).await?;
+        rows.first().map(experiment_from_row).transpose()
+    }
+
+    pub(super) async fn experiment_in(&self, project: &Project, number: i64) -> Result<Experiment> {
+        self.find_experiment_in(project, number)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                entity: "experiment",
+                id: format!("#{number} in project {}", project.name),
+            })
+    }
+
+    /// Experiments of a project by number, after number `after`, optionally of one status.
+    pub async fn experiments(
+        &self,
+        project: &str,
+        status: Option<Status>,
+        first: i64,
+        after: Option<i64>,
+    ) -> Result<ExperimentPage> {
+        if !(1..=MAX_PAGE_SIZE).contains(&first) {
+            return Err(Error::invalid("first", format!("must be 1 to {MAX_PAGE_SIZE}")));
+        }
+        let project = self.project(project).await?;
+        let mut experiments = self
+            .list_experiments(&project, status, first + 1, after.unwrap_or(0))
+            .await?;
+        let has_more = experiments.len() as i64 > first;
+        experiments.truncate(first as usize);
+        Ok(ExperimentPage {
+            experiments,
+            has_more,
+        })
+    }
+
+    pub(super) async fn list_experiments(
+        &self,
+        project: &Project,
+        status: Option<Status>,
+        limit: i64,
+        after: i64,
+    ) -> Result<Vec<Experiment>> {
+        let params = Params::new()
+            .with("project_id", project.id.as_str())
+            .with("status", status.map(Status::as_str))
+            .with("after", after)
+            .with("limit", limit);
+        let rows = self.executor.execute(&queries::EXPERIMENT_LIST, params).await?;
+        experiments_from_rows(&rows)
+    }
+
+    /// Creates an experiment: numbers it, links its parent and stores its features as a diff.
+    #[instrument(skip_all, fields(project = %input.project, name = %input.name))]
+    pub async fn create_experiment(&self, input: NewExperiment) -> Result<Experiment> {
+        let notes = input.notes.unwrap_or_default();
+        validate_notes(&notes)?;
+        let tags = normalize_tags(input.tags.unwrap_or_default())?;
+        let given_features = input
+            .features
+            .as_deref()
+            .map(features::parse_features)
+            .transpose()?;
+        let status = input.status.unwrap_or(Status::Planned);
+
+        let _gate = self.write_gate.lock().await;
+        let project = self.project(&input.project).await?;
+        let name_parts = project.settings.parse_name(&input.name)?;
+        let number = match name_parts.number {
+            Some(number) => {
+                if let Some(existing) = self.find_experiment_in(&project, number).await? {
+                    return Err(Error::conflict(
+                        "name",
+                        format!(
+                            "experiment number {number} already exists in project {} (`{}`)",
+                            project.name, existing.name
+                        ),
+                    ));
+                }
+                number
+            }
+            None => project.next_number,
+        };
+        let parent = self
+            .resolve_new_parent(&project, input.parent, name_parts.parent)
+            .await?;
+
+        let parent_full = match &parent {
+            Some(parent) => self.features_of(&parent.id).await?.full,
+            None => serde_json::json!({}),
+        };
+        let full = given_features.unwrap_or_else(|| parent_full.clone());
+        let changes = FeatureChangeSet::between(&project, &parent_full, &full)?;
+
+        let created = now();
+        let experiment = Experiment {
+            id: ExperimentId::generate(),
+            project_id: project.id.clone(),
+            number,
+            name: input.name,
+            status,
+            progress: if status == Status::Complete { 100 } else { 0 },
+            notes,
+            tags,
+            created_at: created,
+            updated_at: created,
+            started_at: (status != Status::Planned).then_some(created),
+            ended_at: status.is_finished().then_some(created),
+        };
+        let create = Params::new()
+            .with("id", experiment.id.as_str())
+            .with("key", experiment_key(&project.id, number))
+            .with("project_id", project.id.as_str())
+            .with("number", number)
+            .with("name", experiment.name.as_str())
+            .with("status", status.as_str())
+            .with("progress", experiment.progress)
+            .with("notes", experiment.notes.as_str())
+            .with("tags", experiment.tags.clone())
+            .with("now", timestamp(created))
+            .with("started_at", experiment.started_at.map(timestamp))
+            .with("ended_at", experiment.ended_at.map(timestamp))
+            .with("features_diff", changes.diff_json.as_str())
+            .with("features_full", changes.full_json.as_str())
+            .with("next_number", project.next_number.max(number + 1));
+        let mut statements = vec![Statement::new(&queries::EXPERIMENT_CREATE, create)];
+        if let Some(parent) = &parent {
+            statements.push(Statement::new(
+                &queries::ADD_PRIMARY_PARENT,
+                Params::new()
+                    .with("child_id", experiment.id.as_str())
+                    .with("parent_id", parent.id.as_str()),
+            ));
+        }
+        statements.extend(changes.link_statement(&experiment.id));
+        self.executor.execute_atomic(statements).await?;
+        Ok(experiment)
+    }
+
+    async fn resolve_new_parent(
+        &self,
+        project: &Project,
+        explicit: Option<ParentRef>,
+        from_name: Option<i64>,
+    ) -> Result<Option<Experiment>> {
+        match explicit {
+            Some(ParentRef::Number(number)) => {
+                let parent = self.find_experiment_in(project, number).await?;
+                parent.map(Some).ok_or_else(|| {
+                    Error::invalid(
+                        "parentNumber",
+                        format!("no experiment #{number} in project {}", project.name),
+                    )
+                })
+            }
+            Some(ParentRef::Id(id)) => {
+                let parent = self.experiment_by_id_in(project, &id).await?;
+                parent.map(Some).ok_or_else(|| {
+                    Error::invalid(
+                        "parentId",
+                        format!("no experiment {id} in project {}", project.name),
+                    )
+                })
+            }
+            None => {
+                let Some(number) = from_name.filter(|_| project.settings.parent_detection.from_name) else {
+                    return Ok(None);
+                };
+                match self.find_experiment_in(project, number).await? {
+                    Some(parent) => Ok(Some(parent)),
+                    None if project.settings.parent_detection.missing_parent_makes_root => Ok(None),
+                    None => Err(Error::invalid(
+                        "name",
+                        format!(
+                            "names parent #{number}, which does not exist in project {}; create it first or pass parentNumber",
+                            project.name
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Applies a partial lifecycle update and returns the experiment as stored.
+    #[instrument(skip_all, fields(project = %project, number))]
+    pub async fn update_experiment(
+        &self,
+        project: &str,
+        number: i64,
+        update: ExperimentUpdate,
+    ) -> Result<Experiment> {
+        if let Some(progress) = update.progress {
+            validate_progress(progress)?;
+        }
+        if let Some(notes) = &update.notes {
+            validate_notes(notes)?;
+        }
+        let tags = update.tags.map(normalize_tags).transpose()?;
+
+        let _gate = self.write_gate.lock().await;
+        let mut experiment = self.experiment(project, number).await?;
+        let changed_at = now();
+        if let Some(status) = update.status {
+            if status == Status::Running && experiment.started_at.is_none() {
+                experiment.started_at = Some(changed_at);
+            }
+            if status.is_finished() && !experiment.status.is_finished() {
+                experiment.ended_at = Some(changed_at);
+            }
+            if !status.is_finished() {
+                experiment.ended_at = None;
+            }
+            if status == Status::Complete && update.progress.is_none() {
+                experiment.progress = 100;
+            }
+            experiment.status = status;
+        }
+        if let Some(progress) = update.progress {
+            experiment.progress = progress;
+        }
+        if let Some(notes) = update.notes {
+            experiment.notes = notes;
+        }
+        if let Some(tags) = tags {
+            experiment.tags = tags;
+        }
+        experiment.updated_at = changed_at;
+        let params = Params::new()
+            .with("id", experiment.id.as_str())
+            .with("status", experiment.status.as_str())
+            .with("progress", experiment.progress)
+            .with("notes", experiment.notes.as_str())
+            .with("tags", experiment.tags.clone())
+            .with("started_at", experiment.started_at.map(timestamp))
+            .with("ended_at", experiment.ended_at.map(timestamp))
+            .with("now", timestamp(changed_at));
+        self.executor.execute(&queries::EXPERIMENT_UPDATE, params).await?;
+        Ok(experiment)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_trimmed_and_deduplicated() {
+        let tags = normalize_tags(vec![" a ".into(), "b".into(), "a".into()]).expect("valid tags");
+        assert_eq!(tags, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn an_empty_tag_is_refused_by_position() {
+        let error = normalize_tags(vec!["a".into(), " ".into()]).expect_err("empty tag");
+        assert!(error.to_string().starts_with("tags[1]:"), "{error}");
+    }
+
+    #[test]
+    fn progress_outside_0_to_100_is_refused() {
+        assert!(validate_progress(101).is_err());
+        assert!(validate_progress(-1).is_err());
+        assert!(validate_progress(100).is_ok());
+    }
+}

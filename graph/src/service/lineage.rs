@@ -1,0 +1,273 @@
+//! The experiment DAG: parents, children, ancestors, descendants, reparenting,
+//! merge parents, and the whole-project views (DAG, Kanban). Every edge insert
+//! is checked for cycles first.
+
+use tracing::instrument;
+
+use super::features::FeatureChangeSet;
+use super::{experiment_from_row, experiments_from_rows, Graph};
+use crate::error::{Error, Result};
+use crate::executor::Statement;
+use crate::ids::ExperimentId;
+use crate::model::{Dag, DagEdge, DagNode, EdgeKind, Experiment, KanbanColumn, Project, Status};
+use crate::queries::{self, Query};
+use crate::value::Params;
+
+/// Kanban reads a whole project; beyond this many experiments it shows the first ones.
+const MAX_KANBAN_EXPERIMENTS: i64 = 50_000;
+
+fn edge_params(child: &ExperimentId, parent: &ExperimentId) -> Params {
+    Params::new()
+        .with("child_id", child.as_str())
+        .with("parent_id", parent.as_str())
+}
+
+impl Graph {
+    pub(super) async fn experiment_by_id_in(
+        &self,
+        project: &Project,
+        id: &ExperimentId,
+    ) -> Result<Option<Experiment>> {
+        let params = Params::new()
+            .with("id", id.as_str())
+            .with("project_id", project.id.as_str());
+        let rows = self.executor.execute(&queries::EXPERIMENT_BY_ID, params).await?;
+        rows.first().map(experiment_from_row).transpose()
+    }
+
+    async fn related(&self, query: &'static Query, experiment: &Experiment) -> Result<Vec<Experiment>> {
+        let rows = self
+            .executor
+            .execute(query, Params::new().with("id", experiment.id.as_str()))
+            .await?;
+        experiments_from_rows(&rows)
+    }
+
+    /// Direct parents, the primary one first.
+    pub async fn parents(&self, experiment: &Experiment) -> Result<Vec<Experiment>> {
+        self.related(&queries::PARENTS, experiment).await
+    }
+
+    /// The primary parent (`CHILD_OF`), if any.
+    pub async fn primary_parent(&self, experiment: &Experiment) -> Result<Option<Experiment>> {
+        let rows = self
+            .executor
+            .execute(
+                &queries::PARENTS,
+                Params::new().with("id", experiment.id.as_str()),
+            )
+            .await?;
+        for row in &rows {
+            if EdgeKind::parse(&row.string("kind")?)? == EdgeKind::ChildOf {
+                return experiment_from_row(row).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Direct children through either kind of edge.
+    pub async fn children(&self, experiment: &Experiment) -> Result<Vec<Experiment>> {
+        self.related(&queries::CHILDREN, experiment).await
+    }
+
+    /// Every ancestor, by number.
+    pub async fn ancestors(&self, experiment: &Experiment) -> Result<Vec<Experiment>> {
+        self.related(&queries::ANCESTORS, experiment).await
+    }
+
+    /// Every descendant, by number.
+    pub async fn descendants(&self, experiment: &Experiment) -> Result<Vec<Experiment>> {
+        self.related(&queries::DESCENDANTS, experiment).await
+    }
+
+    /// Refuses an edge `child -> parent` that would close a cycle, naming it.
+    async fn check_acyclic(&self, child: &Experiment, parent: &Experiment) -> Result<()> {
+        if child.id == parent.id {
+            return Err(Error::Cycle {
+                path: vec![child.number, child.number],
+            });
+        }
+        let params = Params::new()
+            .with("from_id", parent.id.as_str())
+            .with("to_id", child.id.as_str());
+        let rows = self.executor.execute(&queries::FIND_PATH, params).await?;
+        let Some(row) = rows.first() else {
+            return Ok(());
+        };
+        // parent -> … -> child already exists; the new edge child -> parent closes it.
+        let mut path = vec![child.number];
+        path.extend(row.ints("numbers")?);
+        Err(Error::Cycle { path })
+    }
+
+    /// Makes `parent` (or nobody) the primary parent of experiment `number`. Its
+    /// diff is recomputed so its own full features stay the same, and the cached
+    /// full features of its descendants are refreshed, all in one transaction.
+    #[instrument(skip_all, fields(project = %project, number, parent))]
+    pub async fn reparent(&self, project: &str, number: i64, parent: Option<i64>) -> Result<Experiment> {
+        let _gate = self.write_gate.lock().await;
+        let project = self.project(project).await?;
+        let experiment = self.experiment_in(&project, number).await?;
+        let new_parent = match parent {
+            Some(parent_number) => Some(
+                self.find_experiment_in(&project, parent_number)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "parentNumber",
+                            format!("no experiment #{parent_number} in project {}", project.name),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let current = self.primary_parent(&experiment).await?;
+        if current.as_ref().map(|c| &c.id) == new_parent.as_ref().map(|p| &p.id) {
+            return Ok(experiment);
+        }
+        if let Some(new_parent) = &new_parent {
+            self.check_acyclic(&experiment, new_parent).await?;
+        }
+
+        let own = self.features_of(&experiment.id).await?;
+        let parent_full = match &new_parent {
+            Some(new_parent) => self.features_of(&new_parent.id).await?.full,
+            None => serde_json::json!({}),
+        };
+        let changes = FeatureChangeSet::between(&project, &parent_full, &own.full)?;
+        let id = experiment.id.as_str();
+        let mut statements = vec![Statement::new(
+            &queries::REMOVE_PRIMARY_PARENT,
+            Params::new().with("child_id", id),
+        )];
+        if let Some(new_parent) = &new_parent {
+            // A merge parent promoted to primary keeps a single edge.
+            statements.push(Statement::new(
+                &queries::REMOVE_MERGE_PARENT,
+                edge_params(&experiment.id, &new_parent.id),
+            ));
+            statements.push(Statement::new(
+                &queries::ADD_PRIMARY_PARENT,
+                edge_params(&experiment.id, &new_parent.id),
+            ));
+        }
+        statements.extend(changes.replace_statements(&experiment.id));
+        // The experiment's own full features are unchanged, so this finds nothing to
+        // write unless a cache had drifted; it keeps the invariant whatever happened before.
+        statements.extend(
+            self.refresh_descendant_features(&experiment.id, &own.full)
+                .await?,
+        );
+        self.executor.execute_atomic(statements).await?;
+        Ok(experiment)
+    }
+
+    /// Adds `parent` as a further (merge) parent of experiment `number`.
+    #[instrument(skip_all, fields(project = %project, number, parent))]
+    pub async fn add_merge_parent(&self, project: &str, number: i64, parent: i64) -> Result<Experiment> {
+        let _gate = self.write_gate.lock().await;
+        let project = self.project(project).await?;
+        let experiment = self.experiment_in(&project, number).await?;
+        let parent = self.find_experiment_in(&project, parent).await?.ok_or_else(|| {
+            Error::invalid(
+                "parentNumber",
+                format!("no experiment #{parent} in project {}", project.name),
+            )
+        })?;
+        let existing = self.parents(&experiment).await?;
+        if existing.iter().any(|p| p.id == parent.id) {
+            return Err(Error::conflict(
+                "parentNumber",
+                format!("#{} is already a parent of #{}", parent.number, experiment.number),
+            ));
+        }
+        self.check_acyclic(&experiment, &parent).await?;
+        self.executor
+            .execute(
+                &queries::ADD_MERGE_PARENT,
+                edge_params(&experiment.id, &parent.id),
+            )
+            .await?;
+        Ok(experiment)
+    }
+
+    /// Removes the merge edge from experiment `number` to `parent`.
+    #[instrument(skip_all, fields(project = %project, number, parent))]
+    pub async fn remove_merge_parent(&self, project: &str, number: i64, parent: i64) -> Result<Experiment> {
+        let _gate = self.write_gate.lock().await;
+        let project = self.project(project).await?;
+        let experiment = self.experiment_in(&project, number).await?;
+        let parent_experiment = self.experiment_in(&project, parent).await?;
+        let rows = self
+            .executor
+            .execute(
+                &queries::REMOVE_MERGE_PARENT,
+                edge_params(&experiment.id, &parent_experiment.id),
+            )
+            .await?;
+        let removed = rows
+            .first()
+            .map(|row| row.int("removed"))
+            .transpose()?
+            .unwrap_or(0);
+        if removed == 0 {
+            return Err(Error::NotFound {
+                entity: "merge parent",
+                id: format!("#{parent} of #{number}"),
+            });
+        }
+        Ok(experiment)
+    }
+
+    /// The whole lineage graph of a project.
+    pub async fn dag(&self, project: &str) -> Result<Dag> {
+        let project = self.project(project).await?;
+        let params = Params::new().with("project_id", project.id.as_str());
+        let (node_rows, edge_rows) = tokio::try_join!(
+            self.executor.execute(&queries::DAG_NODES, params.clone()),
+            self.executor.execute(&queries::DAG_EDGES, params),
+        )?;
+        let nodes = node_rows
+            .iter()
+            .map(|row| {
+                Ok(DagNode {
+                    number: row.int("number")?,
+                    name: row.string("name")?,
+                    status: Status::parse(&row.string("status")?)?,
+                    progress: row.int("progress")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let mut edges = edge_rows
+            .iter()
+            .map(|row| {
+                Ok(DagEdge {
+                    from: row.int("parent")?,
+                    to: row.int("child")?,
+                    kind: EdgeKind::parse(&row.string("kind")?)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        edges.sort_by_key(|edge| (edge.to, edge.from));
+        Ok(Dag { nodes, edges })
+    }
+
+    /// A project's experiments in one column per status.
+    pub async fn kanban(&self, project: &str) -> Result<Vec<KanbanColumn>> {
+        let project = self.project(project).await?;
+        let experiments = self
+            .list_experiments(&project, None, MAX_KANBAN_EXPERIMENTS, 0)
+            .await?;
+        Ok(Status::ALL
+            .into_iter()
+            .map(|status| KanbanColumn {
+                status,
+                experiments: experiments
+                    .iter()
+                    .filter(|e| e.status == status)
+                    .cloned()
+                    .collect(),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,109 @@
+//! The domain service: every operation on projects and experiments, over one executor.
+//!
+//! Reads go straight to the engine. Writes that read before they write (number
+//! assignment, cycle checks, feature recomputation) hold the write gate, so two of
+//! them never interleave, and send their statements as one atomic batch. The gate is
+//! per process: that is exact for the embedded engine, which has one process by
+//! design; replicas over a server engine need a shared lock (the scale-out issue).
+
+mod experiments;
+mod features;
+mod lineage;
+mod projects;
+
+pub use experiments::ExperimentPage;
+pub use features::{ExperimentFeatures, FeatureSet, MergePreviewResult};
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::executor::Executor;
+use crate::ids::{ExperimentId, ProjectId};
+use crate::model::{Experiment, Status};
+use crate::value::Row;
+
+/// The largest page a list returns.
+pub const MAX_PAGE_SIZE: i64 = 1_000;
+
+/// Projects, experiments and their lineage on one graph.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    executor: Arc<dyn Executor>,
+    write_gate: Arc<Mutex<()>>,
+}
+
+impl Graph {
+    /// Wraps an engine and brings its schema up to date.
+    pub async fn open(executor: Arc<dyn Executor>) -> Result<Self> {
+        crate::schema::migrate(executor.as_ref()).await?;
+        Ok(Self {
+            executor,
+            write_gate: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// The engine underneath (for readiness checks and benchmarks).
+    pub fn executor(&self) -> &Arc<dyn Executor> {
+        &self.executor
+    }
+
+    /// Answers when the engine runs a query (for `/readyz`).
+    pub async fn check_ready(&self) -> Result<()> {
+        self.executor
+            .execute(&crate::queries::SCHEMA_VERSION, crate::value::Params::new())
+            .await
+            .map(|_| ())
+    }
+}
+
+/// The current time at the precision timestamps are stored with, so a value
+/// returned from a write equals the value read back.
+fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
+}
+
+fn timestamp(value: DateTime<Utc>) -> String {
+    value.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse_timestamp(column: &str, text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|parsed| parsed.with_timezone(&Utc))
+        .map_err(|error| Error::Internal(format!("stored {column} `{text}` is not a timestamp: {error}")))
+}
+
+fn optional_timestamp(row: &Row, column: &str) -> Result<Option<DateTime<Utc>>> {
+    row.opt_string(column)?
+        .map(|text| parse_timestamp(column, &text))
+        .transpose()
+}
+
+/// The stored key of experiment `number` in a project: indexed, unique.
+fn experiment_key(project_id: &ProjectId, number: i64) -> String {
+    format!("{project_id}/{number}")
+}
+
+fn experiment_from_row(row: &Row) -> Result<Experiment> {
+    Ok(Experiment {
+        id: ExperimentId(row.string("id")?),
+        project_id: ProjectId(row.string("project_id")?),
+        number: row.int("number")?,
+        name: row.string("name")?,
+        status: Status::parse(&row.string("status")?)?,
+        progress: row.int("progress")?,
+        notes: row.opt_string("notes")?.unwrap_or_default(),
+        tags: row.strings("tags")?,
+        created_at: parse_timestamp("created_at", &row.string("created_at")?)?,
+        updated_at: parse_timestamp("updated_at", &row.string("updated_at")?)?,
+        started_at: optional_timestamp(row, "started_at")?,
+        ended_at: optional_timestamp(row, "ended_at")?,
+    })
+}
+
+fn experiments_from_rows(rows: &[Row]) -> Result<Vec<Experiment>> {
+    rows.iter().map(experiment_from_row).collect()
+}

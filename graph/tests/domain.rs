@@ -1,0 +1,813 @@
+//! Domain behaviour on a real graphdblite database.
+
+mod support;
+
+use graph::model::{ExperimentUpdate, NewExperiment, NewProject, ParentRef, ProjectSettings, Status};
+use graph::queries;
+use serde_json::json;
+use support::{experiment, naive_full_features, project, test_graph};
+
+const BASE_FEATURES: &str = "optimizer:\n  name: sgd\n  lr: 0.1\nmodel:\n  depth: 12\nseed: 1\n";
+
+#[tokio::test]
+async fn numbers_come_from_the_name_or_the_next_free_number() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    let baseline = t
+        .graph
+        .create_experiment(experiment("vit", "baseline", None))
+        .await
+        .expect("created");
+    assert_eq!(baseline.number, 1);
+    let eight = t
+        .graph
+        .create_experiment(experiment("vit", "8_wide", None))
+        .await
+        .expect("created");
+    assert_eq!(eight.number, 8);
+    let next = t
+        .graph
+        .create_experiment(experiment("vit", "another", None))
+        .await
+        .expect("created");
+    assert_eq!(
+        next.number, 9,
+        "the next free number follows the largest one used"
+    );
+}
+
+#[tokio::test]
+async fn a_number_already_used_is_a_conflict_and_stores_nothing() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    t.graph
+        .create_experiment(experiment("vit", "3_a", None))
+        .await
+        .expect("created");
+    let error = t
+        .graph
+        .create_experiment(experiment("vit", "3_b", None))
+        .await
+        .expect_err("clash");
+    assert_eq!(error.code(), "CONFLICT");
+    assert!(
+        error.to_string().contains("experiment number 3 already exists"),
+        "{error}"
+    );
+    let page = t.graph.experiments("vit", None, 100, None).await.expect("list");
+    assert_eq!(page.experiments.len(), 1);
+}
+
+#[tokio::test]
+async fn parent_comes_from_the_name_unless_given_explicitly() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    for name in ["1_root", "2_other"] {
+        t.graph
+            .create_experiment(experiment("vit", name, None))
+            .await
+            .expect("created");
+    }
+    let from_name = t
+        .graph
+        .create_experiment(experiment("vit", "12_from_1_lr", None))
+        .await
+        .expect("created");
+    let parent = t
+        .graph
+        .primary_parent(&from_name)
+        .await
+        .expect("query")
+        .expect("has parent");
+    assert_eq!(parent.number, 1);
+
+    let explicit = NewExperiment {
+        parent: Some(ParentRef::Number(2)),
+        ..experiment("vit", "13_from_1_lr", None)
+    };
+    let explicit = t.graph.create_experiment(explicit).await.expect("created");
+    let parent = t
+        .graph
+        .primary_parent(&explicit)
+        .await
+        .expect("query")
+        .expect("has parent");
+    assert_eq!(parent.number, 2, "an explicit parent wins over the name");
+
+    let root = t
+        .graph
+        .create_experiment(experiment("vit", "fresh", None))
+        .await
+        .expect("created");
+    assert!(t.graph.primary_parent(&root).await.expect("query").is_none());
+}
+
+#[tokio::test]
+async fn a_name_naming_a_missing_parent_is_refused_or_made_root_by_setting() {
+    let t = test_graph().await;
+    project(&t.graph, "strict").await;
+    let error = t
+        .graph
+        .create_experiment(experiment("strict", "5_from_4", None))
+        .await
+        .expect_err("missing");
+    assert_eq!(error.code(), "VALIDATION");
+    assert!(error.to_string().contains("#4"), "{error}");
+
+    let mut lenient = ProjectSettings::default();
+    lenient.parent_detection.missing_parent_makes_root = true;
+    t.graph
+        .create_project(NewProject {
+            name: "lenient".into(),
+            description: String::new(),
+            settings: Some(lenient),
+        })
+        .await
+        .expect("created");
+    let orphan = t
+        .graph
+        .create_experiment(experiment("lenient", "5_from_4", None))
+        .await
+        .expect("created");
+    assert!(t.graph.primary_parent(&orphan).await.expect("query").is_none());
+}
+
+#[tokio::test]
+async fn features_are_stored_as_a_diff_against_the_parent() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    let root = t
+        .graph
+        .create_experiment(experiment("vit", "1_base", Some(BASE_FEATURES)))
+        .await
+        .expect("created");
+    let child_features = "optimizer:\n  name: adamw\n  lr: 0.0001\nmodel:\n  depth: 12\nseed: 1\n";
+    let child = t
+        .graph
+        .create_experiment(experiment("vit", "2_from_1_adamw", Some(child_features)))
+        .await
+        .expect("created");
+
+    let root_features = t.graph.features(&root).await.expect("features");
+    assert_eq!(root_features.full["optimizer"]["lr"], json!(0.1));
+    let child_stored = t.graph.features(&child).await.expect("features");
+    assert_eq!(
+        child_stored.diff,
+        json!([
+            {"op": "replace", "path": "/optimizer/lr", "value": 0.0001},
+            {"op": "replace", "path": "/optimizer/name", "value": "adamw"}
+        ])
+    );
+    assert_eq!(child_stored.full["optimizer"]["name"], json!("adamw"));
+    assert_eq!(child_stored.full["model"]["depth"], json!(12));
+
+    let sets = t.graph.feature_sets(&child).await.expect("sets");
+    let paths: Vec<_> = sets.iter().map(|s| (s.path.as_str(), s.op.as_str())).collect();
+    assert_eq!(
+        paths,
+        vec![("optimizer.lr", "replace"), ("optimizer.name", "replace")]
+    );
+    assert_eq!(sets[1].value, Some(json!("adamw")));
+
+    let inherits = t
+        .graph
+        .create_experiment(experiment("vit", "3_from_2", None))
+        .await
+        .expect("created");
+    assert_eq!(
+        t.graph.features(&inherits).await.expect("features").full,
+        child_stored.full
+    );
+    assert_eq!(
+        t.graph.features(&inherits).await.expect("features").diff,
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn ignored_feature_paths_are_stored_but_not_recorded_as_changes() {
+    let t = test_graph().await;
+    let mut settings = ProjectSettings::default();
+    settings.feature_diff.ignored_paths = vec!["seed".into()];
+    t.graph
+        .create_project(NewProject {
+            name: "p".into(),
+            description: String::new(),
+            settings: Some(settings),
+        })
+        .await
+        .expect("created");
+    t.graph
+        .create_experiment(experiment("p", "1", Some(BASE_FEATURES)))
+        .await
+        .expect("created");
+    let child = t
+        .graph
+        .create_experiment(experiment(
+            "p",
+            "2_from_1",
+            Some(&BASE_FEATURES.replace("seed: 1", "seed: 2")),
+        ))
+        .await
+        .expect("created");
+    assert!(t.graph.feature_sets(&child).await.expect("sets").is_empty());
+    assert_eq!(
+        t.graph.features(&child).await.expect("features").full["seed"],
+        json!(2)
+    );
+    assert!(t.graph.feature_diff("p", 1, 2).await.expect("diff").is_empty());
+}
+
+#[tokio::test]
+async fn feature_diff_explains_any_two_experiments_leaf_by_leaf() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    t.graph
+        .create_experiment(experiment("vit", "1", Some(BASE_FEATURES)))
+        .await
+        .expect("created");
+    t.graph
+        .create_experiment(experiment(
+            "vit",
+            "2",
+            Some("optimizer:\n  name: sgd\n  lr: 0.2\nmodel:\n  depth: 12\ndropout: 0.1\n"),
+        ))
+        .await
+        .expect("created");
+    let changes = t.graph.feature_diff("vit", 1, 2).await.expect("diff");
+    let summary: Vec<_> = changes
+        .iter()
+        .map(|c| (c.path.as_str(), c.op.as_str(), c.before.clone(), c.after.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("dropout", "add", None, Some(json!(0.1))),
+            ("optimizer.lr", "replace", Some(json!(0.1)), Some(json!(0.2))),
+            ("seed", "remove", Some(json!(1)), None),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn reparent_keeps_own_features_and_recomputes_the_diff() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    t.graph
+        .create_experiment(experiment("vit", "1", Some(BASE_FEATURES)))
+        .await
+        .expect("created");
+    t.graph
+        .create_experiment(experiment("vit", "2", Some("optimizer:\n  name: adam\n")))
+        .await
+        .expect("created");
+    let moved = t
+        .graph
+        .create_experiment(experiment(
+            "vit",
+            "3_from_1",
+            Some(&BASE_FEATURES.replace("depth: 12", "depth: 24")),
+        ))
+        .await
+        .expect("created");
+    t.graph
+        .create_experiment(experiment("vit", "4_from_3", None))
+        .await
+        .expect("created");
+    let before = t.graph.features(&moved).await.expect("features").full;
+
+    t.graph.reparent("vit", 3, Some(2)).await.expect("reparented");
+    let after = t.graph.features(&moved).await.expect("features");
+    assert_eq!(after.full, before, "own full features stay the same");
+    let parent = t
+        .graph
+        .primary_parent(&moved)
+        .await
+        .expect("query")
+        .expect("parent");
+    assert_eq!(parent.number, 2);
+    assert_eq!(naive_full_features(&t.graph, "vit", 3).await, before);
+    assert_eq!(naive_full_features(&t.graph, "vit", 4).await, before);
+    let sets = t.graph.feature_sets(&moved).await.expect("sets");
+    assert!(
+        sets.iter().any(|s| s.path == "model.depth" && s.op == "add"),
+        "{sets:?}"
+    );
+
+    t.graph.reparent("vit", 3, None).await.expect("made root");
+    assert!(t.graph.primary_parent(&moved).await.expect("query").is_none());
+    assert_eq!(t.graph.features(&moved).await.expect("features").full, before);
+}
+
+#[tokio::test]
+async fn reparent_refuses_a_cycle_and_names_it() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    for name in ["1", "2_from_1", "3_from_2", "4_from_3"] {
+        t.graph
+            .create_experiment(experiment("vit", name, None))
+            .await
+            .expect("created");
+    }
+    let error = t.graph.reparent("vit", 1, Some(4)).await.expect_err("cycle");
+    assert_eq!(error.code(), "CYCLE");
+    assert!(
+        matches!(&error, graph::Error::Cycle { path } if path == &vec![1, 4, 3, 2, 1]),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "this parent would make a cycle: #1 -> #4 -> #3 -> #2 -> #1"
+    );
+    let root = t.graph.experiment("vit", 1).await.expect("exists");
+    assert!(
+        t.graph.primary_parent(&root).await.expect("query").is_none(),
+        "nothing changed"
+    );
+
+    let error = t.graph.reparent("vit", 2, Some(2)).await.expect_err("self");
+    assert_eq!(error.code(), "CYCLE");
+}
+
+#[tokio::test]
+async fn a_features_correction_reaches_descendants_that_keep_their_own_changes() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    t.graph
+        .create_experiment(experiment("vit", "1", Some("lr: 0.1\nbatch: 32\n")))
+        .await
+        .expect("created");
+    t.graph
+        .create_experiment(experiment("vit", "2_from_1", Some("lr: 0.2\nbatch: 32\n")))
+        .await
+        .expect("created");
+    t.graph
+        .create_experiment(experiment("vit", "3_from_2", Some("lr: 0.2\nbatch: 64\n")))
+        .await
+        .expect("created");
+
+    t.graph
+        .update_features("vit", 1, "lr: 0.1\nbatch: 32\nwarmup: 5\n")
+        .await
+        .expect("corrected");
+    let three = t.graph.experiment("vit", 3).await.expect("exists");
+    let full = t.graph.features(&three).await.expect("features").full;
+    assert_eq!(full, json!({"lr": 0.2, "batch": 64, "warmup": 5}));
+    assert_eq!(naive_full_features(&t.graph, "vit", 3).await, full);
+
+    let error = t
+        .graph
+        .update_features("vit", 2, "lr: 0.2\n")
+        .await
+        .expect_err("3 replaces batch");
+    assert_eq!(error.code(), "CONFLICT");
+    assert!(error.to_string().contains("#3"), "{error}");
+    let two = t.graph.experiment("vit", 2).await.expect("exists");
+    assert_eq!(
+        t.graph.features(&two).await.expect("features").full["batch"],
+        json!(32),
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
+async fn merge_parents_are_added_removed_and_checked_for_cycles() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    for name in ["1", "2_from_1", "3_from_1", "4_from_2"] {
+        t.graph
+            .create_experiment(experiment("vit", name, None))
+            .await
+            .expect("created");
+    }
+    let four = t.graph.add_merge_parent("vit", 4, 3).await.expect("merged");
+    let parents: Vec<_> = t
+        .graph
+        .parents(&four)
+        .await
+        .expect("parents")
+        .iter()
+        .map(|p| p.number)
+        .collect();
+    assert_eq!(parents, vec![2, 3], "primary parent first");
+    let ancestors: Vec<_> = t
+        .graph
+        .ancestors(&four)
+        .await
+        .expect("ancestors")
+        .iter()
+        .map(|p| p.number)
+        .collect();
+    assert_eq!(ancestors, vec![1, 2, 3]);
+    let one = t.graph.experiment("vit", 1).await.expect("exists");
+    let descendants: Vec<_> = t
+        .graph
+        .descendants(&one)
+        .await
+        .expect("descendants")
+        .iter()
+        .map(|p| p.number)
+        .collect();
+    assert_eq!(
+        descendants,
+        vec![2, 3, 4],
+        "each descendant once despite two paths"
+    );
+
+    let duplicate = t
+        .graph
+        .add_merge_parent("vit", 4, 3)
+        .await
+        .expect_err("already a parent");
+    assert_eq!(duplicate.code(), "CONFLICT");
+    let cycle = t.graph.add_merge_parent("vit", 3, 4).await.expect_err("cycle");
+    assert!(
+        matches!(&cycle, graph::Error::Cycle { path } if path == &vec![3, 4, 3]),
+        "{cycle:?}"
+    );
+
+    t.graph.remove_merge_parent("vit", 4, 3).await.expect("removed");
+    let parents: Vec<_> = t
+        .graph
+        .parents(&four)
+        .await
+        .expect("parents")
+        .iter()
+        .map(|p| p.number)
+        .collect();
+    assert_eq!(parents, vec![2]);
+    let missing = t.graph.remove_merge_parent("vit", 4, 3).await.expect_err("gone");
+    assert_eq!(missing.code(), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn merge_preview_merges_against_the_common_ancestor_and_lists_conflicts() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    t.graph
+        .create_experiment(experiment("vit", "1", Some("lr: 0.1\ndepth: 12\nwidth: 256\n")))
+        .await
+        .expect("created");
+    t.graph
+        .create_experiment(experiment(
+            "vit",
+            "2_from_1",
+            Some("lr: 0.2\ndepth: 24\nwidth: 256\n"),
+        ))
+        .await
+        .expect("created");
+    t.graph
+        .create_experiment(experiment(
+            "vit",
+            "3_from_1",
+            Some("lr: 0.3\ndepth: 12\nwidth: 512\n"),
+        ))
+        .await
+        .expect("created");
+    let result = t.graph.merge_preview("vit", 2, 3).await.expect("preview");
+    assert_eq!(result.base, Some(1));
+    assert_eq!(
+        result.preview.merged,
+        json!({"lr": 0.2, "depth": 24, "width": 512})
+    );
+    assert_eq!(result.preview.conflicts.len(), 1);
+    let conflict = &result.preview.conflicts[0];
+    assert_eq!(
+        (
+            conflict.path.as_str(),
+            conflict.ours.clone(),
+            conflict.theirs.clone()
+        ),
+        ("lr", Some(json!(0.2)), Some(json!(0.3)))
+    );
+}
+
+#[tokio::test]
+async fn lifecycle_updates_set_timestamps_and_validate_fields() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    let created = t
+        .graph
+        .create_experiment(experiment("vit", "1", None))
+        .await
+        .expect("created");
+    assert_eq!(created.status, Status::Planned);
+    assert!(created.started_at.is_none());
+
+    let running = ExperimentUpdate {
+        status: Some(Status::Running),
+        progress: Some(40),
+        ..Default::default()
+    };
+    let running = t
+        .graph
+        .update_experiment("vit", 1, running)
+        .await
+        .expect("updated");
+    assert!(running.started_at.is_some());
+    let done = ExperimentUpdate {
+        status: Some(Status::Complete),
+        notes: Some("converged".into()),
+        tags: Some(vec!["best".into()]),
+        ..Default::default()
+    };
+    let done = t.graph.update_experiment("vit", 1, done).await.expect("updated");
+    assert_eq!(
+        (done.progress, done.started_at, done.notes.as_str()),
+        (100, running.started_at, "converged")
+    );
+    assert!(done.ended_at.is_some());
+    assert_eq!(t.graph.experiment("vit", 1).await.expect("read back"), done);
+
+    let error = t
+        .graph
+        .update_experiment(
+            "vit",
+            1,
+            ExperimentUpdate {
+                progress: Some(101),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("out of range");
+    assert!(error.to_string().starts_with("progress:"), "{error}");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_field_and_reason_and_stores_nothing() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    let bad_yaml = t
+        .graph
+        .create_experiment(experiment("vit", "1", Some("a: 1\nb: [unclosed\n")))
+        .await
+        .expect_err("invalid yaml");
+    assert!(bad_yaml.to_string().contains("line"), "{bad_yaml}");
+    assert!(bad_yaml.to_string().starts_with("features:"), "{bad_yaml}");
+
+    let bad_json = t
+        .graph
+        .create_experiment(experiment("vit", "1", Some("{\"a\": 1,\n \"b\": }")))
+        .await
+        .expect_err("invalid json");
+    assert!(bad_json.to_string().contains("line 2"), "{bad_json}");
+
+    let huge = format!("blob: \"{}\"\n", "x".repeat(1024 * 1024 + 1));
+    let too_big = t
+        .graph
+        .create_experiment(experiment("vit", "1", Some(&huge)))
+        .await
+        .expect_err("too big");
+    assert!(too_big.to_string().contains("1 MiB"), "{too_big}");
+
+    let unknown = t
+        .graph
+        .create_experiment(experiment("nope", "1", None))
+        .await
+        .expect_err("no project");
+    assert_eq!(unknown.code(), "NOT_FOUND");
+
+    let strict = ProjectSettings {
+        naming_pattern: r"^\d+_.+$".into(),
+        ..Default::default()
+    };
+    t.graph
+        .create_project(NewProject {
+            name: "strict".into(),
+            description: String::new(),
+            settings: Some(strict),
+        })
+        .await
+        .expect("created");
+    let off_pattern = t
+        .graph
+        .create_experiment(experiment("strict", "baseline", None))
+        .await
+        .expect_err("pattern");
+    assert!(off_pattern.to_string().contains(r"^\d+_.+$"), "{off_pattern}");
+
+    let page = t.graph.experiments("vit", None, 10, None).await.expect("list");
+    assert!(page.experiments.is_empty(), "nothing was stored");
+    assert_eq!(t.graph.project("vit").await.expect("project").next_number, 1);
+}
+
+#[tokio::test]
+async fn projects_are_unique_and_their_settings_are_validated_on_write() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    let clash = t
+        .graph
+        .create_project(NewProject {
+            name: "vit".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("clash");
+    assert_eq!(clash.code(), "CONFLICT");
+    let broken = ProjectSettings {
+        naming_pattern: "(".into(),
+        ..Default::default()
+    };
+    let error = t
+        .graph
+        .update_project("vit", None, Some(broken))
+        .await
+        .expect_err("bad regex");
+    assert!(error.to_string().starts_with("namingPattern:"), "{error}");
+    assert_eq!(
+        t.graph.project("vit").await.expect("project").settings,
+        ProjectSettings::default()
+    );
+    let names: Vec<_> = t
+        .graph
+        .projects()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, vec!["vit"]);
+}
+
+#[tokio::test]
+async fn experiments_page_by_number_and_filter_by_status() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    for number in 1..=5 {
+        let status = if number % 2 == 0 {
+            Status::Failed
+        } else {
+            Status::Complete
+        };
+        let input = NewExperiment {
+            status: Some(status),
+            ..experiment("vit", &number.to_string(), None)
+        };
+        t.graph.create_experiment(input).await.expect("created");
+    }
+    let first = t.graph.experiments("vit", None, 2, None).await.expect("page");
+    assert_eq!(
+        first.experiments.iter().map(|e| e.number).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert!(first.has_more);
+    let last = t.graph.experiments("vit", None, 2, Some(4)).await.expect("page");
+    assert_eq!(
+        last.experiments.iter().map(|e| e.number).collect::<Vec<_>>(),
+        vec![5]
+    );
+    assert!(!last.has_more);
+    let failed = t
+        .graph
+        .experiments("vit", Some(Status::Failed), 10, None)
+        .await
+        .expect("page");
+    assert_eq!(
+        failed.experiments.iter().map(|e| e.number).collect::<Vec<_>>(),
+        vec![2, 4]
+    );
+    let too_many = t
+        .graph
+        .experiments("vit", None, 1001, None)
+        .await
+        .expect_err("cap");
+    assert!(too_many.to_string().starts_with("first:"), "{too_many}");
+}
+
+#[tokio::test]
+async fn dag_and_kanban_show_the_whole_project() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    for name in ["1", "2_from_1", "3_from_1"] {
+        t.graph
+            .create_experiment(experiment("vit", name, None))
+            .await
+            .expect("created");
+    }
+    t.graph.add_merge_parent("vit", 3, 2).await.expect("merged");
+    t.graph
+        .update_experiment(
+            "vit",
+            2,
+            ExperimentUpdate {
+                status: Some(Status::Running),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("updated");
+    let dag = t.graph.dag("vit").await.expect("dag");
+    assert_eq!(
+        dag.nodes.iter().map(|n| n.number).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    let edges: Vec<_> = dag.edges.iter().map(|e| (e.from, e.to, e.kind)).collect();
+    use graph::model::EdgeKind::{ChildOf, MergedFrom};
+    assert_eq!(edges, vec![(1, 2, ChildOf), (1, 3, ChildOf), (2, 3, MergedFrom)]);
+
+    let kanban = t.graph.kanban("vit").await.expect("kanban");
+    let columns: Vec<_> = kanban
+        .iter()
+        .map(|c| {
+            (
+                c.status,
+                c.experiments.iter().map(|e| e.number).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        columns,
+        vec![
+            (Status::Planned, vec![1, 3]),
+            (Status::Running, vec![2]),
+            (Status::Complete, vec![]),
+            (Status::Failed, vec![])
+        ]
+    );
+}
+
+#[tokio::test]
+async fn reopening_the_graph_keeps_everything_and_does_not_migrate_twice() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    t.graph
+        .create_experiment(experiment("vit", "1", Some(BASE_FEATURES)))
+        .await
+        .expect("created");
+    let path = t.dir.path().join("graph.db");
+    drop(t.graph);
+    let engine = graph::engine::EmbeddedEngine::open(path).await.expect("reopens");
+    let reopened = graph::Graph::open(std::sync::Arc::new(engine))
+        .await
+        .expect("migrates");
+    let stored = reopened.experiment("vit", 1).await.expect("still there");
+    assert_eq!(
+        reopened.features(&stored).await.expect("features").full["optimizer"]["lr"],
+        json!(0.1)
+    );
+}
+
+/// Runs every operation once, then checks that each named query in `cypher/` ran on this engine.
+#[tokio::test]
+async fn every_named_query_runs_on_the_embedded_engine() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    t.graph
+        .update_project("vit", Some("vision".into()), None)
+        .await
+        .expect("updated");
+    t.graph.projects().await.expect("list");
+    t.graph
+        .create_experiment(experiment("vit", "1", Some(BASE_FEATURES)))
+        .await
+        .expect("created");
+    let two = t
+        .graph
+        .create_experiment(experiment("vit", "2_from_1", Some("lr: 1\n")))
+        .await
+        .expect("created");
+    let three = t
+        .graph
+        .create_experiment(experiment("vit", "3_from_2", Some("lr: 2\n")))
+        .await
+        .expect("created");
+    t.graph
+        .create_experiment(NewExperiment {
+            parent: Some(ParentRef::Id(two.id.clone())),
+            ..experiment("vit", "4", None)
+        })
+        .await
+        .expect("created");
+    t.graph
+        .update_experiment("vit", 2, ExperimentUpdate::default())
+        .await
+        .expect("updated");
+    t.graph.experiments("vit", None, 10, None).await.expect("list");
+    t.graph.feature_sets(&three).await.expect("sets");
+    t.graph.children(&two).await.expect("children");
+    t.graph.ancestors(&three).await.expect("ancestors");
+    t.graph.descendants(&two).await.expect("descendants");
+    t.graph.add_merge_parent("vit", 4, 3).await.expect("merge");
+    t.graph.remove_merge_parent("vit", 4, 3).await.expect("unmerge");
+    t.graph.reparent("vit", 2, None).await.expect("reparent");
+    t.graph
+        .update_features("vit", 2, "lr: 5\nnew: true\n")
+        .await
+        .expect("features edited");
+    t.graph.merge_preview("vit", 3, 4).await.expect("preview");
+    t.graph.feature_diff("vit", 1, 3).await.expect("diff");
+    t.graph.dag("vit").await.expect("dag");
+    t.graph.check_ready().await.expect("ready");
+
+    let ran = t.recorder.ran.lock().expect("lock").clone();
+    let never_ran: Vec<_> = queries::ALL
+        .iter()
+        .map(|q| q.name)
+        .filter(|name| !ran.contains(name))
+        .collect();
+    assert!(
+        never_ran.is_empty(),
+        "queries never run on the embedded engine: {never_ran:?}"
+    );
+}
