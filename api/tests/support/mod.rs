@@ -1,0 +1,92 @@
+//! Starts the real server on an ephemeral port over a fresh embedded graph.
+
+#![allow(dead_code)]
+
+use api::config::Config;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+/// A running server; stops when dropped.
+pub struct TestServer {
+    pub url: String,
+    pub client: reqwest::Client,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn start() -> TestServer {
+    start_with(|_| {}).await
+}
+
+pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        data_dir: dir.path().to_path_buf(),
+        bind: "127.0.0.1:0".parse().expect("address"),
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (address, serving) = api::server::start(&config, async move {
+        let _ = stopped.await;
+    })
+    .await
+    .expect("server starts");
+    tokio::spawn(serving);
+    TestServer {
+        url: format!("http://{address}"),
+        client: reqwest::Client::new(),
+        _stop: stop,
+        _dir: dir,
+    }
+}
+
+impl TestServer {
+    /// Posts one GraphQL operation and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.url))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request is sent");
+        assert_eq!(
+            response.status(),
+            200,
+            "GraphQL answers 200 with errors in the body"
+        );
+        response.json().await.expect("JSON body")
+    }
+
+    /// Runs an operation that must succeed and returns its `data`.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Runs an operation that must fail and returns its first error.
+    pub async fn error(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        body["errors"][0].clone()
+    }
+
+    pub async fn create_project(&self, name: &str) {
+        self.ok(
+            "mutation($name: String!) { createProject(input: {name: $name}) { id } }",
+            json!({ "name": name }),
+        )
+        .await;
+    }
+
+    pub async fn create_experiment(&self, project: &str, name: &str, features: Option<&str>) -> Value {
+        let data = self
+            .ok(
+                "mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id number name } }",
+                json!({ "input": { "project": project, "name": name, "features": features } }),
+            )
+            .await;
+        data["createExperiment"].clone()
+    }
+}
