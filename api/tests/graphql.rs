@@ -387,3 +387,63 @@ async fn graphiql_health_and_readiness_answer() {
         .expect("sent");
     assert_eq!(page.status(), 404);
 }
+
+#[tokio::test]
+async fn settings_and_features_are_edited_through_mutations() {
+    let server = start().await;
+    server.create_project("p").await;
+    let update = "mutation($input: UpdateProjectInput!) { updateProject(name: \"p\", input: $input) {
+        description namingPattern parentFromName ignoredFeaturePaths } }";
+    let updated = server
+        .ok(update, json!({ "input": { "description": "vision", "namingPattern": "^(?P<number>\\d+)_.*$", "ignoredFeaturePaths": ["seed"] } }))
+        .await;
+    assert_eq!(
+        updated["updateProject"],
+        json!({ "description": "vision", "namingPattern": "^(?P<number>\\d+)_.*$", "parentFromName": true, "ignoredFeaturePaths": ["seed"] })
+    );
+    let off_pattern = server
+        .error(
+            "mutation { createExperiment(input: {project: \"p\", name: \"baseline\"}) { number } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        off_pattern["message"]
+            .as_str()
+            .expect("message")
+            .contains("^(?P<number>\\d+)_.*$"),
+        "{off_pattern}"
+    );
+
+    server.create_experiment("p", "1_root", Some("lr: 0.1\n")).await;
+    server
+        .create_experiment("p", "2_child", Some("lr: 0.1\nbatch: 64\n"))
+        .await;
+    server
+        .ok(
+            "mutation { reparentExperiment(project: \"p\", number: 2, parentNumber: 1) { number } }",
+            json!({}),
+        )
+        .await;
+    let corrected = server
+        .ok(
+            "mutation($f: String!) { updateExperimentFeatures(project: \"p\", number: 1, features: $f) { number } }",
+            json!({ "f": "lr: 0.5\n" }),
+        )
+        .await;
+    assert_eq!(corrected["updateExperimentFeatures"]["number"], 1);
+    let child = server
+        .ok(
+            "{ experiment(project: \"p\", number: 2) { featuresFull featuresDiff } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        child["experiment"]["featuresFull"],
+        json!({ "lr": 0.5, "batch": 64 })
+    );
+    assert_eq!(
+        child["experiment"]["featuresDiff"],
+        json!([{ "op": "add", "path": "/batch", "value": 64 }])
+    );
+}

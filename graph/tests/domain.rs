@@ -2,7 +2,9 @@
 
 mod support;
 
-use graph::model::{ExperimentUpdate, NewExperiment, NewProject, ParentRef, ProjectSettings, Status};
+use graph::model::{
+    ExperimentUpdate, NewExperiment, NewProject, ParentRef, ProjectSettings, ProjectUpdate, Status,
+};
 use graph::queries;
 use serde_json::json;
 use support::{experiment, naive_full_features, project, test_graph};
@@ -605,13 +607,13 @@ async fn projects_are_unique_and_their_settings_are_validated_on_write() {
         .await
         .expect_err("clash");
     assert_eq!(clash.code(), "CONFLICT");
-    let broken = ProjectSettings {
-        naming_pattern: "(".into(),
+    let broken = ProjectUpdate {
+        naming_pattern: Some("(".into()),
         ..Default::default()
     };
     let error = t
         .graph
-        .update_project("vit", None, Some(broken))
+        .update_project("vit", broken)
         .await
         .expect_err("bad regex");
     assert!(error.to_string().starts_with("namingPattern:"), "{error}");
@@ -753,10 +755,11 @@ async fn reopening_the_graph_keeps_everything_and_does_not_migrate_twice() {
 async fn every_named_query_runs_on_the_embedded_engine() {
     let t = test_graph().await;
     project(&t.graph, "vit").await;
-    t.graph
-        .update_project("vit", Some("vision".into()), None)
-        .await
-        .expect("updated");
+    let described = ProjectUpdate {
+        description: Some("vision".into()),
+        ..Default::default()
+    };
+    t.graph.update_project("vit", described).await.expect("updated");
     t.graph.projects().await.expect("list");
     t.graph
         .create_experiment(experiment("vit", "1", Some(BASE_FEATURES)))
@@ -810,4 +813,94 @@ async fn every_named_query_runs_on_the_embedded_engine() {
         never_ran.is_empty(),
         "queries never run on the embedded engine: {never_ran:?}"
     );
+}
+
+#[tokio::test]
+async fn concurrent_creations_get_distinct_consecutive_numbers() {
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let graph = t.graph.clone();
+            tokio::spawn(async move {
+                graph
+                    .create_experiment(experiment("vit", &format!("run {i}"), None))
+                    .await
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for task in tasks {
+        numbers.push(task.await.expect("task joins").expect("created").number);
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn cypher_in_user_values_is_stored_verbatim_and_changes_nothing_else() {
+    let corpus = [
+        "'}) MATCH (n) DETACH DELETE n //",
+        "\" OR 1=1 RETURN n //",
+        "x\\' SET n.name = 'pwned",
+        "line\nbreak\ttab \u{0}? no: unicode ✓ 名前",
+        "$id }) CREATE (:Evil) //",
+        "MATCH (n) RETURN n",
+    ];
+    let t = test_graph().await;
+    project(&t.graph, "vit").await;
+    t.graph
+        .create_experiment(experiment("vit", "1", None))
+        .await
+        .expect("created");
+    for (position, payload) in corpus.iter().enumerate() {
+        let notes = payload.replace('\u{0}', "");
+        let update = ExperimentUpdate {
+            notes: Some(notes.clone()),
+            tags: Some(vec![notes.replace(['\n', '\t'], " ")]),
+            ..Default::default()
+        };
+        let stored = t.graph.update_experiment("vit", 1, update).await.expect("stored");
+        assert_eq!(
+            t.graph.experiment("vit", 1).await.expect("read back").notes,
+            notes,
+            "payload {position}"
+        );
+        assert_eq!(stored.notes, notes);
+        let features = serde_json::json!({ "payload": payload }).to_string();
+        let name = format!("{} {position}", payload.replace(['\n', '\t', '\u{0}'], " "));
+        let created = t
+            .graph
+            .create_experiment(experiment("vit", &name, Some(&features)))
+            .await
+            .expect("created");
+        assert_eq!(created.name, name);
+        assert_eq!(
+            t.graph.features(&created).await.expect("features").full["payload"],
+            serde_json::json!(payload)
+        );
+    }
+    let page = t.graph.experiments("vit", None, 100, None).await.expect("list");
+    assert_eq!(
+        page.experiments.len(),
+        corpus.len() + 1,
+        "nothing deleted, nothing extra"
+    );
+    assert_eq!(t.graph.projects().await.expect("projects").len(), 1);
+}
+
+#[tokio::test]
+async fn a_graph_from_a_newer_rsdk_is_refused_with_advice() {
+    let t = test_graph().await;
+    let newer = graph::value::Params::new().with("version", graph::schema::current_version() + 1);
+    t.graph
+        .executor()
+        .execute(&queries::SET_SCHEMA_VERSION, newer)
+        .await
+        .expect("version written");
+    let error = graph::Graph::open(t.graph.executor().clone())
+        .await
+        .expect_err("refused");
+    assert_eq!(error.code(), "UNAVAILABLE");
+    assert!(error.to_string().contains("upgrade rsdk"), "{error}");
 }

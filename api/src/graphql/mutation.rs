@@ -1,7 +1,7 @@
 //! Write operations. Each resolver extracts, calls one service function and maps.
 
 use async_graphql::{Context, InputObject, Object, ID};
-use graph::model::{self, FeatureDiffPolicy, ParentDetection, ProjectSettings};
+use graph::model::{self, ProjectSettings};
 use graph::Graph;
 
 use super::types::{Experiment, Project, StatusGql};
@@ -64,25 +64,16 @@ pub struct UpdateExperimentInput {
     pub tags: Option<Vec<String>>,
 }
 
-fn settings_with(
-    mut settings: ProjectSettings,
-    naming_pattern: Option<String>,
-    parent_from_name: Option<bool>,
-    missing_parent_makes_root: Option<bool>,
-    ignored_feature_paths: Option<Vec<String>>,
-) -> ProjectSettings {
-    if let Some(pattern) = naming_pattern {
-        settings.naming_pattern = pattern;
+impl From<UpdateProjectInput> for model::ProjectUpdate {
+    fn from(input: UpdateProjectInput) -> Self {
+        model::ProjectUpdate {
+            description: input.description,
+            naming_pattern: input.naming_pattern,
+            parent_from_name: input.parent_from_name,
+            missing_parent_makes_root: input.missing_parent_makes_root,
+            ignored_feature_paths: input.ignored_feature_paths,
+        }
     }
-    settings.parent_detection = ParentDetection {
-        from_name: parent_from_name.unwrap_or(settings.parent_detection.from_name),
-        missing_parent_makes_root: missing_parent_makes_root
-            .unwrap_or(settings.parent_detection.missing_parent_makes_root),
-    };
-    if let Some(ignored_paths) = ignored_feature_paths {
-        settings.feature_diff = FeatureDiffPolicy { ignored_paths };
-    }
-    settings
 }
 
 /// The root of write operations.
@@ -98,13 +89,14 @@ impl MutationRoot {
         input: CreateProjectInput,
     ) -> async_graphql::Result<Project> {
         let graph = context.data::<Graph>()?;
-        let settings = settings_with(
-            ProjectSettings::default(),
-            input.naming_pattern,
-            input.parent_from_name,
-            input.missing_parent_makes_root,
-            input.ignored_feature_paths,
-        );
+        let settings_update = model::ProjectUpdate {
+            naming_pattern: input.naming_pattern,
+            parent_from_name: input.parent_from_name,
+            missing_parent_makes_root: input.missing_parent_makes_root,
+            ignored_feature_paths: input.ignored_feature_paths,
+            ..model::ProjectUpdate::default()
+        };
+        let settings = settings_update.apply_to_settings(&ProjectSettings::default());
         let new_project = model::NewProject {
             name: input.name,
             description: input.description.unwrap_or_default(),
@@ -121,20 +113,7 @@ impl MutationRoot {
         input: UpdateProjectInput,
     ) -> async_graphql::Result<Project> {
         let graph = context.data::<Graph>()?;
-        let current = graph.project(&name).await.gql()?;
-        let settings = settings_with(
-            current.settings,
-            input.naming_pattern,
-            input.parent_from_name,
-            input.missing_parent_makes_root,
-            input.ignored_feature_paths,
-        );
-        Ok(Project(
-            graph
-                .update_project(&name, input.description, Some(settings))
-                .await
-                .gql()?,
-        ))
+        Ok(Project(graph.update_project(&name, input.into()).await.gql()?))
     }
 
     /// Creates an experiment: numbers it, links its parent, stores its features as a diff.

@@ -8,5 +8,5 @@ pub use experiment::{
     Dag, DagEdge, DagNode, EdgeKind, Experiment, ExperimentUpdate, KanbanColumn, NewExperiment, ParentRef,
     Status,
 };
-pub use project::{NewProject, Project};
+pub use project::{NewProject, Project, ProjectUpdate};
 pub use settings::{FeatureDiffPolicy, NameParts, ParentDetection, ProjectSettings, DEFAULT_NAMING_PATTERN};

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::settings::ProjectSettings;
+use super::settings::{FeatureDiffPolicy, ProjectSettings};
 use crate::ids::ProjectId;
 
 /// A stored project.
@@ -31,4 +31,41 @@ pub struct NewProject {
     pub description: String,
     /// The settings; `None` takes the defaults.
     pub settings: Option<ProjectSettings>,
+}
+
+/// A partial change of a project's description and settings; `None` keeps the value.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectUpdate {
+    /// New description.
+    pub description: Option<String>,
+    /// New naming pattern.
+    pub naming_pattern: Option<String>,
+    /// Whether to read the parent from the name's `parent` group.
+    pub parent_from_name: Option<bool>,
+    /// Whether a name naming a missing parent creates a root.
+    pub missing_parent_makes_root: Option<bool>,
+    /// Feature paths whose changes are not treated as changes (replaces the list).
+    pub ignored_feature_paths: Option<Vec<String>>,
+}
+
+impl ProjectUpdate {
+    /// `settings` with this update's settings fields applied (not yet validated).
+    pub fn apply_to_settings(&self, settings: &ProjectSettings) -> ProjectSettings {
+        let mut updated = settings.clone();
+        if let Some(pattern) = &self.naming_pattern {
+            updated.naming_pattern = pattern.clone();
+        }
+        if let Some(from_name) = self.parent_from_name {
+            updated.parent_detection.from_name = from_name;
+        }
+        if let Some(makes_root) = self.missing_parent_makes_root {
+            updated.parent_detection.missing_parent_makes_root = makes_root;
+        }
+        if let Some(ignored_paths) = &self.ignored_feature_paths {
+            updated.feature_diff = FeatureDiffPolicy {
+                ignored_paths: ignored_paths.clone(),
+            };
+        }
+        updated
+    }
 }

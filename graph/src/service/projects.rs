@@ -5,7 +5,7 @@ use tracing::instrument;
 use super::{now, parse_timestamp, timestamp, Graph};
 use crate::error::{Error, Result};
 use crate::ids::ProjectId;
-use crate::model::{NewProject, Project, ProjectSettings};
+use crate::model::{NewProject, Project, ProjectSettings, ProjectUpdate};
 use crate::queries;
 use crate::value::{Params, Row};
 
@@ -116,27 +116,20 @@ impl Graph {
         rows.iter().map(project_from_row).collect()
     }
 
-    /// Replaces a project's description and/or settings; `None` keeps the stored value.
+    /// Changes a project's description and settings; the result is validated before
+    /// anything is stored.
     #[instrument(skip_all, fields(project = %name))]
-    pub async fn update_project(
-        &self,
-        name: &str,
-        description: Option<String>,
-        settings: Option<ProjectSettings>,
-    ) -> Result<Project> {
-        if let Some(description) = &description {
+    pub async fn update_project(&self, name: &str, update: ProjectUpdate) -> Result<Project> {
+        if let Some(description) = &update.description {
             validate_description(description)?;
-        }
-        if let Some(settings) = &settings {
-            settings.validate()?;
         }
         let _gate = self.write_gate.lock().await;
         let mut project = self.project(name).await?;
-        if let Some(description) = description {
+        let settings = update.apply_to_settings(&project.settings);
+        settings.validate()?;
+        project.settings = settings;
+        if let Some(description) = update.description {
             project.description = description;
-        }
-        if let Some(settings) = settings {
-            project.settings = settings;
         }
         let params = Params::new()
             .with("id", project.id.as_str())
