@@ -7,7 +7,7 @@ use graph::model::{
 };
 use graph::queries;
 use serde_json::json;
-use support::{experiment, naive_full_features, project, test_graph};
+use support::{experiment, naive_full_features, project, project_with, test_graph};
 
 const BASE_FEATURES: &str = "optimizer:\n  name: sgd\n  lr: 0.1\nmodel:\n  depth: 12\nseed: 1\n";
 
@@ -118,14 +118,7 @@ async fn a_name_naming_a_missing_parent_is_refused_or_made_root_by_setting() {
 
     let mut lenient = ProjectSettings::default();
     lenient.parent_detection.missing_parent_makes_root = true;
-    t.graph
-        .create_project(NewProject {
-            name: "lenient".into(),
-            description: String::new(),
-            settings: Some(lenient),
-        })
-        .await
-        .expect("created");
+    project_with(&t.graph, "lenient", lenient).await;
     let orphan = t
         .graph
         .create_experiment(experiment("lenient", "5_from_4", None))
@@ -191,14 +184,7 @@ async fn ignored_feature_paths_are_stored_but_not_recorded_as_changes() {
     let t = test_graph().await;
     let mut settings = ProjectSettings::default();
     settings.feature_diff.ignored_paths = vec!["seed".into()];
-    t.graph
-        .create_project(NewProject {
-            name: "p".into(),
-            description: String::new(),
-            settings: Some(settings),
-        })
-        .await
-        .expect("created");
+    project_with(&t.graph, "p", settings).await;
     t.graph
         .create_experiment(experiment("p", "1", Some(BASE_FEATURES)))
         .await
@@ -574,14 +560,7 @@ async fn bad_input_is_refused_with_field_and_reason_and_stores_nothing() {
         naming_pattern: r"^\d+_.+$".into(),
         ..Default::default()
     };
-    t.graph
-        .create_project(NewProject {
-            name: "strict".into(),
-            description: String::new(),
-            settings: Some(strict),
-        })
-        .await
-        .expect("created");
+    project_with(&t.graph, "strict", strict).await;
     let off_pattern = t
         .graph
         .create_experiment(experiment("strict", "baseline", None))

@@ -12,6 +12,14 @@ use crate::error::GraphQlResultExt;
 pub struct CreateProjectInput {
     /// Unique name: letters, digits, `_`, `-`, `.`.
     pub name: String,
+    /// Description and settings; omitted settings take their defaults.
+    #[graphql(flatten)]
+    pub details: UpdateProjectInput,
+}
+
+/// A project's description and settings; omitted fields keep their value (or default).
+#[derive(InputObject, Debug)]
+pub struct UpdateProjectInput {
     pub description: Option<String>,
     /// Regex for experiment names with optional groups `number` and `parent`;
     /// the default accepts `12_from_8_lr_sweep` and any other name.
@@ -21,16 +29,6 @@ pub struct CreateProjectInput {
     /// A name naming a missing parent creates a root instead of being refused (default false).
     pub missing_parent_makes_root: Option<bool>,
     /// Feature paths whose changes are stored but not treated as changes (e.g. `seed`).
-    pub ignored_feature_paths: Option<Vec<String>>,
-}
-
-/// Changes to a project; omitted fields keep their value.
-#[derive(InputObject, Debug)]
-pub struct UpdateProjectInput {
-    pub description: Option<String>,
-    pub naming_pattern: Option<String>,
-    pub parent_from_name: Option<bool>,
-    pub missing_parent_makes_root: Option<bool>,
     pub ignored_feature_paths: Option<Vec<String>>,
 }
 
@@ -89,18 +87,11 @@ impl MutationRoot {
         input: CreateProjectInput,
     ) -> async_graphql::Result<Project> {
         let graph = context.data::<Graph>()?;
-        let settings_update = model::ProjectUpdate {
-            naming_pattern: input.naming_pattern,
-            parent_from_name: input.parent_from_name,
-            missing_parent_makes_root: input.missing_parent_makes_root,
-            ignored_feature_paths: input.ignored_feature_paths,
-            ..model::ProjectUpdate::default()
-        };
-        let settings = settings_update.apply_to_settings(&ProjectSettings::default());
+        let details = model::ProjectUpdate::from(input.details);
         let new_project = model::NewProject {
             name: input.name,
-            description: input.description.unwrap_or_default(),
-            settings: Some(settings),
+            settings: Some(details.apply_to_settings(&ProjectSettings::default())),
+            description: details.description.unwrap_or_default(),
         };
         Ok(Project(graph.create_project(new_project).await.gql()?))
     }

@@ -66,11 +66,15 @@ pub async fn test_graph() -> TestGraph {
 }
 
 pub async fn project(graph: &Graph, name: &str) {
+    project_with(graph, name, ProjectSettings::default()).await;
+}
+
+pub async fn project_with(graph: &Graph, name: &str, settings: ProjectSettings) {
     graph
         .create_project(NewProject {
             name: name.into(),
             description: String::new(),
-            settings: Some(ProjectSettings::default()),
+            settings: Some(settings),
         })
         .await
         .expect("project is created");
