@@ -1,5 +1,5 @@
 // A page of a project's experiments by number, optionally of one status.
-MATCH (p:Project {id: $project_id})<-[:IN_PROJECT]-(e:Experiment)
+MATCH (e:Experiment {project_id: $project_id})
 WHERE e.number > $after AND ($status IS NULL OR e.status = $status)
 RETURN e.id AS id, e.project_id AS project_id, e.number AS number, e.name AS name,
        e.status AS status, e.progress AS progress, e.notes AS notes, e.tags AS tags,

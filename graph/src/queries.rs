@@ -44,12 +44,13 @@ queries! {
     EXPERIMENT_CREATE = write "experiment/create";
     EXPERIMENT_BY_KEY = read "experiment/by_key";
     EXPERIMENT_BY_ID = read "experiment/by_id";
+    EXPERIMENT_CREATION_CONTEXT = read "experiment/creation_context";
     EXPERIMENT_LIST = read "experiment/list";
     EXPERIMENT_UPDATE = write "experiment/update";
     EXPERIMENT_FEATURES = read "experiment/features";
     EXPERIMENT_SET_FEATURES = write "experiment/set_features";
     EXPERIMENT_SET_FULL_FEATURES = write "experiment/set_full_features";
-    EXPERIMENT_LINK_FEATURES = write "experiment/link_features";
+    EXPERIMENT_LINK_FEATURE = write "experiment/link_feature";
     EXPERIMENT_UNLINK_FEATURES = write "experiment/unlink_features";
     EXPERIMENT_FEATURE_SETS = read "experiment/feature_sets";
 
@@ -65,7 +66,6 @@ queries! {
     PRIMARY_SUBTREE = read "lineage/primary_subtree";
     FIND_PATH = read "lineage/find_path";
     DAG_NODES = read "lineage/dag_nodes";
-    DAG_EDGES = read "lineage/dag_edges";
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub static MIGRATIONS: &[Migration] = &[Migration {
         index("Project", "name"),
         index("Experiment", "id"),
         index("Experiment", "key"),
+        index("Experiment", "project_id"),
         index("Feature", "key"),
     ],
     statements: Vec::new,

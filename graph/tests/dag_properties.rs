@@ -1,5 +1,6 @@
 //! Properties of the DAG under random sequences of creates, reparents, merges and
-//! feature corrections, on a real graphdblite database.
+//! feature corrections, on a real graphdblite database: it stays acyclic, the DAG view's
+//! cached parent numbers match the edges, and cached full features match a naive recomputation.
 
 mod support;
 
@@ -143,8 +144,29 @@ async fn run(operations: Vec<Operation>) {
         }
         assert_acyclic(&t.graph).await;
     }
+    let dag = t.graph.dag("p").await.expect("dag");
     for number in numbers {
         let stored = t.graph.experiment("p", number).await.expect("exists");
+        let mut from_edges: Vec<i64> = t
+            .graph
+            .parents(&stored)
+            .await
+            .expect("parents")
+            .iter()
+            .map(|p| p.number)
+            .collect();
+        let mut from_cache: Vec<i64> = dag
+            .edges
+            .iter()
+            .filter(|e| e.to == number)
+            .map(|e| e.from)
+            .collect();
+        from_edges.sort_unstable();
+        from_cache.sort_unstable();
+        assert_eq!(
+            from_cache, from_edges,
+            "cached parent numbers of #{number} match its edges"
+        );
         let cached = t.graph.features(&stored).await.expect("features").full;
         assert_eq!(
             cached,

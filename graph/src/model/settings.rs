@@ -1,6 +1,9 @@
 //! Project settings: how experiment names are read, how parents are found, and
 //! which feature paths count as changes. Validated whenever they are written.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +16,14 @@ pub const DEFAULT_NAMING_PATTERN: &str = r"^(?:(?P<number>\d+)(?:_from_(?P<paren
 const MAX_PATTERN_LENGTH: usize = 1_000;
 const MAX_NAME_LENGTH: usize = 256;
 const MAX_IGNORED_PATHS: usize = 1_000;
+/// Compiled naming patterns kept for reuse: compiling one costs more than the rest of
+/// name validation. Few projects means few patterns; the cache is cleared if it fills.
+const MAX_CACHED_PATTERNS: usize = 256;
+
+fn compiled_patterns() -> &'static Mutex<HashMap<String, Arc<Regex>>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Regex>>>> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
 
 /// How a project's experiments are named and related.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +119,14 @@ impl ProjectSettings {
         Ok(())
     }
 
-    fn compiled_pattern(&self) -> Result<Regex> {
+    fn compiled_pattern(&self) -> Result<Arc<Regex>> {
+        if let Some(cached) = compiled_patterns()
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&self.naming_pattern).cloned())
+        {
+            return Ok(cached);
+        }
         let field = "namingPattern";
         if self.naming_pattern.len() > MAX_PATTERN_LENGTH {
             return Err(Error::invalid(
@@ -125,6 +143,13 @@ impl ProjectSettings {
                     format!("group `{name}` is unknown: only `number` and `parent` are read"),
                 ));
             }
+        }
+        let pattern = Arc::new(pattern);
+        if let Ok(mut cache) = compiled_patterns().lock() {
+            if cache.len() >= MAX_CACHED_PATTERNS {
+                cache.clear();
+            }
+            cache.insert(self.naming_pattern.clone(), Arc::clone(&pattern));
         }
         Ok(pattern)
     }

@@ -2,7 +2,7 @@
 
 use tracing::instrument;
 
-use super::features::FeatureChangeSet;
+use super::features::{stored_json, FeatureChangeSet};
 use super::{
     experiment_from_row, experiment_key, experiments_from_rows, now, timestamp, Graph, MAX_PAGE_SIZE,
 };
@@ -57,6 +57,12 @@ fn validate_progress(progress: i64) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The primary parent of an experiment being created.
+struct NewParent {
+    id: ExperimentId,
+    full: serde_json::Value,
 }
 
 /// A page of experiments and whether more follow.
@@ -149,29 +155,13 @@ impl Graph {
         let _gate = self.write_gate.lock().await;
         let project = self.project(&input.project).await?;
         let name_parts = project.settings.parse_name(&input.name)?;
-        let number = match name_parts.number {
-            Some(number) => {
-                if let Some(existing) = self.find_experiment_in(&project, number).await? {
-                    return Err(Error::conflict(
-                        "name",
-                        format!(
-                            "experiment number {number} already exists in project {} (`{}`)",
-                            project.name, existing.name
-                        ),
-                    ));
-                }
-                number
-            }
-            None => project.next_number,
-        };
+        let number = name_parts.number.unwrap_or(project.next_number);
         let parent = self
-            .resolve_new_parent(&project, input.parent, name_parts.parent)
+            .creation_context(&project, name_parts.number, input.parent, name_parts.parent)
             .await?;
-
-        let parent_full = match &parent {
-            Some(parent) => self.features_of(&parent.id).await?.full,
-            None => serde_json::json!({}),
-        };
+        let parent_full = parent
+            .as_ref()
+            .map_or_else(|| serde_json::json!({}), |p| p.full.clone());
         let full = given_features.unwrap_or_else(|| parent_full.clone());
         let changes = FeatureChangeSet::between(&project, &parent_full, &full)?;
 
@@ -215,52 +205,82 @@ impl Graph {
                     .with("parent_id", parent.id.as_str()),
             ));
         }
-        statements.extend(changes.link_statement(&experiment.id));
+        statements.extend(changes.link_statements(&experiment.id));
         self.executor.execute_atomic(statements).await?;
         Ok(experiment)
     }
 
-    async fn resolve_new_parent(
+    /// Checks that a number from the name is free and finds the new experiment's
+    /// primary parent (explicit, else from the name) with its full features; one
+    /// read in the common case.
+    async fn creation_context(
         &self,
         project: &Project,
+        number_from_name: Option<i64>,
         explicit: Option<ParentRef>,
-        from_name: Option<i64>,
-    ) -> Result<Option<Experiment>> {
-        match explicit {
-            Some(ParentRef::Number(number)) => {
-                let parent = self.find_experiment_in(project, number).await?;
-                parent.map(Some).ok_or_else(|| {
-                    Error::invalid(
-                        "parentNumber",
-                        format!("no experiment #{number} in project {}", project.name),
-                    )
-                })
+        parent_from_name: Option<i64>,
+    ) -> Result<Option<NewParent>> {
+        let (parent_number, parent_field) = match &explicit {
+            Some(ParentRef::Number(number)) => (Some(*number), "parentNumber"),
+            Some(ParentRef::Id(_)) => (None, "parentId"),
+            None => (
+                parent_from_name.filter(|_| project.settings.parent_detection.from_name),
+                "name",
+            ),
+        };
+        let key = |number: Option<i64>| number.map(|number| experiment_key(&project.id, number));
+        let params = Params::new()
+            .with("number_key", key(number_from_name))
+            .with("parent_key", key(parent_number));
+        let rows = self
+            .executor
+            .execute(&queries::EXPERIMENT_CREATION_CONTEXT, params)
+            .await?;
+        let row = rows
+            .first()
+            .ok_or_else(|| Error::Internal("creation context returned no row".into()))?;
+        if let (Some(number), Some(taken_name)) = (number_from_name, row.opt_string("taken_name")?) {
+            return Err(Error::conflict(
+                "name",
+                format!(
+                    "experiment number {number} already exists in project {} (`{taken_name}`)",
+                    project.name
+                ),
+            ));
+        }
+        if let Some(ParentRef::Id(id)) = explicit {
+            let parent = self.experiment_by_id_in(project, &id).await?.ok_or_else(|| {
+                Error::invalid(
+                    parent_field,
+                    format!("no experiment {id} in project {}", project.name),
+                )
+            })?;
+            let full = self.features_of(&parent.id).await?.full;
+            return Ok(Some(NewParent { id: parent.id, full }));
+        }
+        let Some(parent_number) = parent_number else {
+            return Ok(None);
+        };
+        match row.opt_string("parent_id")? {
+            Some(id) => Ok(Some(NewParent {
+                id: ExperimentId(id),
+                full: stored_json(row, "parent_features")?,
+            })),
+            None if explicit.is_none() && project.settings.parent_detection.missing_parent_makes_root => {
+                Ok(None)
             }
-            Some(ParentRef::Id(id)) => {
-                let parent = self.experiment_by_id_in(project, &id).await?;
-                parent.map(Some).ok_or_else(|| {
-                    Error::invalid(
-                        "parentId",
-                        format!("no experiment {id} in project {}", project.name),
-                    )
-                })
-            }
-            None => {
-                let Some(number) = from_name.filter(|_| project.settings.parent_detection.from_name) else {
-                    return Ok(None);
-                };
-                match self.find_experiment_in(project, number).await? {
-                    Some(parent) => Ok(Some(parent)),
-                    None if project.settings.parent_detection.missing_parent_makes_root => Ok(None),
-                    None => Err(Error::invalid(
-                        "name",
-                        format!(
-                            "names parent #{number}, which does not exist in project {}; create it first or pass parentNumber",
-                            project.name
-                        ),
-                    )),
-                }
-            }
+            None if explicit.is_none() => Err(Error::invalid(
+                parent_field,
+                format!(
+                    "names parent #{parent_number}, which does not exist in project {}; \
+                     create it first or pass parentNumber",
+                    project.name
+                ),
+            )),
+            None => Err(Error::invalid(
+                parent_field,
+                format!("no experiment #{parent_number} in project {}", project.name),
+            )),
         }
     }
 

@@ -12,7 +12,7 @@ use crate::features::{self, FeatureChange, MergePreview};
 use crate::ids::ExperimentId;
 use crate::model::{Experiment, Project};
 use crate::queries;
-use crate::value::{Params, Row, Value};
+use crate::value::{Params, Row};
 
 /// An experiment's stored features.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +58,7 @@ fn to_json_text(value: &impl serde::Serialize, what: &str) -> Result<String> {
         .map_err(|error| Error::Internal(format!("{what} does not serialize: {error}")))
 }
 
-fn stored_json(row: &Row, column: &str) -> Result<Json> {
+pub(super) fn stored_json(row: &Row, column: &str) -> Result<Json> {
     let text = row.string(column)?;
     serde_json::from_str(&text)
         .map_err(|error| Error::Internal(format!("stored {column} is not JSON: {error}")))
@@ -93,36 +93,28 @@ impl FeatureChangeSet {
             ),
             Statement::new(&queries::EXPERIMENT_UNLINK_FEATURES, Params::new().with("id", id)),
         ];
-        statements.extend(self.link_statement(experiment));
+        statements.extend(self.link_statements(experiment));
         statements
     }
 
-    /// The `SETS` edges of these changes, when there are any.
-    pub fn link_statement(&self, experiment: &ExperimentId) -> Option<Statement> {
-        if self.changes.is_empty() {
-            return None;
-        }
-        let rows = self
-            .changes
+    /// One statement per changed leaf: a `SETS` edge to its `Feature` node.
+    pub fn link_statements(&self, experiment: &ExperimentId) -> Vec<Statement> {
+        self.changes
             .iter()
             .map(|change| {
                 let value = change.after.as_ref().map(|after| after.to_string());
-                Value::from(
+                Statement::new(
+                    &queries::EXPERIMENT_LINK_FEATURE,
                     Params::new()
+                        .with("id", experiment.as_str())
+                        .with("project_id", self.project_id.as_str())
                         .with("key", format!("{}/{}", self.project_id, change.path))
                         .with("path", change.path.as_str())
                         .with("op", change.op.as_str())
                         .with("value", value),
                 )
             })
-            .collect::<Vec<_>>();
-        Some(Statement::new(
-            &queries::EXPERIMENT_LINK_FEATURES,
-            Params::new()
-                .with("id", experiment.as_str())
-                .with("project_id", self.project_id.as_str())
-                .with("changes", Value::List(rows)),
-        ))
+            .collect()
     }
 }
 
@@ -250,12 +242,12 @@ impl Graph {
     }
 
     /// Recomputes the cached full features of `root`'s primary descendants from
-    /// `root_full` and their stored diffs; returns a statement writing those that changed.
+    /// `root_full` and their stored diffs; returns statements writing those that changed.
     pub(super) async fn refresh_descendant_features(
         &self,
         root: &ExperimentId,
         root_full: &Json,
-    ) -> Result<Option<Statement>> {
+    ) -> Result<Vec<Statement>> {
         let rows = self
             .executor
             .execute(&queries::PRIMARY_SUBTREE, Params::new().with("id", root.as_str()))
@@ -283,7 +275,8 @@ impl Graph {
                     )
                 })?;
                 if stored_json(child, "features_full")? != full {
-                    updates.push(Value::from(
+                    updates.push(Statement::new(
+                        &queries::EXPERIMENT_SET_FULL_FEATURES,
                         Params::new()
                             .with("id", child.string("id")?)
                             .with("features_full", to_json_text(&full, "features")?),
@@ -292,12 +285,6 @@ impl Graph {
                 pending.push((child.string("id")?, full));
             }
         }
-        if updates.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(Statement::new(
-            &queries::EXPERIMENT_SET_FULL_FEATURES,
-            Params::new().with("rows", Value::List(updates)),
-        )))
+        Ok(updates)
     }
 }

@@ -72,12 +72,20 @@ impl Graph {
 
     /// Every ancestor, by number.
     pub async fn ancestors(&self, experiment: &Experiment) -> Result<Vec<Experiment>> {
-        self.related(&queries::ANCESTORS, experiment).await
+        self.reachable(&queries::ANCESTORS, experiment).await
     }
 
     /// Every descendant, by number.
     pub async fn descendants(&self, experiment: &Experiment) -> Result<Vec<Experiment>> {
-        self.related(&queries::DESCENDANTS, experiment).await
+        self.reachable(&queries::DESCENDANTS, experiment).await
+    }
+
+    /// Experiments reached by a path query (a row per path), each once, by number.
+    async fn reachable(&self, query: &'static Query, experiment: &Experiment) -> Result<Vec<Experiment>> {
+        let mut experiments = self.related(query, experiment).await?;
+        experiments.sort_by_key(|reached| reached.number);
+        experiments.dedup_by(|later, earlier| later.id == earlier.id);
+        Ok(experiments)
     }
 
     /// Refuses an edge `child -> parent` that would close a cycle, naming it.
@@ -219,37 +227,39 @@ impl Graph {
         Ok(experiment)
     }
 
-    /// The whole lineage graph of a project.
+    /// The whole lineage graph of a project, read in one query from the parent
+    /// numbers each experiment caches alongside its edges.
     pub async fn dag(&self, project: &str) -> Result<Dag> {
         let project = self.project(project).await?;
         let params = Params::new().with("project_id", project.id.as_str());
-        let (node_rows, edge_rows) = tokio::try_join!(
-            self.executor.execute(&queries::DAG_NODES, params.clone()),
-            self.executor.execute(&queries::DAG_EDGES, params),
-        )?;
-        let nodes = node_rows
-            .iter()
-            .map(|row| {
-                Ok(DagNode {
-                    number: row.int("number")?,
-                    name: row.string("name")?,
-                    status: Status::parse(&row.string("status")?)?,
-                    progress: row.int("progress")?,
-                })
-            })
-            .collect::<Result<_>>()?;
-        let mut edges = edge_rows
-            .iter()
-            .map(|row| {
-                Ok(DagEdge {
-                    from: row.int("parent")?,
-                    to: row.int("child")?,
-                    kind: EdgeKind::parse(&row.string("kind")?)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        edges.sort_by_key(|edge| (edge.to, edge.from));
-        Ok(Dag { nodes, edges })
+        let rows = self.executor.execute(&queries::DAG_NODES, params).await?;
+        let mut dag = Dag::default();
+        for row in &rows {
+            let number = row.int("number")?;
+            if let Some(parent) = row.opt_int("parent_number")? {
+                dag.edges.push(DagEdge {
+                    from: parent,
+                    to: number,
+                    kind: EdgeKind::ChildOf,
+                });
+            }
+            for merge_parent in row.ints("merge_parent_numbers")? {
+                dag.edges.push(DagEdge {
+                    from: merge_parent,
+                    to: number,
+                    kind: EdgeKind::MergedFrom,
+                });
+            }
+            dag.nodes.push(DagNode {
+                number,
+                name: row.string("name")?,
+                status: Status::parse(&row.string("status")?)?,
+                progress: row.int("progress")?,
+            });
+        }
+        dag.nodes.sort_by_key(|node| node.number);
+        dag.edges.sort_by_key(|edge| (edge.to, edge.from));
+        Ok(dag)
     }
 
     /// A project's experiments in one column per status.
