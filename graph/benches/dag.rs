@@ -42,6 +42,10 @@ const REPARENT_SAMPLES: usize = 6;
 /// Each takes minutes at present (see `bench/RESULTS.md`), hence only two.
 const UPDATE_FEATURES_SAMPLES: usize = 2;
 
+/// The allocator `rsdk serve` runs with, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
