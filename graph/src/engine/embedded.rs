@@ -29,8 +29,19 @@ pub struct EmbeddedEngine {
 }
 
 struct ReaderPool {
+    path: PathBuf,
     idle: Mutex<Vec<Database>>,
     permits: Semaphore,
+}
+
+impl ReaderPool {
+    /// The idle handles. The lock only guards a push or a pop, which cannot leave the
+    /// list half-changed, so a panic elsewhere that poisoned it is harmless.
+    fn idle_handles(&self) -> std::sync::MutexGuard<'_, Vec<Database>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl std::fmt::Debug for EmbeddedEngine {
@@ -79,9 +90,10 @@ impl EmbeddedEngine {
         .await
         .map_err(|error| Error::Internal(format!("graph open task failed: {error}")))??;
         Ok(Self {
-            path,
+            path: path.clone(),
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(ReaderPool {
+                path,
                 idle: Mutex::new(readers),
                 permits: Semaphore::new(READER_HANDLES),
             }),
@@ -103,15 +115,11 @@ impl EmbeddedEngine {
             .await
             .map_err(|_| Error::Internal("graph reader pool closed".into()))?;
         let readers = Arc::clone(&self.readers);
-        let path = self.path.clone();
         blocking(move || {
             let fresh = (0..READER_HANDLES)
-                .map(|_| open_database(&path))
+                .map(|_| open_database(&readers.path))
                 .collect::<Result<Vec<_>>>()?;
-            *readers
-                .idle
-                .lock()
-                .map_err(|_| Error::Internal("graph reader pool lock poisoned".into()))? = fresh;
+            *readers.idle_handles() = fresh;
             Ok(())
         })
         .await
@@ -123,9 +131,9 @@ impl EmbeddedEngine {
     ) -> Result<T> {
         let writer = Arc::clone(&self.writer);
         blocking(move || {
-            let mut database = writer
-                .lock()
-                .map_err(|_| Error::Internal("graph writer lock poisoned".into()))?;
+            // A panic inside graphdblite unwinds through its transaction guard, which rolls
+            // back; the handle is then still usable, so a poisoned lock is not fatal.
+            let mut database = writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             work(&mut database)
         })
         .await
@@ -145,22 +153,21 @@ impl EmbeddedEngine {
         blocking(move || {
             let mut database = take_idle(&readers)?;
             let result = work(&mut database);
-            if let Ok(mut idle) = readers.idle.lock() {
-                idle.push(database);
-            }
+            readers.idle_handles().push(database);
             result
         })
         .await
     }
 }
 
+/// An idle reader handle; a fresh one when a panic lost one (its permit came back, the
+/// handle did not), so the pool heals instead of failing every later read.
 fn take_idle(readers: &ReaderPool) -> Result<Database> {
-    readers
-        .idle
-        .lock()
-        .map_err(|_| Error::Internal("graph reader pool lock poisoned".into()))?
-        .pop()
-        .ok_or_else(|| Error::Internal("graph reader pool empty despite a permit".into()))
+    let idle = readers.idle_handles().pop();
+    match idle {
+        Some(database) => Ok(database),
+        None => open_database(&readers.path),
+    }
 }
 
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
