@@ -35,6 +35,16 @@ impl Graph {
         rows.first().map(experiment_from_row).transpose()
     }
 
+    /// Experiment `number` given as a parent: missing is a VALIDATION error on `parentNumber`.
+    async fn parent_in(&self, project: &Project, number: i64) -> Result<Experiment> {
+        self.find_experiment_in(project, number).await?.ok_or_else(|| {
+            Error::invalid(
+                "parentNumber",
+                format!("no experiment #{number} in project {}", project.name),
+            )
+        })
+    }
+
     async fn related(&self, query: &'static Query, experiment: &Experiment) -> Result<Vec<Experiment>> {
         let rows = self
             .executor
@@ -117,16 +127,7 @@ impl Graph {
         let project = self.project(project).await?;
         let experiment = self.experiment_in(&project, number).await?;
         let new_parent = match parent {
-            Some(parent_number) => Some(
-                self.find_experiment_in(&project, parent_number)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            "parentNumber",
-                            format!("no experiment #{parent_number} in project {}", project.name),
-                        )
-                    })?,
-            ),
+            Some(parent_number) => Some(self.parent_in(&project, parent_number).await?),
             None => None,
         };
         let current = self.primary_parent(&experiment).await?;
@@ -176,12 +177,7 @@ impl Graph {
         let _gate = self.write_gate.lock().await;
         let project = self.project(project).await?;
         let experiment = self.experiment_in(&project, number).await?;
-        let parent = self.find_experiment_in(&project, parent).await?.ok_or_else(|| {
-            Error::invalid(
-                "parentNumber",
-                format!("no experiment #{parent} in project {}", project.name),
-            )
-        })?;
+        let parent = self.parent_in(&project, parent).await?;
         let existing = self.parents(&experiment).await?;
         if existing.iter().any(|p| p.id == parent.id) {
             return Err(Error::conflict(
