@@ -1,8 +1,9 @@
 //! Engine-neutral values: query parameters in, rows out.
 //!
-//! Only the types every engine stores natively travel here (no maps as
-//! properties, no engine node types), so the domain layer never sees an
-//! engine's own value type.
+//! Only the types every engine stores natively travel here (no maps, no engine
+//! node types), so the domain layer never sees an engine's own value type. A batch
+//! is a batch of statements, one parameter set each, never a list of maps: see
+//! `cypher/README.md` for why.
 
 use std::collections::BTreeMap;
 
@@ -23,8 +24,6 @@ pub enum Value {
     String(String),
     /// A list (for `UNWIND` parameters and `collect()` results).
     List(Vec<Value>),
-    /// A map: only as a parameter (for `UNWIND $rows AS row`) or a returned literal map, never stored.
-    Map(BTreeMap<String, Value>),
 }
 
 impl From<&str> for Value {
@@ -66,12 +65,6 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 impl<T: Into<Value>> From<Vec<T>> for Value {
     fn from(values: Vec<T>) -> Self {
         Value::List(values.into_iter().map(Into::into).collect())
-    }
-}
-
-impl From<Params> for Value {
-    fn from(params: Params) -> Self {
-        Value::Map(params.0)
     }
 }
 

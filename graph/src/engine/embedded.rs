@@ -273,12 +273,6 @@ fn to_engine_value(value: Value) -> graphdblite::Value {
         Value::Float(number) => graphdblite::Value::F64(number),
         Value::String(text) => graphdblite::Value::String(text),
         Value::List(items) => graphdblite::Value::List(items.into_iter().map(to_engine_value).collect()),
-        Value::Map(entries) => graphdblite::Value::Map(
-            entries
-                .into_iter()
-                .map(|(key, value)| (key, to_engine_value(value)))
-                .collect(),
-        ),
     }
 }
 
@@ -300,12 +294,6 @@ fn from_engine_value(value: &graphdblite::Value) -> Result<Value> {
         graphdblite::Value::List(items) => {
             Value::List(items.iter().map(from_engine_value).collect::<Result<_>>()?)
         }
-        graphdblite::Value::Map(entries) => Value::Map(
-            entries
-                .iter()
-                .map(|(key, value)| Ok((key.clone(), from_engine_value(value)?)))
-                .collect::<Result<_>>()?,
-        ),
         other => {
             return Err(Error::Internal(format!(
                 "queries must return plain values, got {other:?}"
