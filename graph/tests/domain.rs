@@ -773,6 +773,7 @@ async fn every_named_query_runs_on_the_embedded_engine() {
     t.graph.add_merge_parent("vit", 4, 3).await.expect("merge");
     t.graph.remove_merge_parent("vit", 4, 3).await.expect("unmerge");
     t.graph.reparent("vit", 2, None).await.expect("reparent");
+    t.graph.reparent("vit", 2, Some(1)).await.expect("reparent");
     t.graph
         .update_features("vit", 2, "lr: 5\nnew: true\n")
         .await
