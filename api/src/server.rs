@@ -1,4 +1,5 @@
-//! The HTTP server: GraphQL (and GraphiQL) at `/graphql`, health at `/healthz` and `/readyz`.
+//! The HTTP server: GraphQL (and GraphiQL) at `/graphql`, live events at `/api/v1/events`,
+//! health at `/healthz` and `/readyz`.
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -7,25 +8,42 @@ use anyhow::Context as _;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::BatchRequest;
 use axum::body::Bytes;
+use axum::extract::FromRef;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use graph::engine::GraphUrl;
-use graph::Graph;
+use ingest::events::EventBus;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
+use crate::blobs::{self, BlobRoutes};
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::events;
 use crate::graphql::{build_schema, RsdkSchema};
+use crate::services::Services;
 
 #[derive(Clone)]
 struct AppState {
-    graph: Graph,
+    services: Services,
+    blobs: BlobRoutes,
     schema: RsdkSchema,
     max_batch: usize,
     graphiql: bool,
+}
+
+impl FromRef<AppState> for Arc<dyn EventBus> {
+    fn from_ref(state: &AppState) -> Self {
+        state.services.events.clone()
+    }
+}
+
+impl FromRef<AppState> for BlobRoutes {
+    fn from_ref(state: &AppState) -> Self {
+        state.blobs.clone()
+    }
 }
 
 fn bad_request(message: String) -> Response {
@@ -66,51 +84,59 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.graph.check_ready().await {
-        Ok(()) => {
-            Json(serde_json::json!({ "status": "ready", "graph": state.graph.executor().engine_name() }))
-                .into_response()
-        }
+    match state.services.check_ready().await {
+        Ok(()) => Json(serde_json::json!({
+            "status": "ready",
+            "graph": state.services.graph.executor().engine_name(),
+        }))
+        .into_response(),
         Err(error) => ApiError(error).into_response(),
     }
 }
 
-/// The application's routes over an opened graph.
-pub fn router(graph: Graph, config: &Config) -> Router {
+/// The application's routes over opened services.
+pub fn router(services: &Services, config: &Config) -> Router {
     let state = AppState {
-        schema: build_schema(Some(graph.clone())),
-        graph,
+        schema: build_schema(Some(services)),
+        services: services.clone(),
+        blobs: BlobRoutes {
+            store: services.blobs.clone(),
+            max_bytes: config.max_blob_bytes,
+        },
         max_batch: config.max_batch,
         graphiql: config.graphiql,
     };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/api/v1/events", get(events::stream))
+        .route(
+            "/api/v1/blobs/{digest}",
+            get(blobs::get).head(blobs::head).put(blobs::put),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }
 
-/// Opens the graph, binds the listener and returns its address and the serving future,
-/// which ends after `shutdown` resolves and in-flight requests drain.
+/// Opens the services, binds the listener and returns its address and the serving future,
+/// which ends after `shutdown` resolves, in-flight requests drain and running jobs finish.
 pub async fn start(
     config: &Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, impl Future<Output = std::io::Result<()>>)> {
     config.validate()?;
-    let url = config.graph_url();
-    let executor = GraphUrl::parse(&url)?
-        .open()
-        .await
-        .with_context(|| format!("cannot open graph {url}"))?;
-    let graph = Graph::open(executor)
-        .await
-        .context("cannot prepare the graph schema")?;
+    let services = Services::open(config).await?;
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
-    let app = router(graph, config);
+    let app = router(&services, config);
+    let workers = services.start_workers();
     let serving = axum::serve(listener, app).with_graceful_shutdown(shutdown);
-    Ok((address, serving.into_future()))
+    Ok((address, async move {
+        let served = serving.into_future().await;
+        Services::stop_workers(workers).await;
+        served
+    }))
 }

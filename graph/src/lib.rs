@@ -11,6 +11,7 @@ pub mod error;
 pub mod executor;
 pub mod features;
 pub mod ids;
+pub mod lock;
 pub mod model;
 pub mod queries;
 pub mod schema;

@@ -66,6 +66,19 @@ queries! {
     PRIMARY_SUBTREE = read "lineage/primary_subtree";
     FIND_PATH = read "lineage/find_path";
     DAG_NODES = read "lineage/dag_nodes";
+
+    JOB_CREATE = write "job/create";
+    JOB_BY_ID = read "job/by_id";
+    JOB_BY_DEDUPE_KEY = read "job/by_dedupe_key";
+    JOB_CLAIM = write "job/claim";
+    JOB_RENEW_LEASE = write "job/renew_lease";
+    JOB_COMPLETE = write "job/complete";
+    JOB_FAIL = write "job/fail";
+    JOB_REQUEUE_EXPIRED = write "job/requeue_expired";
+    JOB_RETRY_DEAD = write "job/retry_dead";
+    JOB_DUE = read "job/due";
+    JOB_EXPIRED = read "job/expired";
+    JOB_DEAD = read "job/dead";
 }
 
 #[cfg(test)]

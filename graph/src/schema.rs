@@ -30,20 +30,32 @@ const fn index(label: &'static str, property: &'static str) -> IndexSpec {
 }
 
 /// The schema's history, oldest first.
-pub static MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "indexes for projects, experiments, features and schema metadata",
-    indexes: &[
-        index("Meta", "key"),
-        index("Project", "id"),
-        index("Project", "name"),
-        index("Experiment", "id"),
-        index("Experiment", "key"),
-        index("Experiment", "project_id"),
-        index("Feature", "key"),
-    ],
-    statements: Vec::new,
-}];
+pub static MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "indexes for projects, experiments, features and schema metadata",
+        indexes: &[
+            index("Meta", "key"),
+            index("Project", "id"),
+            index("Project", "name"),
+            index("Experiment", "id"),
+            index("Experiment", "key"),
+            index("Experiment", "project_id"),
+            index("Feature", "key"),
+        ],
+        statements: Vec::new,
+    },
+    Migration {
+        version: 2,
+        description: "indexes for background job records",
+        indexes: &[
+            index("Job", "id"),
+            index("Job", "status"),
+            index("Job", "dedupe_key"),
+        ],
+        statements: Vec::new,
+    },
+];
 
 /// The version a fully migrated graph has.
 pub fn current_version() -> i64 {

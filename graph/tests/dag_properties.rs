@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use graph::model::{NewExperiment, ParentRef};
 use graph::Graph;
 use proptest::prelude::*;
-use support::{experiment, naive_full_features, project, test_graph};
+use support::{experiment, naive_full_features, project, test_graph_on, Engine};
 
 #[derive(Debug, Clone)]
 enum Operation {
@@ -85,8 +85,8 @@ async fn assert_acyclic(graph: &Graph) {
     );
 }
 
-async fn run(operations: Vec<Operation>) {
-    let t = test_graph().await;
+async fn run(engine: Engine, operations: Vec<Operation>) {
+    let t = test_graph_on(engine).await.expect("engine available");
     project(&t.graph, "p").await;
     let mut numbers: Vec<i64> = Vec::new();
     let pick = |numbers: &[i64], index: usize| numbers[index % numbers.len()];
@@ -176,6 +176,15 @@ async fn run(operations: Vec<Operation>) {
     }
 }
 
+fn on(engine: Engine, operations: Vec<Operation>) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(run(engine, operations));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
@@ -183,11 +192,13 @@ proptest! {
     fn random_edits_keep_the_dag_acyclic_and_cached_features_exact(
         operations in proptest::collection::vec(operation(), 1..30)
     ) {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(run(operations));
+        on(Engine::Embedded, operations);
+    }
+
+    #[test]
+    fn random_edits_keep_the_dag_acyclic_and_cached_features_exact_on_falkordb(
+        operations in proptest::collection::vec(operation(), 1..30)
+    ) {
+        on(Engine::FalkorDb, operations);
     }
 }

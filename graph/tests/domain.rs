@@ -1,19 +1,43 @@
-//! Domain behaviour on a real graphdblite database.
+//! Domain behaviour, the same on every engine: each test below runs on graphdblite, on
+//! FalkorDB and (with `RSDK_TEST_NEO4J`) on Neo4j.
 
 mod support;
+
+support::on_every_engine!(
+    numbers_come_from_the_name_or_the_next_free_number,
+    a_number_already_used_is_a_conflict_and_stores_nothing,
+    parent_comes_from_the_name_unless_given_explicitly,
+    a_name_naming_a_missing_parent_is_refused_or_made_root_by_setting,
+    features_are_stored_as_a_diff_against_the_parent,
+    ignored_feature_paths_are_stored_but_not_recorded_as_changes,
+    feature_diff_explains_any_two_experiments_leaf_by_leaf,
+    reparent_keeps_own_features_and_recomputes_the_diff,
+    reparent_refuses_a_cycle_and_names_it,
+    a_features_correction_reaches_descendants_that_keep_their_own_changes,
+    merge_parents_are_added_removed_and_checked_for_cycles,
+    merge_preview_merges_against_the_common_ancestor_and_lists_conflicts,
+    lifecycle_updates_set_timestamps_and_validate_fields,
+    bad_input_is_refused_with_field_and_reason_and_stores_nothing,
+    projects_are_unique_and_their_settings_are_validated_on_write,
+    experiments_page_by_number_and_filter_by_status,
+    dag_and_kanban_show_the_whole_project,
+    reopening_the_graph_keeps_everything_and_does_not_migrate_twice,
+    every_named_query_runs_on_the_engine,
+    cypher_in_user_values_is_stored_verbatim_and_changes_nothing_else,
+    concurrent_creations_get_distinct_consecutive_numbers,
+    a_graph_from_a_newer_rsdk_is_refused_with_advice,
+);
 
 use graph::model::{
     ExperimentUpdate, NewExperiment, NewProject, ParentRef, ProjectSettings, ProjectUpdate, Status,
 };
 use graph::queries;
 use serde_json::json;
-use support::{experiment, naive_full_features, project, project_with, test_graph};
+use support::{experiment, naive_full_features, project, project_with, TestGraph};
 
 const BASE_FEATURES: &str = "optimizer:\n  name: sgd\n  lr: 0.1\nmodel:\n  depth: 12\nseed: 1\n";
 
-#[tokio::test]
-async fn numbers_come_from_the_name_or_the_next_free_number() {
-    let t = test_graph().await;
+async fn numbers_come_from_the_name_or_the_next_free_number(t: TestGraph) {
     project(&t.graph, "vit").await;
     let baseline = t
         .graph
@@ -38,9 +62,7 @@ async fn numbers_come_from_the_name_or_the_next_free_number() {
     );
 }
 
-#[tokio::test]
-async fn a_number_already_used_is_a_conflict_and_stores_nothing() {
-    let t = test_graph().await;
+async fn a_number_already_used_is_a_conflict_and_stores_nothing(t: TestGraph) {
     project(&t.graph, "vit").await;
     t.graph
         .create_experiment(experiment("vit", "3_a", None))
@@ -60,9 +82,7 @@ async fn a_number_already_used_is_a_conflict_and_stores_nothing() {
     assert_eq!(page.experiments.len(), 1);
 }
 
-#[tokio::test]
-async fn parent_comes_from_the_name_unless_given_explicitly() {
-    let t = test_graph().await;
+async fn parent_comes_from_the_name_unless_given_explicitly(t: TestGraph) {
     project(&t.graph, "vit").await;
     for name in ["1_root", "2_other"] {
         t.graph
@@ -104,9 +124,7 @@ async fn parent_comes_from_the_name_unless_given_explicitly() {
     assert!(t.graph.primary_parent(&root).await.expect("query").is_none());
 }
 
-#[tokio::test]
-async fn a_name_naming_a_missing_parent_is_refused_or_made_root_by_setting() {
-    let t = test_graph().await;
+async fn a_name_naming_a_missing_parent_is_refused_or_made_root_by_setting(t: TestGraph) {
     project(&t.graph, "strict").await;
     let error = t
         .graph
@@ -127,9 +145,7 @@ async fn a_name_naming_a_missing_parent_is_refused_or_made_root_by_setting() {
     assert!(t.graph.primary_parent(&orphan).await.expect("query").is_none());
 }
 
-#[tokio::test]
-async fn features_are_stored_as_a_diff_against_the_parent() {
-    let t = test_graph().await;
+async fn features_are_stored_as_a_diff_against_the_parent(t: TestGraph) {
     project(&t.graph, "vit").await;
     let root = t
         .graph
@@ -179,9 +195,7 @@ async fn features_are_stored_as_a_diff_against_the_parent() {
     );
 }
 
-#[tokio::test]
-async fn ignored_feature_paths_are_stored_but_not_recorded_as_changes() {
-    let t = test_graph().await;
+async fn ignored_feature_paths_are_stored_but_not_recorded_as_changes(t: TestGraph) {
     let mut settings = ProjectSettings::default();
     settings.feature_diff.ignored_paths = vec!["seed".into()];
     project_with(&t.graph, "p", settings).await;
@@ -206,9 +220,7 @@ async fn ignored_feature_paths_are_stored_but_not_recorded_as_changes() {
     assert!(t.graph.feature_diff("p", 1, 2).await.expect("diff").is_empty());
 }
 
-#[tokio::test]
-async fn feature_diff_explains_any_two_experiments_leaf_by_leaf() {
-    let t = test_graph().await;
+async fn feature_diff_explains_any_two_experiments_leaf_by_leaf(t: TestGraph) {
     project(&t.graph, "vit").await;
     t.graph
         .create_experiment(experiment("vit", "1", Some(BASE_FEATURES)))
@@ -237,9 +249,7 @@ async fn feature_diff_explains_any_two_experiments_leaf_by_leaf() {
     );
 }
 
-#[tokio::test]
-async fn reparent_keeps_own_features_and_recomputes_the_diff() {
-    let t = test_graph().await;
+async fn reparent_keeps_own_features_and_recomputes_the_diff(t: TestGraph) {
     project(&t.graph, "vit").await;
     t.graph
         .create_experiment(experiment("vit", "1", Some(BASE_FEATURES)))
@@ -287,9 +297,7 @@ async fn reparent_keeps_own_features_and_recomputes_the_diff() {
     assert_eq!(t.graph.features(&moved).await.expect("features").full, before);
 }
 
-#[tokio::test]
-async fn reparent_refuses_a_cycle_and_names_it() {
-    let t = test_graph().await;
+async fn reparent_refuses_a_cycle_and_names_it(t: TestGraph) {
     project(&t.graph, "vit").await;
     for name in ["1", "2_from_1", "3_from_2", "4_from_3"] {
         t.graph
@@ -317,9 +325,7 @@ async fn reparent_refuses_a_cycle_and_names_it() {
     assert_eq!(error.code(), "CYCLE");
 }
 
-#[tokio::test]
-async fn a_features_correction_reaches_descendants_that_keep_their_own_changes() {
-    let t = test_graph().await;
+async fn a_features_correction_reaches_descendants_that_keep_their_own_changes(t: TestGraph) {
     project(&t.graph, "vit").await;
     t.graph
         .create_experiment(experiment("vit", "1", Some("lr: 0.1\nbatch: 32\n")))
@@ -358,9 +364,7 @@ async fn a_features_correction_reaches_descendants_that_keep_their_own_changes()
     );
 }
 
-#[tokio::test]
-async fn merge_parents_are_added_removed_and_checked_for_cycles() {
-    let t = test_graph().await;
+async fn merge_parents_are_added_removed_and_checked_for_cycles(t: TestGraph) {
     project(&t.graph, "vit").await;
     for name in ["1", "2_from_1", "3_from_1", "4_from_2"] {
         t.graph
@@ -428,9 +432,7 @@ async fn merge_parents_are_added_removed_and_checked_for_cycles() {
     assert_eq!(missing.code(), "NOT_FOUND");
 }
 
-#[tokio::test]
-async fn merge_preview_merges_against_the_common_ancestor_and_lists_conflicts() {
-    let t = test_graph().await;
+async fn merge_preview_merges_against_the_common_ancestor_and_lists_conflicts(t: TestGraph) {
     project(&t.graph, "vit").await;
     t.graph
         .create_experiment(experiment("vit", "1", Some("lr: 0.1\ndepth: 12\nwidth: 256\n")))
@@ -470,9 +472,7 @@ async fn merge_preview_merges_against_the_common_ancestor_and_lists_conflicts() 
     );
 }
 
-#[tokio::test]
-async fn lifecycle_updates_set_timestamps_and_validate_fields() {
-    let t = test_graph().await;
+async fn lifecycle_updates_set_timestamps_and_validate_fields(t: TestGraph) {
     project(&t.graph, "vit").await;
     let created = t
         .graph
@@ -522,9 +522,7 @@ async fn lifecycle_updates_set_timestamps_and_validate_fields() {
     assert!(error.to_string().starts_with("progress:"), "{error}");
 }
 
-#[tokio::test]
-async fn bad_input_is_refused_with_field_and_reason_and_stores_nothing() {
-    let t = test_graph().await;
+async fn bad_input_is_refused_with_field_and_reason_and_stores_nothing(t: TestGraph) {
     project(&t.graph, "vit").await;
     let bad_yaml = t
         .graph
@@ -573,9 +571,7 @@ async fn bad_input_is_refused_with_field_and_reason_and_stores_nothing() {
     assert_eq!(t.graph.project("vit").await.expect("project").next_number, 1);
 }
 
-#[tokio::test]
-async fn projects_are_unique_and_their_settings_are_validated_on_write() {
-    let t = test_graph().await;
+async fn projects_are_unique_and_their_settings_are_validated_on_write(t: TestGraph) {
     project(&t.graph, "vit").await;
     let clash = t
         .graph
@@ -611,9 +607,7 @@ async fn projects_are_unique_and_their_settings_are_validated_on_write() {
     assert_eq!(names, vec!["vit"]);
 }
 
-#[tokio::test]
-async fn experiments_page_by_number_and_filter_by_status() {
-    let t = test_graph().await;
+async fn experiments_page_by_number_and_filter_by_status(t: TestGraph) {
     project(&t.graph, "vit").await;
     for number in 1..=5 {
         let status = if number % 2 == 0 {
@@ -656,9 +650,7 @@ async fn experiments_page_by_number_and_filter_by_status() {
     assert!(too_many.to_string().starts_with("first:"), "{too_many}");
 }
 
-#[tokio::test]
-async fn dag_and_kanban_show_the_whole_project() {
-    let t = test_graph().await;
+async fn dag_and_kanban_show_the_whole_project(t: TestGraph) {
     project(&t.graph, "vit").await;
     for name in ["1", "2_from_1", "3_from_1"] {
         t.graph
@@ -708,20 +700,15 @@ async fn dag_and_kanban_show_the_whole_project() {
     );
 }
 
-#[tokio::test]
-async fn reopening_the_graph_keeps_everything_and_does_not_migrate_twice() {
-    let t = test_graph().await;
+async fn reopening_the_graph_keeps_everything_and_does_not_migrate_twice(t: TestGraph) {
     project(&t.graph, "vit").await;
     t.graph
         .create_experiment(experiment("vit", "1", Some(BASE_FEATURES)))
         .await
         .expect("created");
-    let path = t.dir.path().join("graph.db");
+    let engine = t.open_engine().await;
     drop(t.graph);
-    let engine = graph::engine::EmbeddedEngine::open(path).await.expect("reopens");
-    let reopened = graph::Graph::open(std::sync::Arc::new(engine))
-        .await
-        .expect("migrates");
+    let reopened = graph::Graph::open(engine).await.expect("migrates");
     let stored = reopened.experiment("vit", 1).await.expect("still there");
     assert_eq!(
         reopened.features(&stored).await.expect("features").full["optimizer"]["lr"],
@@ -730,9 +717,7 @@ async fn reopening_the_graph_keeps_everything_and_does_not_migrate_twice() {
 }
 
 /// Runs every operation once, then checks that each named query in `cypher/` ran on this engine.
-#[tokio::test]
-async fn every_named_query_runs_on_the_embedded_engine() {
-    let t = test_graph().await;
+async fn every_named_query_runs_on_the_engine(t: TestGraph) {
     project(&t.graph, "vit").await;
     let described = ProjectUpdate {
         description: Some("vision".into()),
@@ -782,6 +767,7 @@ async fn every_named_query_runs_on_the_embedded_engine() {
     t.graph.feature_diff("vit", 1, 3).await.expect("diff");
     t.graph.dag("vit").await.expect("dag");
     t.graph.check_ready().await.expect("ready");
+    support::jobs::exercise_job_queries(&t.graph).await;
 
     let ran = t.recorder.ran.lock().expect("lock").clone();
     let never_ran: Vec<_> = queries::ALL
@@ -791,13 +777,11 @@ async fn every_named_query_runs_on_the_embedded_engine() {
         .collect();
     assert!(
         never_ran.is_empty(),
-        "queries never run on the embedded engine: {never_ran:?}"
+        "queries never run on this engine: {never_ran:?}"
     );
 }
 
-#[tokio::test]
-async fn concurrent_creations_get_distinct_consecutive_numbers() {
-    let t = test_graph().await;
+async fn concurrent_creations_get_distinct_consecutive_numbers(t: TestGraph) {
     project(&t.graph, "vit").await;
     let tasks: Vec<_> = (0..40)
         .map(|i| {
@@ -817,8 +801,7 @@ async fn concurrent_creations_get_distinct_consecutive_numbers() {
     assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
 }
 
-#[tokio::test]
-async fn cypher_in_user_values_is_stored_verbatim_and_changes_nothing_else() {
+async fn cypher_in_user_values_is_stored_verbatim_and_changes_nothing_else(t: TestGraph) {
     let corpus = [
         "'}) MATCH (n) DETACH DELETE n //",
         "\" OR 1=1 RETURN n //",
@@ -827,7 +810,6 @@ async fn cypher_in_user_values_is_stored_verbatim_and_changes_nothing_else() {
         "$id }) CREATE (:Evil) //",
         "MATCH (n) RETURN n",
     ];
-    let t = test_graph().await;
     project(&t.graph, "vit").await;
     t.graph
         .create_experiment(experiment("vit", "1", None))
@@ -869,9 +851,7 @@ async fn cypher_in_user_values_is_stored_verbatim_and_changes_nothing_else() {
     assert_eq!(t.graph.projects().await.expect("projects").len(), 1);
 }
 
-#[tokio::test]
-async fn a_graph_from_a_newer_rsdk_is_refused_with_advice() {
-    let t = test_graph().await;
+async fn a_graph_from_a_newer_rsdk_is_refused_with_advice(t: TestGraph) {
     let newer = graph::value::Params::new().with("version", graph::schema::current_version() + 1);
     t.graph
         .executor()

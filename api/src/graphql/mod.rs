@@ -5,7 +5,8 @@ mod query;
 mod types;
 
 use async_graphql::{EmptySubscription, Schema};
-use graph::Graph;
+
+use crate::services::Services;
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
@@ -18,14 +19,18 @@ pub const MAX_DEPTH: usize = 16;
 /// Largest complexity (roughly, fields selected) accepted.
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-/// Builds the schema with `graph` as resolver data (or none, for printing the SDL).
-pub fn build_schema(graph: Option<Graph>) -> RsdkSchema {
+/// Builds the schema with the services as resolver data (or none, for printing the SDL).
+pub fn build_schema(services: Option<&Services>) -> RsdkSchema {
     let builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64);
-    match graph {
-        Some(graph) => builder.data(graph).finish(),
+    match services {
+        Some(services) => builder
+            .data(services.graph.clone())
+            .data(services.announcer.clone())
+            .data(services.jobs.clone())
+            .finish(),
         None => builder.finish(),
     }
 }

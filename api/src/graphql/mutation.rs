@@ -1,11 +1,14 @@
-//! Write operations. Each resolver extracts, calls one service function and maps.
+//! Write operations. Each resolver extracts, calls one service function, announces the
+//! change to live subscribers and maps.
 
 use async_graphql::{Context, InputObject, Object, ID};
 use graph::model::{self, ProjectSettings};
 use graph::Graph;
+use ingest::jobs::JobQueue;
 
-use super::types::{Experiment, Project, StatusGql};
+use super::types::{Experiment, Job, Project, StatusGql};
 use crate::error::GraphQlResultExt;
+use crate::events::{Announcer, Change};
 
 /// A new project.
 #[derive(InputObject, Debug)]
@@ -119,8 +122,9 @@ impl MutationRoot {
             (None, Some(id)) => Some(model::ParentRef::Id(graph::ids::ExperimentId(id.0))),
             (None, None) => None,
         };
+        let project = input.project;
         let new_experiment = model::NewExperiment {
-            project: input.project,
+            project: project.clone(),
             name: input.name,
             parent,
             features: input.features,
@@ -128,7 +132,11 @@ impl MutationRoot {
             notes: input.notes,
             tags: input.tags,
         };
-        Ok(Experiment(graph.create_experiment(new_experiment).await.gql()?))
+        let experiment = graph.create_experiment(new_experiment).await.gql()?;
+        context
+            .data::<Announcer>()?
+            .experiment(Change::Created, &project, &experiment);
+        Ok(Experiment(experiment))
     }
 
     /// Changes status, progress, notes or tags of an experiment.
@@ -146,9 +154,11 @@ impl MutationRoot {
             notes: input.notes,
             tags: input.tags,
         };
-        Ok(Experiment(
-            graph.update_experiment(&project, number, update).await.gql()?,
-        ))
+        let experiment = graph.update_experiment(&project, number, update).await.gql()?;
+        context
+            .data::<Announcer>()?
+            .experiment(Change::Updated, &project, &experiment);
+        Ok(Experiment(experiment))
     }
 
     /// Replaces an experiment's features (YAML or JSON text): a retroactive correction.
@@ -162,9 +172,11 @@ impl MutationRoot {
         features: String,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
-        Ok(Experiment(
-            graph.update_features(&project, number, &features).await.gql()?,
-        ))
+        let experiment = graph.update_features(&project, number, &features).await.gql()?;
+        context
+            .data::<Announcer>()?
+            .experiment(Change::Updated, &project, &experiment);
+        Ok(Experiment(experiment))
     }
 
     /// Moves an experiment under another primary parent (null makes it a root). Its own
@@ -177,9 +189,11 @@ impl MutationRoot {
         parent_number: Option<i64>,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
-        Ok(Experiment(
-            graph.reparent(&project, number, parent_number).await.gql()?,
-        ))
+        let experiment = graph.reparent(&project, number, parent_number).await.gql()?;
+        context
+            .data::<Announcer>()?
+            .experiment(Change::Reparented, &project, &experiment);
+        Ok(Experiment(experiment))
     }
 
     /// Adds a merge parent (`MERGED_FROM`); refused when it would make a cycle.
@@ -191,12 +205,14 @@ impl MutationRoot {
         parent_number: i64,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
-        Ok(Experiment(
-            graph
-                .add_merge_parent(&project, number, parent_number)
-                .await
-                .gql()?,
-        ))
+        let experiment = graph
+            .add_merge_parent(&project, number, parent_number)
+            .await
+            .gql()?;
+        context
+            .data::<Announcer>()?
+            .experiment(Change::Reparented, &project, &experiment);
+        Ok(Experiment(experiment))
     }
 
     /// Removes a merge parent.
@@ -208,11 +224,19 @@ impl MutationRoot {
         parent_number: i64,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
-        Ok(Experiment(
-            graph
-                .remove_merge_parent(&project, number, parent_number)
-                .await
-                .gql()?,
-        ))
+        let experiment = graph
+            .remove_merge_parent(&project, number, parent_number)
+            .await
+            .gql()?;
+        context
+            .data::<Announcer>()?
+            .experiment(Change::Reparented, &project, &experiment);
+        Ok(Experiment(experiment))
+    }
+
+    /// Puts a dead job back on the queue with fresh attempts (CONFLICT unless it is dead).
+    async fn retry_dead_job(&self, context: &Context<'_>, id: ID) -> async_graphql::Result<Job> {
+        let jobs = context.data::<JobQueue>()?;
+        Ok(jobs.retry_dead(&graph::model::JobId(id.0)).await.gql()?.into())
     }
 }

@@ -4,8 +4,9 @@ use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, Object};
 use base64::Engine as _;
 use graph::Graph;
+use ingest::jobs::JobQueue;
 
-use super::types::{Dag, Experiment, FeatureChange, KanbanColumn, MergePreview, Project, StatusGql};
+use super::types::{Dag, Experiment, FeatureChange, Job, KanbanColumn, MergePreview, Project, StatusGql};
 use crate::error::GraphQlResultExt;
 
 const DEFAULT_PAGE_SIZE: i64 = 50;
@@ -147,6 +148,30 @@ impl QueryRoot {
             .gql()?
             .into_iter()
             .map(Into::into)
+            .collect())
+    }
+
+    /// The dead-letter list: jobs that failed every attempt, newest first, with their last
+    /// error (at most `first`, 1 to 1,000; default 100).
+    async fn dead_jobs(
+        &self,
+        context: &Context<'_>,
+        #[graphql(default = 100)] first: i64,
+    ) -> async_graphql::Result<Vec<Job>> {
+        let jobs = context.data::<JobQueue>()?;
+        if !(1..=graph::MAX_PAGE_SIZE).contains(&first) {
+            return Err(graph::Error::invalid(
+                "first",
+                format!("must be 1 to {}", graph::MAX_PAGE_SIZE),
+            ))
+            .gql();
+        }
+        Ok(jobs
+            .dead_jobs(first)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Job::from)
             .collect())
     }
 }

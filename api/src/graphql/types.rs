@@ -326,3 +326,42 @@ impl From<graph::MergePreviewResult> for MergePreview {
         }
     }
 }
+
+/// A background job's record (the dead-letter list shows these).
+#[derive(SimpleObject, Debug)]
+pub struct Job {
+    pub id: ID,
+    /// Which handler runs it.
+    pub kind: String,
+    /// The handler's input.
+    pub payload: Json<serde_json::Value>,
+    /// `queued`, `running`, `succeeded` or `dead`.
+    pub status: String,
+    /// Attempts started so far.
+    pub attempts: i64,
+    /// Attempts allowed before it is dead-lettered.
+    pub max_attempts: i64,
+    /// The error of its last failed attempt.
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When it succeeded or died.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<model::Job> for Job {
+    fn from(job: model::Job) -> Self {
+        Self {
+            id: ID(job.id.0),
+            kind: job.kind,
+            payload: Json(job.payload),
+            status: job.status.as_str().to_owned(),
+            attempts: job.attempts,
+            max_attempts: job.max_attempts,
+            last_error: job.last_error,
+            created_at: job.created_at,
+            updated_at: job.updated_at,
+            finished_at: job.finished_at,
+        }
+    }
+}

@@ -10,10 +10,9 @@
 //! fsync per commit is part of what a creation costs.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use graph::engine::EmbeddedEngine;
+use graph::engine::GraphUrl;
 use graph::executor::Statement;
 use graph::model::{Experiment, NewExperiment, NewProject, ParentRef};
 use graph::queries::{self, Query};
@@ -63,15 +62,60 @@ fn main() {
     runtime.block_on(run());
 }
 
+/// The engines to measure, from `RSDK_BENCH_ENGINES` (default `embedded,falkordb`).
+fn engines() -> Vec<String> {
+    std::env::var("RSDK_BENCH_ENGINES")
+        .unwrap_or_else(|_| "embedded,falkordb".into())
+        .split(',')
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
 async fn run() {
-    let parent_dir = std::env::var_os("RSDK_BENCH_DIR").map_or_else(std::env::temp_dir, Into::into);
-    let dir = tempfile::tempdir_in(&parent_dir).expect("a temp dir can be created for the graph file");
-    println!("graph file: {}", dir.path().join("graph.db").display());
-    println!("load average at start: {}", load_average());
-    let engine = EmbeddedEngine::open(dir.path().join("graph.db"))
+    let mut reports = Vec::new();
+    for engine in engines() {
+        println!("\n## engine: {engine}");
+        let report = run_on(&engine).await;
+        report.print();
+        reports.push((engine, report));
+    }
+    print_side_by_side(&reports);
+}
+
+/// Opens a fresh graph on `engine` as `rsdk serve` would (same write lock). The returned
+/// guard keeps the temporary directory or the FalkorDB server alive.
+async fn open(engine: &str) -> (Graph, Box<dyn std::any::Any>) {
+    let (url, guard): (String, Box<dyn std::any::Any>) = match engine {
+        "embedded" => {
+            let parent_dir = std::env::var_os("RSDK_BENCH_DIR").map_or_else(std::env::temp_dir, Into::into);
+            let dir =
+                tempfile::tempdir_in(&parent_dir).expect("a temp dir can be created for the graph file");
+            let url = format!("embedded:{}", dir.path().join("graph.db").display());
+            (url, Box::new(dir))
+        }
+        "falkordb" => {
+            let server = testkit::falkordb();
+            (
+                format!("falkordb://127.0.0.1:{}/bench", server.port()),
+                Box::new(server),
+            )
+        }
+        other => panic!("unknown engine `{other}` in RSDK_BENCH_ENGINES (embedded, falkordb)"),
+    };
+    println!("graph: {url}");
+    let url = GraphUrl::parse(&url).expect("a valid graph url");
+    let executor = url.open().await.expect("the engine opens");
+    let lock = url.write_lock(None).await.expect("the write lock is ready");
+    let graph = Graph::open_with_lock(executor, lock)
         .await
-        .expect("the embedded engine opens");
-    let graph = Graph::open(Arc::new(engine)).await.expect("the schema migrates");
+        .expect("the schema migrates");
+    (graph, guard)
+}
+
+async fn run_on(engine: &str) -> Report {
+    println!("load average at start: {}", load_average());
+    let (graph, _guard) = open(engine).await;
     graph
         .create_project(NewProject {
             name: PROJECT.into(),
@@ -96,5 +140,5 @@ async fn run() {
     measure_refresh_write(&graph, &mut report).await;
 
     println!("load average at end: {}", load_average());
-    report.print();
+    report
 }

@@ -134,3 +134,32 @@ pub(crate) fn format_duration(duration: Duration) -> String {
         format!("{millis:.2} ms")
     }
 }
+
+/// One row per measurement with each engine's p50 and rate beside each other.
+pub(crate) fn print_side_by_side(reports: &[(String, Report)]) {
+    let Some((_, first)) = reports.first() else {
+        return;
+    };
+    println!();
+    let engines: Vec<&str> = reports.iter().map(|(engine, _)| engine.as_str()).collect();
+    let columns: String = engines
+        .iter()
+        .map(|engine| format!(" {engine} p50 | {engine} rate/s |"))
+        .collect();
+    println!("| measurement |{columns}");
+    println!("|---|{}", "---:|---:|".repeat(engines.len()));
+    for line in &first.lines {
+        let cells: String = reports
+            .iter()
+            .map(
+                |(_, report)| match report.lines.iter().find(|other| other.name == line.name) {
+                    Some(found) => {
+                        format!(" {} | {:.0} |", format_duration(found.percentiles[0]), found.rate)
+                    }
+                    None => " – | – |".to_owned(),
+                },
+            )
+            .collect();
+        println!("| {} |{cells}", line.name);
+    }
+}

@@ -1,6 +1,7 @@
 //! Domain types: what a project and an experiment are, independent of any transport.
 
 mod experiment;
+pub mod job;
 mod project;
 mod settings;
 
@@ -8,5 +9,6 @@ pub use experiment::{
     Dag, DagEdge, DagNode, EdgeKind, Experiment, ExperimentUpdate, KanbanColumn, NewExperiment, ParentRef,
     Status,
 };
+pub use job::{Job, JobId, JobStatus, NewJob, DEFAULT_MAX_ATTEMPTS};
 pub use project::{NewProject, Project, ProjectUpdate};
 pub use settings::{FeatureDiffPolicy, NameParts, ParentDetection, ProjectSettings, DEFAULT_NAMING_PATTERN};

@@ -152,7 +152,7 @@ impl Graph {
             .transpose()?;
         let status = input.status.unwrap_or(Status::Planned);
 
-        let _gate = self.write_gate.lock().await;
+        let _gate = self.write_lock.acquire().await?;
         let project = self.project(&input.project).await?;
         let name_parts = project.settings.parse_name(&input.name)?;
         let number = name_parts.number.unwrap_or(project.next_number);
@@ -300,7 +300,7 @@ impl Graph {
         }
         let tags = update.tags.map(normalize_tags).transpose()?;
 
-        let _gate = self.write_gate.lock().await;
+        let _gate = self.write_lock.acquire().await?;
         let mut experiment = self.experiment(project, number).await?;
         let changed_at = now();
         if let Some(status) = update.status {

@@ -227,7 +227,7 @@ impl Graph {
         features_text: &str,
     ) -> Result<Experiment> {
         let full = features::parse_features(features_text)?;
-        let _gate = self.write_gate.lock().await;
+        let _gate = self.write_lock.acquire().await?;
         let project = self.project(project).await?;
         let experiment = self.experiment_in(&project, number).await?;
         let parent_full = match self.primary_parent(&experiment).await? {

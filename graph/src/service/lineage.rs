@@ -123,7 +123,7 @@ impl Graph {
     /// full features of its descendants are refreshed, all in one transaction.
     #[instrument(skip_all, fields(project = %project, number, parent))]
     pub async fn reparent(&self, project: &str, number: i64, parent: Option<i64>) -> Result<Experiment> {
-        let _gate = self.write_gate.lock().await;
+        let _gate = self.write_lock.acquire().await?;
         let project = self.project(project).await?;
         let experiment = self.experiment_in(&project, number).await?;
         let new_parent = match parent {
@@ -174,7 +174,7 @@ impl Graph {
     /// Adds `parent` as a further (merge) parent of experiment `number`.
     #[instrument(skip_all, fields(project = %project, number, parent))]
     pub async fn add_merge_parent(&self, project: &str, number: i64, parent: i64) -> Result<Experiment> {
-        let _gate = self.write_gate.lock().await;
+        let _gate = self.write_lock.acquire().await?;
         let project = self.project(project).await?;
         let experiment = self.experiment_in(&project, number).await?;
         let parent = self.parent_in(&project, parent).await?;
@@ -198,7 +198,7 @@ impl Graph {
     /// Removes the merge edge from experiment `number` to `parent`.
     #[instrument(skip_all, fields(project = %project, number, parent))]
     pub async fn remove_merge_parent(&self, project: &str, number: i64, parent: i64) -> Result<Experiment> {
-        let _gate = self.write_gate.lock().await;
+        let _gate = self.write_lock.acquire().await?;
         let project = self.project(project).await?;
         let experiment = self.experiment_in(&project, number).await?;
         let parent_experiment = self.experiment_in(&project, parent).await?;

@@ -1,13 +1,14 @@
 //! The domain service: every operation on projects and experiments, over one executor.
 //!
 //! Reads go straight to the engine. Writes that read before they write (number
-//! assignment, cycle checks, feature recomputation) hold the write gate, so two of
-//! them never interleave, and send their statements as one atomic batch. The gate is
-//! per process: that is exact for the embedded engine, which has one process by
-//! design; replicas over a server engine need a shared lock (the scale-out issue).
+//! assignment, cycle checks, feature recomputation) hold the [`WriteLock`], so two of
+//! them never interleave, and send their statements as one atomic batch. The lock is
+//! per process on the embedded engine (one process by design) and a Redis lease when
+//! replicas share a server engine.
 
 mod experiments;
 mod features;
+mod jobs;
 mod lineage;
 mod projects;
 
@@ -17,11 +18,11 @@ pub use features::{ExperimentFeatures, FeatureSet, MergePreviewResult};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::ids::{ExperimentId, ProjectId};
+use crate::lock::{LocalWriteLock, WriteLock};
 use crate::model::{Experiment, Status};
 use crate::value::Row;
 
@@ -32,17 +33,23 @@ pub const MAX_PAGE_SIZE: i64 = 1_000;
 #[derive(Debug, Clone)]
 pub struct Graph {
     executor: Arc<dyn Executor>,
-    write_gate: Arc<Mutex<()>>,
+    write_lock: Arc<dyn WriteLock>,
 }
 
 impl Graph {
-    /// Wraps an engine and brings its schema up to date.
+    /// Wraps an engine that this process alone writes to, and brings its schema up to date.
     pub async fn open(executor: Arc<dyn Executor>) -> Result<Self> {
-        crate::schema::migrate(executor.as_ref()).await?;
-        Ok(Self {
-            executor,
-            write_gate: Arc::new(Mutex::new(())),
-        })
+        Self::open_with_lock(executor, Arc::new(LocalWriteLock::default())).await
+    }
+
+    /// Wraps an engine whose writers coordinate through `write_lock` (replicas share one),
+    /// and brings its schema up to date under that lock.
+    pub async fn open_with_lock(executor: Arc<dyn Executor>, write_lock: Arc<dyn WriteLock>) -> Result<Self> {
+        {
+            let _migrating = write_lock.acquire().await?;
+            crate::schema::migrate(executor.as_ref()).await?;
+        }
+        Ok(Self { executor, write_lock })
     }
 
     /// The engine underneath (for readiness checks and benchmarks).

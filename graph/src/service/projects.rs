@@ -66,7 +66,7 @@ impl Graph {
         validate_description(&input.description)?;
         let settings = input.settings.unwrap_or_default();
         settings.validate()?;
-        let _gate = self.write_gate.lock().await;
+        let _gate = self.write_lock.acquire().await?;
         if self.find_project(&input.name).await?.is_some() {
             return Err(Error::conflict(
                 "name",
@@ -123,7 +123,7 @@ impl Graph {
         if let Some(description) = &update.description {
             validate_description(description)?;
         }
-        let _gate = self.write_gate.lock().await;
+        let _gate = self.write_lock.acquire().await?;
         let mut project = self.project(name).await?;
         let settings = update.apply_to_settings(&project.settings);
         settings.validate()?;

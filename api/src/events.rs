@@ -1,0 +1,108 @@
+//! Live events on the transport side: the [`Announcer`] that mutations hand their changes
+//! to, and `GET /api/v1/events`, a server-sent event stream of everything published on the
+//! bus (by this replica or, with Redis, by any other).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::response::sse::{self, KeepAlive, Sse};
+use futures::{Stream, StreamExt};
+use graph::model::Experiment;
+use ingest::events::{Event, EventBus};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+/// Changes waiting for the bus; beyond this, new ones are dropped (and logged).
+const PENDING_EVENTS: usize = 10_000;
+
+/// Publishes changes in the background, in the order they happened, so a mutation never
+/// waits on the bus: its write has landed, and a bus outage must not fail or slow it.
+#[derive(Debug, Clone)]
+pub struct Announcer {
+    pending: mpsc::Sender<Event>,
+}
+
+/// What happened to an experiment.
+#[derive(Debug, Clone, Copy)]
+pub enum Change {
+    Created,
+    Updated,
+    Reparented,
+}
+
+impl Announcer {
+    /// Starts the task that feeds `bus`.
+    pub fn start(bus: Arc<dyn EventBus>) -> Self {
+        let (pending, mut queue) = mpsc::channel::<Event>(PENDING_EVENTS);
+        tokio::spawn(async move {
+            while let Some(event) = queue.recv().await {
+                if let Err(error) = bus.publish(event).await {
+                    tracing::warn!(%error, "event not published; live views catch up on their next read");
+                }
+            }
+        });
+        Self { pending }
+    }
+
+    /// Announces a change of `experiment` in `project`.
+    pub fn experiment(&self, change: Change, project: &str, experiment: &Experiment) {
+        let (project, experiment_id, number) = (project.to_owned(), experiment.id.clone(), experiment.number);
+        let event = match change {
+            Change::Created => Event::ExperimentCreated {
+                project,
+                experiment_id,
+                number,
+            },
+            Change::Updated => Event::ExperimentUpdated {
+                project,
+                experiment_id,
+                number,
+            },
+            Change::Reparented => Event::ExperimentReparented {
+                project,
+                experiment_id,
+                number,
+            },
+        };
+        if self.pending.try_send(event).is_err() {
+            tracing::warn!("event queue full or closed: an event was dropped");
+        }
+    }
+}
+
+/// `?project=NAME` keeps the events of one project (and every `missed` marker).
+#[derive(Debug, Deserialize)]
+pub struct EventFilter {
+    project: Option<String>,
+}
+
+/// `GET /api/v1/events`: one SSE message per event, `event:` its kind and `data:` its JSON.
+pub async fn stream(
+    State(bus): State<Arc<dyn EventBus>>,
+    Query(filter): Query<EventFilter>,
+) -> Sse<impl Stream<Item = Result<sse::Event, Infallible>>> {
+    let events = bus.subscribe().filter_map(move |event| {
+        let keep = match (&filter.project, event_project(&event)) {
+            (Some(wanted), Some(project)) => wanted == project,
+            _ => true,
+        };
+        let message = keep.then(|| {
+            let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".to_owned());
+            Ok(sse::Event::default().event(event.kind()).data(data))
+        });
+        std::future::ready(message)
+    });
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+fn event_project(event: &Event) -> Option<&str> {
+    match event {
+        Event::ExperimentCreated { project, .. }
+        | Event::ExperimentUpdated { project, .. }
+        | Event::ExperimentReparented { project, .. }
+        | Event::HypothesisChanged { project, .. } => Some(project),
+        _ => None,
+    }
+}

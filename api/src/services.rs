@@ -1,0 +1,89 @@
+//! The services a running server holds, opened from the configuration: the graph (with
+//! the write lock its replicas share), the event bus, the job queue and its workers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use graph::engine::GraphUrl;
+use graph::Graph;
+use ingest::blob::{BlobStore, BlobUrl};
+use ingest::events::EventBus;
+use ingest::jobs::{Handlers, JobQueue, WorkerConfig, Workers};
+
+use crate::config::Config;
+use crate::events::Announcer;
+
+/// How long shutdown waits for running jobs to finish.
+const JOB_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Everything a request handler may call.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Projects, experiments and their lineage.
+    pub graph: Graph,
+    /// Live events: in-process, or Redis pub/sub across replicas.
+    pub events: Arc<dyn EventBus>,
+    /// Mutations hand their changes to it; it feeds `events` in the background.
+    pub announcer: Announcer,
+    /// Background jobs, recorded in the graph.
+    pub jobs: JobQueue,
+    /// Content-addressed blobs: a local directory or an S3 bucket.
+    pub blobs: Arc<dyn BlobStore>,
+}
+
+impl Services {
+    /// Opens every service `config` names. An unreachable graph engine or blob store fails
+    /// start-up with its address (never a password); an unreachable Redis does not: events
+    /// and job dispatch reconnect in the background.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        let url = GraphUrl::parse(&config.graph_url())?;
+        let executor = url
+            .open()
+            .await
+            .with_context(|| format!("cannot open graph {}", url.redacted()))?;
+        let write_lock = url
+            .write_lock(config.redis_url())
+            .await
+            .context("cannot reach the redis of the shared write lock")?;
+        let graph = Graph::open_with_lock(executor, write_lock)
+            .await
+            .context("cannot prepare the graph schema")?;
+        let events = ingest::events::open(config.redis_url())
+            .await
+            .context("cannot open the event bus")?;
+        let jobs =
+            JobQueue::open(graph.clone(), config.redis_url(), "rsdk").context("cannot open the job queue")?;
+        let blobs = BlobUrl::parse(&config.blobs_url())?
+            .open()
+            .await
+            .context("cannot open the blob store")?;
+        Ok(Self {
+            blobs,
+            announcer: Announcer::start(events.clone()),
+            graph,
+            events,
+            jobs,
+        })
+    }
+
+    /// Starts the job workers; no job kinds are registered yet (feature recomputation runs
+    /// inside the write that needs it), so they only keep the queue's records moving.
+    pub fn start_workers(&self) -> Workers {
+        self.jobs.start(Handlers::new(), WorkerConfig::default())
+    }
+
+    /// Checks that the graph and the blob store answer (for `/readyz`).
+    pub async fn check_ready(&self) -> graph::Result<()> {
+        self.graph.check_ready().await?;
+        self.blobs.check().await?;
+        Ok(())
+    }
+
+    /// Waits for running jobs, up to a grace period.
+    pub async fn stop_workers(workers: Workers) {
+        if !workers.shutdown(JOB_SHUTDOWN_GRACE).await {
+            tracing::warn!("some jobs were still running at shutdown; they run again after their lease");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! The server over FalkorDB when the engine is missing at start or goes away while it runs.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use api::config::{Config, Secret};
+use serde_json::{json, Value};
+
+const PROJECTS: &str = "{ projects { name } }";
+
+async fn readyz(server: &support::TestServer) -> (u16, Value) {
+    let response = server
+        .client
+        .get(format!("{}/readyz", server.url))
+        .send()
+        .await
+        .expect("readyz answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json body"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_engine_at_start_is_named_with_its_url() {
+    let port = testkit::free_port();
+    let config = Config {
+        graph: Some(Secret(format!("falkordb://:hunter2@127.0.0.1:{port}/team"))),
+        bind: "127.0.0.1:0".parse().expect("address"),
+        ..Config::default()
+    };
+    let error = match api::server::start(&config, std::future::pending()).await {
+        Ok(_) => panic!("the server must not start without its engine"),
+        Err(error) => format!("{error:#}"),
+    };
+    assert!(error.contains("falkordb"), "{error}");
+    assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
+    assert!(
+        !error.contains("hunter2"),
+        "the password stays out of errors: {error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_fail_retryably_while_the_engine_is_down_and_work_again_after() {
+    let mut falkordb = testkit::falkordb_durable();
+    let graph = format!("falkordb://127.0.0.1:{}/faults", falkordb.port());
+    let server = support::start_with(|config| config.graph = Some(Secret(graph))).await;
+    server.create_project("before").await;
+
+    falkordb.stop();
+    let error = server.error(PROJECTS, json!({})).await;
+    assert_eq!(error["extensions"]["code"], "UNAVAILABLE", "{error}");
+    let (status, body) = readyz(&server).await;
+    assert_eq!(status, 503, "{body}");
+    let health = server
+        .client
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .await
+        .expect("the server stays up");
+    assert_eq!(health.status(), 200);
+
+    falkordb.restart();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let body = server.graphql(PROJECTS, json!({})).await;
+        if body.get("errors").is_none() {
+            assert_eq!(
+                body["data"]["projects"],
+                json!([{ "name": "before" }]),
+                "nothing acknowledged was lost"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server did not recover: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.create_project("after").await;
+    assert_eq!(readyz(&server).await.0, 200);
+}

@@ -1,0 +1,57 @@
+//! Two `Graph`s on one FalkorDB graph, each with its own connections, behave as two
+//! `rsdk serve` replicas: the Redis write lease keeps their read-then-write operations
+//! from interleaving.
+
+mod support;
+
+use std::sync::Arc;
+
+use graph::engine::{FalkorEngine, FalkorUrl, GraphUrl};
+use graph::Graph;
+use support::{experiment, falkordb_server, project, unique_graph_name};
+
+async fn replica(url: &str) -> Graph {
+    let parsed = GraphUrl::parse(url).expect("valid url");
+    let GraphUrl::FalkorDb(falkor) = &parsed else {
+        panic!("a falkordb url")
+    };
+    let engine = FalkorEngine::connect(FalkorUrl::clone(falkor))
+        .await
+        .expect("falkordb answers");
+    let lock = parsed
+        .write_lock(None)
+        .await
+        .expect("the lease lives in the falkordb server");
+    Graph::open_with_lock(Arc::new(engine), lock)
+        .await
+        .expect("schema migrates")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_creating_at_once_get_distinct_consecutive_numbers() {
+    let url = format!(
+        "falkordb://127.0.0.1:{}/{}",
+        falkordb_server().port(),
+        unique_graph_name()
+    );
+    let (a, b) = tokio::join!(replica(&url), replica(&url));
+    project(&a, "vit").await;
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let graph = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move {
+                graph
+                    .create_experiment(experiment("vit", &format!("run {i}"), None))
+                    .await
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for task in tasks {
+        numbers.push(task.await.expect("task joins").expect("created").number);
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
+    let seen_by_b = b.experiments("vit", None, 100, None).await.expect("list");
+    assert_eq!(seen_by_b.experiments.len(), 40, "b reads what a wrote");
+}

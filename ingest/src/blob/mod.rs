@@ -1,0 +1,187 @@
+//! The content-addressed blob store behind metric chunks, artifacts and code snapshots.
+//!
+//! A blob is an immutable byte string named by its sha256 ([`Digest`]). Two stores implement
+//! [`BlobStore`]: a sharded local directory ([`LocalBlobStore`], the embedded default) and an
+//! S3-compatible bucket ([`S3BlobStore`]). [`BlobUrl`] parses the `RSDK_BLOBS` setting and
+//! opens the store it names. Every store verifies content while it is written: a blob is
+//! visible under a digest only once its bytes are known to hash to that digest.
+
+mod digest;
+mod local;
+mod s3;
+mod s3_upload;
+mod url;
+
+use std::fmt::Debug;
+use std::ops::Range;
+
+use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use tokio::io::AsyncRead;
+
+pub use digest::{Digest, Hasher};
+pub use local::LocalBlobStore;
+pub use s3::{S3BlobStore, S3Credentials, S3Options};
+pub use url::BlobUrl;
+
+use crate::{Error, Result};
+
+/// Content being uploaded: chunks of bytes as they arrive (a request body, a file).
+pub type ByteSource = BoxStream<'static, std::io::Result<Bytes>>;
+
+/// Content being read back, in chunks; an error ends the stream.
+pub type BlobStream = BoxStream<'static, Result<Bytes>>;
+
+/// Every digest of a store, in ascending order; an error ends the stream.
+pub type DigestStream = BoxStream<'static, Result<Digest>>;
+
+/// What a put stored (or found already stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PutReceipt {
+    /// The digest the content is stored under.
+    pub digest: Digest,
+    /// The content's size in bytes.
+    pub size: u64,
+    /// `false` when the blob was already there and nothing was written.
+    pub created: bool,
+}
+
+/// A content-addressed store of immutable blobs.
+///
+/// Contract (checked for every implementation by `tests/blob_contract.rs`):
+/// - a put is atomic: readers see the whole blob under its digest or nothing;
+/// - with an expected digest, content that hashes differently is rejected with
+///   [`Error::HashMismatch`] and nothing is stored;
+/// - putting a blob that is already stored is a cheap no-op (`created: false`); given the
+///   expected digest of a stored blob, a streaming put does not even read its source;
+/// - a missing blob is [`Error::NotFound`] for reads, `None` for [`BlobStore::head`], and
+///   deleting it succeeds;
+/// - a backend that cannot be reached is [`Error::Unavailable`].
+#[async_trait]
+pub trait BlobStore: Send + Sync + Debug {
+    /// Stores `content`, checking it against `expected` when given.
+    async fn put(&self, content: Bytes, expected: Option<Digest>) -> Result<PutReceipt>;
+
+    /// Stores content read from `source`, hashing while writing, checking the result against
+    /// `expected` when given. An error from `source` aborts the put (nothing is stored) and is
+    /// reported as an [`Error::Invalid`] on the field `body`.
+    async fn put_stream(&self, source: ByteSource, expected: Option<Digest>) -> Result<PutReceipt>;
+
+    /// Streams the whole blob.
+    async fn get(&self, digest: &Digest) -> Result<BlobStream>;
+
+    /// Streams the bytes `range.start..range.end` (end exclusive) of the blob. A range that is
+    /// reversed or reaches past the end of the blob is an [`Error::Invalid`] on the field `range`.
+    async fn get_range(&self, digest: &Digest, range: Range<u64>) -> Result<BlobStream>;
+
+    /// The blob's size in bytes, or `None` when it is not stored.
+    async fn head(&self, digest: &Digest) -> Result<Option<u64>>;
+
+    /// Removes the blob; removing a missing blob succeeds.
+    async fn delete(&self, digest: &Digest) -> Result<()>;
+
+    /// Streams every stored digest in ascending order. Blobs put or deleted while the stream
+    /// runs may or may not appear.
+    fn list(&self) -> DigestStream;
+
+    /// Checks that the backend is reachable and usable (for readiness probes and start-up).
+    async fn check(&self) -> Result<()>;
+
+    /// Reads the whole blob into memory (for small blobs such as metric chunks).
+    async fn get_bytes(&self, digest: &Digest) -> Result<Bytes> {
+        collect(self.get(digest).await?).await
+    }
+}
+
+/// Turns any [`AsyncRead`] (a file, a pipe) into a [`ByteSource`] for [`BlobStore::put_stream`].
+pub fn source_from_reader(reader: impl AsyncRead + Send + 'static) -> ByteSource {
+    const READ_CHUNK: usize = 256 * 1024;
+    tokio_util::io::ReaderStream::with_capacity(reader, READ_CHUNK).boxed()
+}
+
+/// A [`ByteSource`] over content already in memory.
+pub fn source_from_bytes(content: Bytes) -> ByteSource {
+    stream::iter([Ok(content)]).boxed()
+}
+
+/// Concatenates a blob stream into one buffer.
+pub async fn collect(stream: BlobStream) -> Result<Bytes> {
+    let buffer = stream
+        .try_fold(BytesMut::new(), |mut buffer, chunk| async move {
+            buffer.extend_from_slice(&chunk);
+            Ok(buffer)
+        })
+        .await?;
+    Ok(buffer.freeze())
+}
+
+/// The error for a source stream that failed mid-upload.
+pub(crate) fn source_failed(error: std::io::Error) -> Error {
+    Error::Invalid {
+        field: "body".to_owned(),
+        reason: format!("reading the upload failed: {error}"),
+    }
+}
+
+/// The error for a digest that is not stored.
+pub(crate) fn not_found(digest: &Digest) -> Error {
+    Error::NotFound {
+        entity: "blob",
+        id: digest.to_hex(),
+    }
+}
+
+/// Checks that `range` lies within a blob of `size` bytes.
+pub(crate) fn check_range(range: &Range<u64>, size: u64) -> Result<()> {
+    let invalid = |reason: String| Error::Invalid {
+        field: "range".to_owned(),
+        reason,
+    };
+    if range.start > range.end {
+        return Err(invalid(format!(
+            "start {} is after end {}",
+            range.start, range.end
+        )));
+    }
+    if range.end > size {
+        return Err(invalid(format!(
+            "bytes {}..{} reach past the end of the blob ({size} bytes)",
+            range.start, range.end
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_range_accepts_ranges_inside_the_blob() {
+        assert!(check_range(&(0..10), 10).is_ok());
+        assert!(check_range(&(3..7), 10).is_ok());
+        assert!(check_range(&(10..10), 10).is_ok());
+        assert!(check_range(&(0..0), 0).is_ok());
+    }
+
+    #[test]
+    fn check_range_rejects_ranges_past_the_end_naming_the_size() {
+        match check_range(&(5..11), 10) {
+            Err(Error::Invalid { field, reason }) => {
+                assert_eq!(field, "range");
+                assert!(reason.contains("10 bytes"), "{reason}");
+            }
+            other => panic!("expected an invalid range, got {other:?}"),
+        }
+        let reversed = Range { start: 7, end: 3 };
+        assert!(check_range(&reversed, 10).is_err());
+    }
+
+    #[tokio::test]
+    async fn source_from_reader_yields_the_reader_content() {
+        let content: &'static [u8] = b"streamed content";
+        let chunks: Vec<Bytes> = source_from_reader(content).try_collect().await.expect("reads");
+        assert_eq!(chunks.concat(), content);
+    }
+}

@@ -1,0 +1,11 @@
+//! Storage and background work beside the graph: the content-addressed blob store (local
+//! directory or S3), the event bus (in-process or Redis pub/sub) and the job queue
+//! (in-process or Redis). Each is a trait with an embedded default and a scale-out
+//! implementation chosen by configuration; everything above uses the traits only.
+
+pub mod blob;
+pub mod error;
+pub mod events;
+pub mod jobs;
+
+pub use error::{Error, Result};
