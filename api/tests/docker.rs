@@ -622,3 +622,28 @@ fn with_defaults_resolves_compose_interpolation() {
     );
     assert_eq!(with_defaults("$${HOME} ${A-b} ${C}"), "${HOME} b ");
 }
+
+/// `major.minor` of a version text such as `1.94` or `1.95.0`.
+fn major_minor(text: &str) -> (u32, u32) {
+    let mut parts = text.trim().trim_matches('"').split('.');
+    let mut next = || parts.next().and_then(|part| part.parse().ok()).unwrap_or(0);
+    (next(), next())
+}
+
+#[test]
+fn the_dockerfile_toolchain_is_at_least_the_workspace_rust_version() {
+    let manifest = read("Cargo.toml");
+    let required = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("rust-version = "))
+        .expect("the workspace declares rust-version");
+    let dockerfile = read("docker/Dockerfile");
+    let image = dockerfile
+        .lines()
+        .find_map(|line| line.strip_prefix("ARG RUST_VERSION="))
+        .expect("the Dockerfile takes RUST_VERSION");
+    assert!(
+        major_minor(image) >= major_minor(required),
+        "the Dockerfile builds with Rust {image}, the workspace needs {required}"
+    );
+}

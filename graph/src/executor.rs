@@ -33,6 +33,10 @@ pub struct IndexSpec {
     pub label: &'static str,
     /// Indexed property.
     pub property: &'static str,
+    /// No two nodes of the label may share a value: server engines enforce it with a
+    /// uniqueness constraint (a write that would break it fails with `Conflict`). The
+    /// embedded engine, which has one writer process holding the write lock, only indexes.
+    pub unique: bool,
 }
 
 /// Runs named Cypher on one graph engine.
@@ -45,7 +49,8 @@ pub trait Executor: Send + Sync + std::fmt::Debug {
     /// Runs statements in order in one write transaction: all land or none does.
     async fn execute_atomic(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>>;
 
-    /// Creates the index when it does not exist yet (the engine's own DDL).
+    /// Creates the index (and, for a unique one, the constraint) when it does not exist yet,
+    /// with the engine's own DDL.
     async fn ensure_index(&self, index: IndexSpec) -> Result<()>;
 
     /// A short engine name for logs and `/readyz` (`embedded`, `falkordb`, …).

@@ -26,7 +26,20 @@ pub struct Migration {
 }
 
 const fn index(label: &'static str, property: &'static str) -> IndexSpec {
-    IndexSpec { label, property }
+    IndexSpec {
+        label,
+        property,
+        unique: false,
+    }
+}
+
+/// An index whose values are unique (ids and keys): a constraint on server engines.
+const fn unique(label: &'static str, property: &'static str) -> IndexSpec {
+    IndexSpec {
+        label,
+        property,
+        unique: true,
+    }
 }
 
 /// The schema's history, oldest first.
@@ -35,13 +48,13 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 1,
         description: "indexes for projects, experiments, features and schema metadata",
         indexes: &[
-            index("Meta", "key"),
-            index("Project", "id"),
-            index("Project", "name"),
-            index("Experiment", "id"),
-            index("Experiment", "key"),
+            unique("Meta", "key"),
+            unique("Project", "id"),
+            unique("Project", "name"),
+            unique("Experiment", "id"),
+            unique("Experiment", "key"),
             index("Experiment", "project_id"),
-            index("Feature", "key"),
+            unique("Feature", "key"),
         ],
         statements: Vec::new,
     },
@@ -49,7 +62,7 @@ pub static MIGRATIONS: &[Migration] = &[
         version: 2,
         description: "indexes for background job records",
         indexes: &[
-            index("Job", "id"),
+            unique("Job", "id"),
             index("Job", "status"),
             index("Job", "dedupe_key"),
         ],

@@ -7,6 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use graph::engine::{FalkorEngine, FalkorUrl, GraphUrl};
+use graph::executor::Executor;
 use graph::Graph;
 use support::{experiment, falkordb_server, project, unique_graph_name};
 
@@ -54,4 +55,65 @@ async fn replicas_creating_at_once_get_distinct_consecutive_numbers() {
     assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
     let seen_by_b = b.experiments("vit", None, 100, None).await.expect("list");
     assert_eq!(seen_by_b.experiments.len(), 40, "b reads what a wrote");
+}
+
+/// Every constraint of the graph, with its state.
+static CONSTRAINTS: graph::queries::Query = graph::queries::Query {
+    name: "test/constraints",
+    text: "CALL db.constraints() YIELD label, properties, status RETURN label, properties, status",
+    writes: false,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_and_keys_are_unique_in_the_engine_even_without_the_lock() {
+    let url = FalkorUrl::parse(&format!(
+        "127.0.0.1:{}/{}",
+        falkordb_server().port(),
+        unique_graph_name()
+    ))
+    .expect("valid url");
+    let engine = Arc::new(FalkorEngine::connect(url).await.expect("falkordb answers"));
+    // Two "replicas" that do not coordinate: only the engine's constraints stand between them.
+    let a = Graph::open(engine.clone()).await.expect("schema migrates");
+    let b = Graph::open(engine.clone()).await.expect("already migrated");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let rows = engine
+            .execute(&CONSTRAINTS, graph::value::Params::new())
+            .await
+            .expect("listed");
+        let operational = rows
+            .iter()
+            .all(|row| row.string("status").expect("status") == "OPERATIONAL");
+        if operational && rows.len() == 7 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "constraints not operational: {rows:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    project(&a, "vit").await;
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let graph = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move {
+                graph
+                    .create_experiment(experiment("vit", &format!("run {i}"), None))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        match task.await.expect("task joins") {
+            Ok(_) => {}
+            Err(error) => assert_eq!(error.code(), "CONFLICT", "{error}"),
+        }
+    }
+    let stored = a.experiments("vit", None, 100, None).await.expect("list");
+    let mut numbers: Vec<i64> = stored.experiments.iter().map(|e| e.number).collect();
+    let count = numbers.len();
+    numbers.dedup();
+    assert_eq!(numbers.len(), count, "no number is stored twice: {numbers:?}");
 }

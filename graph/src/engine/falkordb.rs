@@ -173,6 +173,12 @@ impl FalkorEngine {
                 self.url.address
             ));
         }
+        if error.to_string().contains("constraint violation") {
+            return Error::Conflict {
+                field: "id".into(),
+                reason: format!("already stored ({error})"),
+            };
+        }
         error!(error = %error, graph = %self.url.graph, "falkordb refused a statement");
         Error::Internal(format!("falkordb: {error}"))
     }
@@ -218,9 +224,30 @@ impl Executor for FalkorEngine {
         // Label and property come from the static schema, never from users.
         let text = format!("CREATE INDEX FOR (n:{}) ON (n.{})", index.label, index.property);
         match self.run("GRAPH.QUERY", text).await {
+            Ok(_) => {}
+            Err(Error::Internal(message)) if message.contains("already indexed") => {}
+            Err(other) => return Err(other),
+        }
+        if !index.unique {
+            return Ok(());
+        }
+        // FalkorDB checks existing nodes in the background, then enforces the constraint.
+        let mut connection = self.connection.clone();
+        let created: redis::RedisResult<Reply> = redis::cmd("GRAPH.CONSTRAINT")
+            .arg("CREATE")
+            .arg(&self.url.graph)
+            .arg("UNIQUE")
+            .arg("NODE")
+            .arg(index.label)
+            .arg("PROPERTIES")
+            .arg(1)
+            .arg(index.property)
+            .query_async(&mut connection)
+            .await;
+        match created {
             Ok(_) => Ok(()),
-            Err(Error::Internal(message)) if message.contains("already indexed") => Ok(()),
-            Err(other) => Err(other),
+            Err(error) if error.to_string().contains("already exists") => Ok(()),
+            Err(error) => Err(self.map_error(&error)),
         }
     }
 

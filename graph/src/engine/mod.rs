@@ -78,17 +78,19 @@ impl GraphUrl {
     }
 
     /// The lock that writers of this graph share. The embedded graph has one process, so
-    /// its lock is local. Replicas of a server graph share a lease in the Redis of
-    /// `RSDK_REDIS`, or, for FalkorDB without one, in the FalkorDB server itself (which is
-    /// a Redis server). Neo4j replicas without `RSDK_REDIS` cannot coordinate: that case
-    /// gets a local lock and a warning, and is fine for a single replica.
+    /// its lock is local. FalkorDB replicas share a lease in the FalkorDB server itself (a
+    /// Redis server), so graph writes depend on nothing but the graph. Neo4j replicas share
+    /// a lease in the Redis of `RSDK_REDIS`; without one they cannot coordinate, which gets
+    /// a local lock and a warning (fine for a single replica).
     pub async fn write_lock(&self, redis_url: Option<&str>) -> Result<Arc<dyn WriteLock>> {
         let key = format!("rsdk:write-lock:{}", self.redacted());
         match (self, redis_url) {
             (GraphUrl::Embedded(_), _) => Ok(Arc::new(LocalWriteLock::default())),
-            (_, Some(redis_url)) => Ok(Arc::new(RedisWriteLock::connect(redis_url, key).await?)),
-            (GraphUrl::FalkorDb(url), None) => {
+            (GraphUrl::FalkorDb(url), _) => {
                 Ok(Arc::new(RedisWriteLock::connect(url.redis_url(), key).await?))
+            }
+            (GraphUrl::Neo4j(_), Some(redis_url)) => {
+                Ok(Arc::new(RedisWriteLock::connect(redis_url, key).await?))
             }
             (GraphUrl::Neo4j(_), None) => {
                 tracing::warn!(

@@ -412,9 +412,15 @@ fn checked_identifier(name: &str) -> Result<&str> {
 fn index_statement(index: IndexSpec) -> Result<String> {
     let label = checked_identifier(index.label)?;
     let property = checked_identifier(index.property)?;
-    Ok(format!(
-        "CREATE INDEX rsdk_{label}_{property} IF NOT EXISTS FOR (n:`{label}`) ON (n.`{property}`)"
-    ))
+    // A uniqueness constraint brings its own index (Neo4j refuses both on one property).
+    Ok(if index.unique {
+        format!(
+            "CREATE CONSTRAINT rsdk_{label}_{property}_unique IF NOT EXISTS \
+             FOR (n:`{label}`) REQUIRE n.`{property}` IS UNIQUE"
+        )
+    } else {
+        format!("CREATE INDEX rsdk_{label}_{property} IF NOT EXISTS FOR (n:`{label}`) ON (n.`{property}`)")
+    })
 }
 
 #[async_trait]
@@ -484,15 +490,27 @@ mod tests {
         let statement = index_statement(IndexSpec {
             label: "Experiment",
             property: "project_id",
+            unique: false,
         })
         .expect("plain identifiers");
         assert_eq!(
             statement,
             "CREATE INDEX rsdk_Experiment_project_id IF NOT EXISTS FOR (n:`Experiment`) ON (n.`project_id`)"
         );
+        let constraint = index_statement(IndexSpec {
+            label: "Experiment",
+            property: "key",
+            unique: true,
+        })
+        .expect("plain identifiers");
+        assert_eq!(
+            constraint,
+            "CREATE CONSTRAINT rsdk_Experiment_key_unique IF NOT EXISTS FOR (n:`Experiment`) REQUIRE n.`key` IS UNIQUE"
+        );
         let refused = index_statement(IndexSpec {
             label: "Experiment`) DETACH DELETE n //",
             property: "id",
+            unique: false,
         });
         assert!(refused.is_err());
     }
@@ -694,6 +712,7 @@ mod tests {
             let index = IndexSpec {
                 label: "RsdkNeo4jTest",
                 property: "id",
+                unique: true,
             };
             engine.ensure_index(index).await.expect("creates");
             engine.ensure_index(index).await.expect("already exists is fine");
