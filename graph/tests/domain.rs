@@ -783,20 +783,11 @@ async fn every_named_query_runs_on_the_engine(t: TestGraph) {
 
 async fn concurrent_creations_get_distinct_consecutive_numbers(t: TestGraph) {
     project(&t.graph, "vit").await;
-    let tasks: Vec<_> = (0..40)
-        .map(|i| {
-            let graph = t.graph.clone();
-            tokio::spawn(async move {
-                graph
-                    .create_experiment(experiment("vit", &format!("run {i}"), None))
-                    .await
-            })
-        })
+    let mut numbers: Vec<i64> = support::create_concurrently(std::slice::from_ref(&t.graph), "vit", 40)
+        .await
+        .into_iter()
+        .map(|created| created.expect("created").number)
         .collect();
-    let mut numbers = Vec::new();
-    for task in tasks {
-        numbers.push(task.await.expect("task joins").expect("created").number);
-    }
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
 }

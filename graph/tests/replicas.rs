@@ -9,7 +9,7 @@ use std::sync::Arc;
 use graph::engine::{FalkorEngine, FalkorUrl, GraphUrl};
 use graph::executor::Executor;
 use graph::Graph;
-use support::{experiment, falkordb_server, project, unique_graph_name};
+use support::{create_concurrently, falkordb_server, project, unique_graph_name};
 
 async fn replica(url: &str) -> Graph {
     let parsed = GraphUrl::parse(url).expect("valid url");
@@ -37,20 +37,11 @@ async fn replicas_creating_at_once_get_distinct_consecutive_numbers() {
     );
     let (a, b) = tokio::join!(replica(&url), replica(&url));
     project(&a, "vit").await;
-    let tasks: Vec<_> = (0..40)
-        .map(|i| {
-            let graph = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move {
-                graph
-                    .create_experiment(experiment("vit", &format!("run {i}"), None))
-                    .await
-            })
-        })
+    let mut numbers: Vec<i64> = create_concurrently(&[a.clone(), b.clone()], "vit", 40)
+        .await
+        .into_iter()
+        .map(|created| created.expect("created").number)
         .collect();
-    let mut numbers = Vec::new();
-    for task in tasks {
-        numbers.push(task.await.expect("task joins").expect("created").number);
-    }
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
     let seen_by_b = b.experiments("vit", None, 100, None).await.expect("list");
@@ -95,20 +86,9 @@ async fn ids_and_keys_are_unique_in_the_engine_even_without_the_lock() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     project(&a, "vit").await;
-    let tasks: Vec<_> = (0..20)
-        .map(|i| {
-            let graph = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move {
-                graph
-                    .create_experiment(experiment("vit", &format!("run {i}"), None))
-                    .await
-            })
-        })
-        .collect();
-    for task in tasks {
-        match task.await.expect("task joins") {
-            Ok(_) => {}
-            Err(error) => assert_eq!(error.code(), "CONFLICT", "{error}"),
+    for outcome in create_concurrently(&[a.clone(), b.clone()], "vit", 20).await {
+        if let Err(error) = outcome {
+            assert_eq!(error.code(), "CONFLICT", "{error}");
         }
     }
     let stored = a.experiments("vit", None, 100, None).await.expect("list");

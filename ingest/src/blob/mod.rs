@@ -94,6 +94,22 @@ pub trait BlobStore: Send + Sync + Debug {
     }
 }
 
+/// The receipt for a put whose expected blob is already stored (nothing to read or write),
+/// or `None` when there is no expected digest or the blob is missing.
+pub(crate) async fn already_stored(
+    store: &(impl BlobStore + ?Sized),
+    expected: Option<Digest>,
+) -> Result<Option<PutReceipt>> {
+    let Some(expected) = expected else {
+        return Ok(None);
+    };
+    Ok(store.head(&expected).await?.map(|size| PutReceipt {
+        digest: expected,
+        size,
+        created: false,
+    }))
+}
+
 /// Turns any [`AsyncRead`] (a file, a pipe) into a [`ByteSource`] for [`BlobStore::put_stream`].
 pub fn source_from_reader(reader: impl AsyncRead + Send + 'static) -> ByteSource {
     const READ_CHUNK: usize = 256 * 1024;

@@ -83,14 +83,8 @@ impl S3BlobStore {
         source: ByteSource,
         expected: Option<Digest>,
     ) -> Result<PutReceipt> {
-        if let Some(expected) = expected {
-            if let Some(size) = self.head(&expected).await? {
-                return Ok(PutReceipt {
-                    digest: expected,
-                    size,
-                    created: false,
-                });
-            }
+        if let Some(receipt) = super::already_stored(self, expected).await? {
+            return Ok(receipt);
         }
         let mut parts = PartReader::new(source);
         let first = parts.next_part(self.part_size).await?;
