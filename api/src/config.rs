@@ -36,6 +36,19 @@ pub struct Config {
     pub max_batch: usize,
     /// Serve the GraphiQL explorer on `GET /graphql`. `RSDK_GRAPHIQL`, default true.
     pub graphiql: bool,
+    /// Key that signs access tokens (HS256, at least 32 characters). `RSDK_AUTH_SECRET`;
+    /// default: generated on first start into `<data_dir>/auth.secret` (mode 0600).
+    pub auth_secret: Option<Secret>,
+    /// Lifetime of an access token in seconds (at most 900). `RSDK_ACCESS_TOKEN_SECONDS`, default 900.
+    pub access_token_seconds: u64,
+    /// Lifetime of a refresh token in days. `RSDK_REFRESH_TOKEN_DAYS`, default 30.
+    pub refresh_token_days: u64,
+    /// Where the first start writes the local SDK/CLI configuration (server url and an API
+    /// token, mode 0600). `RSDK_CLIENT_CONFIG`, default `$XDG_CONFIG_HOME/rsdk/config.toml`
+    /// (`~/.config/rsdk/config.toml`).
+    pub client_config: Option<PathBuf>,
+    /// Email of the administrator the first start creates. `RSDK_ADMIN_EMAIL`, default `admin@localhost`.
+    pub admin_email: String,
 }
 
 impl Default for Config {
@@ -50,6 +63,11 @@ impl Default for Config {
             max_blob_bytes: 1024 * 1024 * 1024,
             max_batch: 10,
             graphiql: true,
+            auth_secret: None,
+            access_token_seconds: 900,
+            refresh_token_days: 30,
+            client_config: None,
+            admin_email: "admin@localhost".into(),
         }
     }
 }
@@ -65,6 +83,11 @@ pub const ENV_VARS: &[&str] = &[
     "RSDK_MAX_BLOB_BYTES",
     "RSDK_MAX_BATCH",
     "RSDK_GRAPHIQL",
+    "RSDK_AUTH_SECRET",
+    "RSDK_ACCESS_TOKEN_SECONDS",
+    "RSDK_REFRESH_TOKEN_DAYS",
+    "RSDK_CLIENT_CONFIG",
+    "RSDK_ADMIN_EMAIL",
 ];
 
 /// A setting that may hold a password (a url with credentials): `Debug` never prints it.
@@ -127,6 +150,15 @@ impl Config {
         parse_env("RSDK_MAX_BLOB_BYTES", &mut self.max_blob_bytes)?;
         parse_env("RSDK_MAX_BATCH", &mut self.max_batch)?;
         parse_env("RSDK_GRAPHIQL", &mut self.graphiql)?;
+        if let Ok(secret) = std::env::var("RSDK_AUTH_SECRET") {
+            self.auth_secret = Some(Secret(secret));
+        }
+        parse_env("RSDK_ACCESS_TOKEN_SECONDS", &mut self.access_token_seconds)?;
+        parse_env("RSDK_REFRESH_TOKEN_DAYS", &mut self.refresh_token_days)?;
+        if let Ok(path) = std::env::var("RSDK_CLIENT_CONFIG") {
+            self.client_config = Some(PathBuf::from(path));
+        }
+        parse_env("RSDK_ADMIN_EMAIL", &mut self.admin_email)?;
         Ok(())
     }
 
@@ -137,6 +169,17 @@ impl Config {
         }
         if self.max_body_bytes < 1024 {
             bail!("max_body_bytes must be at least 1024");
+        }
+        if !(30..=900).contains(&self.access_token_seconds) {
+            bail!("access_token_seconds must be 30 to 900 (access tokens live at most 15 minutes)");
+        }
+        if !(1..=365).contains(&self.refresh_token_days) {
+            bail!("refresh_token_days must be 1 to 365");
+        }
+        if let Some(secret) = &self.auth_secret {
+            if secret.0.len() < 32 {
+                bail!("auth_secret must be at least 32 characters");
+            }
         }
         Ok(())
     }
@@ -154,6 +197,18 @@ impl Config {
         self.blobs
             .clone()
             .unwrap_or_else(|| format!("file:{}", self.data_dir.join("blobs").display()))
+    }
+
+    /// Where the first start writes the local SDK/CLI configuration.
+    pub fn client_config_path(&self) -> PathBuf {
+        if let Some(path) = &self.client_config {
+            return path.clone();
+        }
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
+            .unwrap_or_else(|| self.data_dir.clone());
+        base.join("rsdk").join("config.toml")
     }
 
     /// The Redis url, when one is configured.

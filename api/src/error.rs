@@ -49,6 +49,9 @@ impl ApiError {
             graph::Error::NotFound { .. } => StatusCode::NOT_FOUND,
             graph::Error::Conflict { .. } | graph::Error::Cycle { .. } => StatusCode::CONFLICT,
             graph::Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            graph::Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            graph::Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            graph::Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             graph::Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             graph::Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -69,6 +72,10 @@ impl ErrorExtensions for ApiError {
                 let path = path.clone();
                 error = error.extend_with(move |_, extensions| extensions.set("cycle", path.clone()));
             }
+            graph::Error::RateLimited { retry_after_seconds } => {
+                let seconds = *retry_after_seconds;
+                error = error.extend_with(move |_, extensions| extensions.set("retryAfter", seconds));
+            }
             _ => {}
         }
         error
@@ -78,7 +85,21 @@ impl ErrorExtensions for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "code": self.0.code(), "message": self.public_message() });
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let graph::Error::RateLimited { retry_after_seconds } = &self.0 {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
+        }
+        if let graph::Error::Unauthenticated(_) = &self.0 {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }
 

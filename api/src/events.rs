@@ -6,6 +6,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::collections::HashSet;
+
 use axum::extract::{Query, State};
 use axum::response::sse::{self, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
@@ -13,6 +15,10 @@ use graph::model::Experiment;
 use ingest::events::{Event, EventBus};
 use serde::Deserialize;
 use tokio::sync::mpsc;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::services::Services;
 
 /// Changes waiting for the bus; beyond this, new ones are dropped (and logged).
 const PENDING_EVENTS: usize = 10_000;
@@ -78,15 +84,27 @@ pub struct EventFilter {
     project: Option<String>,
 }
 
-/// `GET /api/v1/events`: one SSE message per event, `event:` its kind and `data:` its JSON.
+/// `GET /api/v1/events`: one SSE message per event, `event:` its kind and `data:` its JSON;
+/// only events of projects the caller may read (the set is taken when the stream opens).
 pub async fn stream(
-    State(bus): State<Arc<dyn EventBus>>,
+    State(services): State<Services>,
+    caller: Caller,
     Query(filter): Query<EventFilter>,
-) -> Sse<impl Stream<Item = Result<sse::Event, Infallible>>> {
-    let events = bus.subscribe().filter_map(move |event| {
-        let keep = match (&filter.project, event_project(&event)) {
-            (Some(wanted), Some(project)) => wanted == project,
-            _ => true,
+) -> Result<Sse<impl Stream<Item = Result<sse::Event, Infallible>>>, ApiError> {
+    let readable: HashSet<String> = caller
+        .principal
+        .readable_projects(&services.graph)
+        .await?
+        .into_iter()
+        .map(|(project, _)| project.name)
+        .collect();
+    let site_admin = caller.principal.site_admin().is_ok();
+    let events = services.events.subscribe().filter_map(move |event| {
+        let keep = match event_project(&event) {
+            Some(project) => {
+                readable.contains(project) && filter.project.as_deref().is_none_or(|wanted| wanted == project)
+            }
+            None => site_admin || matches!(event, Event::Missed { .. }),
         };
         let message = keep.then(|| {
             let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".to_owned());
@@ -94,7 +112,7 @@ pub async fn stream(
         });
         std::future::ready(message)
     });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 fn event_project(event: &Event) -> Option<&str> {

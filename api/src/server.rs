@@ -14,10 +14,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use ingest::events::EventBus;
-use std::sync::Arc;
 use tokio::net::TcpListener;
 
+use crate::auth::Caller;
 use crate::blobs::{self, BlobRoutes};
 use crate::config::Config;
 use crate::error::ApiError;
@@ -34,9 +33,9 @@ struct AppState {
     graphiql: bool,
 }
 
-impl FromRef<AppState> for Arc<dyn EventBus> {
+impl FromRef<AppState> for Services {
     fn from_ref(state: &AppState) -> Self {
-        state.services.events.clone()
+        state.services.clone()
     }
 }
 
@@ -51,7 +50,7 @@ fn bad_request(message: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
-async fn graphql(State(state): State<AppState>, body: Bytes) -> Response {
+async fn graphql(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
     let request: BatchRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => return bad_request(format!("the body is not a GraphQL request: {error}")),
@@ -65,6 +64,12 @@ async fn graphql(State(state): State<AppState>, body: Bytes) -> Response {
             ));
         }
     }
+    let attach =
+        |request: async_graphql::Request| request.data(caller.principal.clone()).data(caller.meta.clone());
+    let request = match request {
+        BatchRequest::Single(single) => BatchRequest::Single(attach(single)),
+        BatchRequest::Batch(many) => BatchRequest::Batch(many.into_iter().map(attach).collect()),
+    };
     Json(state.schema.execute_batch(request).await).into_response()
 }
 
@@ -102,6 +107,7 @@ pub fn router(services: &Services, config: &Config) -> Router {
         blobs: BlobRoutes {
             store: services.blobs.clone(),
             max_bytes: config.max_blob_bytes,
+            graph: services.graph.clone(),
         },
         max_batch: config.max_batch,
         graphiql: config.graphiql,
@@ -131,9 +137,20 @@ pub async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
+    let server_url = format!("http://{address}");
+    if let Some(password) = crate::auth::bootstrap::first_start(&services.graph, config, &server_url).await? {
+        // Printed once, on purpose: this is how the first administrator learns it.
+        eprintln!(
+            "rsdk: first start: signed-in access for {} with password {password} (change it with \
+             `changePassword`); an API token for the SDK and CLI is in {}",
+            config.admin_email,
+            config.client_config_path().display()
+        );
+    }
     let app = router(&services, config);
     let workers = services.start_workers();
-    let serving = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+    let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown);
     Ok((address, async move {
         let served = serving.into_future().await;
         Services::stop_workers(workers).await;

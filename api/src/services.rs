@@ -11,6 +11,7 @@ use ingest::blob::{BlobStore, BlobUrl};
 use ingest::events::EventBus;
 use ingest::jobs::{Handlers, JobQueue, WorkerConfig, Workers};
 
+use crate::auth::{AccessTokens, LoginLimiter};
 use crate::config::Config;
 use crate::events::Announcer;
 
@@ -30,6 +31,12 @@ pub struct Services {
     pub jobs: JobQueue,
     /// Content-addressed blobs: a local directory or an S3 bucket.
     pub blobs: Arc<dyn BlobStore>,
+    /// Signs and checks access tokens.
+    pub access_tokens: AccessTokens,
+    /// Failed sign-ins per account and address.
+    pub login_limiter: Arc<LoginLimiter>,
+    /// How long refresh tokens live.
+    pub refresh_lifetime: Duration,
 }
 
 impl Services {
@@ -59,6 +66,9 @@ impl Services {
             .await
             .context("cannot open the blob store")?;
         Ok(Self {
+            access_tokens: AccessTokens::load(config)?,
+            login_limiter: Arc::default(),
+            refresh_lifetime: Duration::from_secs(config.refresh_token_days * 24 * 3600),
             blobs,
             announcer: Announcer::start(events.clone()),
             graph,

@@ -6,6 +6,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
 use futures::StreamExt;
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
@@ -62,22 +64,28 @@ impl Shared {
             .env("AWS_SECRET_ACCESS_KEY", testkit::s3::S3Server::SECRET_ACCESS_KEY)
             .env("AWS_REGION", testkit::s3::S3Server::REGION)
             .env("RSDK_LOG", "warn")
+            .env("RSDK_AUTH_SECRET", "a-secret-both-replicas-share-0123456789")
+            .env("RSDK_CLIENT_CONFIG", self.data.path().join("client.toml"))
             .stdin(Stdio::null())
             .spawn()
             .expect("rsdk serve starts");
-        let replica = Replica {
-            url: format!("http://127.0.0.1:{port}"),
-            child,
-            client: reqwest::Client::new(),
-        };
+        let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let ready = replica.client.get(format!("{}/readyz", replica.url)).send().await;
+            let ready = reqwest::get(format!("{url}/readyz")).await;
             if ready.is_ok_and(|response| response.status() == 200) {
-                return replica;
+                break;
             }
             assert!(Instant::now() < deadline, "replica {name} did not become ready");
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Whichever replica started first created the administrator and wrote the token; it
+        // is stored in the shared graph, so it works on both.
+        let token = support::token_in(&self.data.path().join("client.toml"));
+        Replica {
+            url,
+            child,
+            client: support::client_with_token(&token),
         }
     }
 }

@@ -36,6 +36,18 @@ pub enum Error {
         /// Experiment numbers along the cycle, first and last equal.
         path: Vec<i64>,
     },
+    /// The caller did not prove who they are (no, bad, expired or revoked credentials).
+    #[error("not signed in: {0}")]
+    Unauthenticated(String),
+    /// The caller is known but their role does not allow this.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    /// Too many attempts (failed sign-ins); retry after the given number of seconds.
+    #[error("too many attempts: retry in {retry_after_seconds} s")]
+    RateLimited {
+        /// Seconds until the next attempt can succeed.
+        retry_after_seconds: u64,
+    },
     /// The graph engine cannot be reached or is busy; the caller may retry.
     #[error("graph engine unavailable: {0}")]
     Unavailable(String),
@@ -59,6 +71,9 @@ impl Error {
             Error::Conflict { .. } => "CONFLICT",
             Error::Invalid { .. } => "VALIDATION",
             Error::Cycle { .. } => "CYCLE",
+            Error::Unauthenticated(_) => "UNAUTHENTICATED",
+            Error::Forbidden(_) => "FORBIDDEN",
+            Error::RateLimited { .. } => "RATE_LIMITED",
             Error::Unavailable(_) => "UNAVAILABLE",
             Error::Internal(_) => "INTERNAL",
         }

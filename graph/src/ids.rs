@@ -36,3 +36,11 @@ id_type!(
     /// Identifies an experiment across projects.
     ExperimentId
 );
+id_type!(
+    /// Identifies a user.
+    UserId
+);
+id_type!(
+    /// Identifies a team.
+    TeamId
+);

@@ -79,6 +79,53 @@ queries! {
     JOB_DUE = read "job/due";
     JOB_EXPIRED = read "job/expired";
     JOB_DEAD = read "job/dead";
+
+    AUTH_USER_COUNT = read "auth/user_count";
+    AUTH_USER_CREATE = write "auth/user_create";
+    AUTH_USER_BY_ID = read "auth/user_by_id";
+    AUTH_USER_BY_EMAIL = read "auth/user_by_email";
+    AUTH_USER_LIST = read "auth/user_list";
+    AUTH_USER_CREDENTIALS = read "auth/user_credentials";
+    AUTH_USER_SET_PASSWORD = write "auth/user_set_password";
+    AUTH_USER_SET_DISABLED = write "auth/user_set_disabled";
+    AUTH_USER_SET_SITE_ADMIN = write "auth/user_set_site_admin";
+    AUTH_USER_DETACH = write "auth/user_detach";
+    AUTH_USER_ERASE = write "auth/user_erase";
+
+    AUTH_TEAM_CREATE = write "auth/team_create";
+    AUTH_TEAM_BY_NAME = read "auth/team_by_name";
+    AUTH_TEAM_LIST = read "auth/team_list";
+    AUTH_MEMBER_ADD = write "auth/member_add";
+    AUTH_MEMBER_REMOVE = write "auth/member_remove";
+    AUTH_TEAM_MEMBERS = read "auth/team_members";
+    AUTH_USER_MEMBERSHIPS = read "auth/user_memberships";
+    AUTH_TEAM_OWNS = read "auth/team_owns";
+    AUTH_TEAM_GIVE_PROJECT = write "auth/team_give_project";
+    AUTH_ROLE_OVERRIDE_ADD = write "auth/role_override_add";
+    AUTH_ROLE_OVERRIDE_REMOVE = write "auth/role_override_remove";
+    AUTH_PROJECT_OVERRIDE = read "auth/project_override";
+    AUTH_PROJECT_TEAM_ROLES = read "auth/project_team_roles";
+    AUTH_USER_PROJECT_OVERRIDES = read "auth/user_project_overrides";
+    AUTH_USER_TEAM_PROJECTS = read "auth/user_team_projects";
+
+    AUTH_API_TOKEN_CREATE = write "auth/api_token_create";
+    AUTH_API_TOKEN_CREDENTIALS = read "auth/api_token_credentials";
+    AUTH_API_TOKEN_LIST = read "auth/api_token_list";
+    AUTH_API_TOKEN_TOUCH = write "auth/api_token_touch";
+    AUTH_API_TOKEN_REVOKE = write "auth/api_token_revoke";
+    AUTH_API_TOKEN_DELETE_USER = write "auth/api_token_delete_user";
+    AUTH_REFRESH_CREATE = write "auth/refresh_create";
+    AUTH_REFRESH_BY_ID = read "auth/refresh_by_id";
+    AUTH_REFRESH_ROTATE = write "auth/refresh_rotate";
+    AUTH_REFRESH_REVOKE_FAMILY = write "auth/refresh_revoke_family";
+    AUTH_REFRESH_REVOKE_USER = write "auth/refresh_revoke_user";
+    AUTH_REFRESH_DELETE_USER = write "auth/refresh_delete_user";
+
+    AUDIT_APPEND = write "audit/append";
+    AUDIT_LIST = read "audit/list";
+    AUDIT_BY_ACTOR = read "audit/by_actor";
+    AUDIT_ALL_BY_ACTOR = read "audit/all_by_actor";
+    AUDIT_COUNT_BY_ACTOR = read "audit/count_by_actor";
 }
 
 #[cfg(test)]

@@ -68,6 +68,25 @@ pub static MIGRATIONS: &[Migration] = &[
         ],
         statements: Vec::new,
     },
+    Migration {
+        version: 3,
+        description: "indexes for users, teams, API and refresh tokens and the audit log",
+        indexes: &[
+            unique("User", "id"),
+            unique("User", "email"),
+            unique("Team", "id"),
+            unique("Team", "name"),
+            unique("ApiToken", "id"),
+            index("ApiToken", "user_id"),
+            unique("RefreshToken", "id"),
+            index("RefreshToken", "family"),
+            index("RefreshToken", "user_id"),
+            unique("AuditEntry", "id"),
+            index("AuditEntry", "actor"),
+            index("AuditEntry", "at"),
+        ],
+        statements: Vec::new,
+    },
 ];
 
 /// The version a fully migrated graph has.

@@ -768,6 +768,7 @@ async fn every_named_query_runs_on_the_engine(t: TestGraph) {
     t.graph.dag("vit").await.expect("dag");
     t.graph.check_ready().await.expect("ready");
     support::jobs::exercise_job_queries(&t.graph).await;
+    support::auth::exercise_auth_queries(&t.graph).await;
 
     let ran = t.recorder.ran.lock().expect("lock").clone();
     let never_ran: Vec<_> = queries::ALL

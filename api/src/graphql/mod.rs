@@ -1,15 +1,33 @@
 //! The GraphQL schema: query and mutation roots over the domain service, with limits.
 
+mod auth;
 mod mutation;
 mod query;
 mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
+use crate::auth::{AuditTrail, Principal};
 use crate::services::Services;
 
-pub use mutation::MutationRoot;
-pub use query::QueryRoot;
+pub use auth::RefreshLifetime;
+use auth::{AuthMutation, AuthQuery};
+use mutation::ExperimentMutation;
+use query::ExperimentQuery;
+
+/// The root of read operations.
+#[derive(MergedObject, Debug, Default)]
+pub struct QueryRoot(ExperimentQuery, AuthQuery);
+
+/// The root of write operations; each root field is one audited action.
+#[derive(MergedObject, Debug, Default)]
+pub struct MutationRoot(ExperimentMutation, AuthMutation);
+
+/// The caller of the request being resolved (anonymous when none was attached).
+pub(crate) fn caller<'a>(context: &Context<'a>) -> &'a Principal {
+    static ANONYMOUS: Principal = Principal::Anonymous;
+    context.data_opt::<Principal>().unwrap_or(&ANONYMOUS)
+}
 
 /// The schema type the server runs.
 pub type RsdkSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -21,7 +39,7 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// Builds the schema with the services as resolver data (or none, for printing the SDL).
 pub fn build_schema(services: Option<&Services>) -> RsdkSchema {
-    let builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64);
@@ -30,6 +48,12 @@ pub fn build_schema(services: Option<&Services>) -> RsdkSchema {
             .data(services.graph.clone())
             .data(services.announcer.clone())
             .data(services.jobs.clone())
+            .data(services.access_tokens.clone())
+            .data(services.login_limiter.clone())
+            .data(RefreshLifetime(services.refresh_lifetime))
+            .extension(AuditTrail {
+                graph: services.graph.clone(),
+            })
             .finish(),
         None => builder.finish(),
     }

@@ -6,15 +6,20 @@ use graph::model::{self, ProjectSettings};
 use graph::Graph;
 use ingest::jobs::JobQueue;
 
+use super::caller;
 use super::types::{Experiment, Job, Project, StatusGql};
 use crate::error::GraphQlResultExt;
 use crate::events::{Announcer, Change};
+use graph::model::Role;
 
 /// A new project.
 #[derive(InputObject, Debug)]
 pub struct CreateProjectInput {
     /// Unique name: letters, digits, `_`, `-`, `.`.
     pub name: String,
+    /// The team that owns it (its members get their team role on it); the creator always
+    /// becomes the project's admin.
+    pub team: Option<String>,
     /// Description and settings; omitted settings take their defaults.
     #[graphql(flatten)]
     pub details: UpdateProjectInput,
@@ -79,10 +84,10 @@ impl From<UpdateProjectInput> for model::ProjectUpdate {
 
 /// The root of write operations.
 #[derive(Debug, Default)]
-pub struct MutationRoot;
+pub struct ExperimentMutation;
 
 #[Object]
-impl MutationRoot {
+impl ExperimentMutation {
     /// Creates a project.
     async fn create_project(
         &self,
@@ -90,13 +95,25 @@ impl MutationRoot {
         input: CreateProjectInput,
     ) -> async_graphql::Result<Project> {
         let graph = context.data::<Graph>()?;
+        let creator = caller(context)
+            .check_can_create_project(graph, input.team.as_deref())
+            .await
+            .gql()?;
         let details = model::ProjectUpdate::from(input.details);
         let new_project = model::NewProject {
             name: input.name,
             settings: Some(details.apply_to_settings(&ProjectSettings::default())),
             description: details.description.unwrap_or_default(),
         };
-        Ok(Project(graph.create_project(new_project).await.gql()?))
+        let project = graph.create_project(new_project).await.gql()?;
+        graph
+            .set_project_role(&creator.id, &project.name, Some(Role::Admin))
+            .await
+            .gql()?;
+        if let Some(team) = &input.team {
+            graph.give_project_to_team(team, &project.name).await.gql()?;
+        }
+        Ok(Project(project))
     }
 
     /// Changes a project's description or settings (validated before anything is stored).
@@ -107,6 +124,7 @@ impl MutationRoot {
         input: UpdateProjectInput,
     ) -> async_graphql::Result<Project> {
         let graph = context.data::<Graph>()?;
+        caller(context).project(graph, &name, Role::Admin).await.gql()?;
         Ok(Project(graph.update_project(&name, input.into()).await.gql()?))
     }
 
@@ -117,6 +135,10 @@ impl MutationRoot {
         input: CreateExperimentInput,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &input.project, Role::Researcher)
+            .await
+            .gql()?;
         let parent = match (input.parent_number, input.parent_id) {
             (Some(number), _) => Some(model::ParentRef::Number(number)),
             (None, Some(id)) => Some(model::ParentRef::Id(graph::ids::ExperimentId(id.0))),
@@ -148,6 +170,10 @@ impl MutationRoot {
         input: UpdateExperimentInput,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Researcher)
+            .await
+            .gql()?;
         let update = model::ExperimentUpdate {
             status: input.status.map(Into::into),
             progress: input.progress,
@@ -172,6 +198,10 @@ impl MutationRoot {
         features: String,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Researcher)
+            .await
+            .gql()?;
         let experiment = graph.update_features(&project, number, &features).await.gql()?;
         context
             .data::<Announcer>()?
@@ -189,6 +219,10 @@ impl MutationRoot {
         parent_number: Option<i64>,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Researcher)
+            .await
+            .gql()?;
         let experiment = graph.reparent(&project, number, parent_number).await.gql()?;
         context
             .data::<Announcer>()?
@@ -205,6 +239,10 @@ impl MutationRoot {
         parent_number: i64,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Researcher)
+            .await
+            .gql()?;
         let experiment = graph
             .add_merge_parent(&project, number, parent_number)
             .await
@@ -224,6 +262,10 @@ impl MutationRoot {
         parent_number: i64,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Researcher)
+            .await
+            .gql()?;
         let experiment = graph
             .remove_merge_parent(&project, number, parent_number)
             .await
@@ -236,6 +278,7 @@ impl MutationRoot {
 
     /// Puts a dead job back on the queue with fresh attempts (CONFLICT unless it is dead).
     async fn retry_dead_job(&self, context: &Context<'_>, id: ID) -> async_graphql::Result<Job> {
+        caller(context).site_admin().gql()?;
         let jobs = context.data::<JobQueue>()?;
         Ok(jobs.retry_dead(&graph::model::JobId(id.0)).await.gql()?.into())
     }

@@ -6,8 +6,10 @@ use base64::Engine as _;
 use graph::Graph;
 use ingest::jobs::JobQueue;
 
+use super::caller;
 use super::types::{Dag, Experiment, FeatureChange, Job, KanbanColumn, MergePreview, Project, StatusGql};
 use crate::error::GraphQlResultExt;
+use graph::model::Role;
 
 const DEFAULT_PAGE_SIZE: i64 = 50;
 const CURSOR_PREFIX: &str = "experiment:";
@@ -39,20 +41,26 @@ impl CursorType for ExperimentCursor {
 
 /// The root of read operations.
 #[derive(Debug, Default)]
-pub struct QueryRoot;
+pub struct ExperimentQuery;
 
 #[Object]
-impl QueryRoot {
+impl ExperimentQuery {
     /// The project called `name`.
     async fn project(&self, context: &Context<'_>, name: String) -> async_graphql::Result<Project> {
         let graph = context.data::<Graph>()?;
-        Ok(Project(graph.project(&name).await.gql()?))
+        Ok(Project(
+            caller(context).project(graph, &name, Role::Viewer).await.gql()?,
+        ))
     }
 
-    /// Every project, by name.
+    /// Every project the caller may read, by name.
     async fn projects(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Project>> {
         let graph = context.data::<Graph>()?;
-        Ok(graph.projects().await.gql()?.into_iter().map(Project).collect())
+        let readable = caller(context).readable_projects(graph).await.gql()?;
+        Ok(readable
+            .into_iter()
+            .map(|(project, _)| Project(project))
+            .collect())
     }
 
     /// Experiment `number` of `project`.
@@ -63,6 +71,10 @@ impl QueryRoot {
         number: i64,
     ) -> async_graphql::Result<Experiment> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Viewer)
+            .await
+            .gql()?;
         Ok(Experiment(graph.experiment(&project, number).await.gql()?))
     }
 
@@ -77,6 +89,10 @@ impl QueryRoot {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<ExperimentCursor, Experiment>> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Viewer)
+            .await
+            .gql()?;
         let after = after
             .map(|cursor| ExperimentCursor::decode_cursor(&cursor))
             .transpose()
@@ -108,6 +124,10 @@ impl QueryRoot {
         b: i64,
     ) -> async_graphql::Result<Vec<FeatureChange>> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Viewer)
+            .await
+            .gql()?;
         Ok(graph
             .feature_diff(&project, a, b)
             .await
@@ -126,12 +146,20 @@ impl QueryRoot {
         b: i64,
     ) -> async_graphql::Result<MergePreview> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Viewer)
+            .await
+            .gql()?;
         Ok(graph.merge_preview(&project, a, b).await.gql()?.into())
     }
 
     /// The project's whole lineage graph.
     async fn dag(&self, context: &Context<'_>, project: String) -> async_graphql::Result<Dag> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Viewer)
+            .await
+            .gql()?;
         Ok(graph.dag(&project).await.gql()?.into())
     }
 
@@ -142,6 +170,10 @@ impl QueryRoot {
         project: String,
     ) -> async_graphql::Result<Vec<KanbanColumn>> {
         let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Viewer)
+            .await
+            .gql()?;
         Ok(graph
             .kanban(&project)
             .await
@@ -158,6 +190,7 @@ impl QueryRoot {
         context: &Context<'_>,
         #[graphql(default = 100)] first: i64,
     ) -> async_graphql::Result<Vec<Job>> {
+        caller(context).site_admin().gql()?;
         let jobs = context.data::<JobQueue>()?;
         if !(1..=graph::MAX_PAGE_SIZE).contains(&first) {
             return Err(graph::Error::invalid(

@@ -1,4 +1,5 @@
-//! Starts the real server on an ephemeral port over a fresh embedded graph.
+//! Starts the real server on an ephemeral port over a fresh embedded graph, signed in as
+//! the administrator its first start creates (through the API token it writes for the SDK).
 
 #![allow(dead_code)]
 
@@ -9,7 +10,12 @@ use tokio::sync::oneshot;
 /// A running server; stops when dropped.
 pub struct TestServer {
     pub url: String,
+    /// Sends the first administrator's API token with every request.
     pub client: reqwest::Client,
+    /// Sends no credentials.
+    pub anonymous: reqwest::Client,
+    /// The first administrator's API token.
+    pub admin_token: String,
     _stop: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -23,6 +29,7 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
     let mut config = Config {
         data_dir: dir.path().to_path_buf(),
         bind: "127.0.0.1:0".parse().expect("address"),
+        client_config: Some(dir.path().join("client.toml")),
         ..Config::default()
     };
     adjust(&mut config);
@@ -33,12 +40,36 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
     .await
     .expect("server starts");
     tokio::spawn(serving);
+    let admin_token = token_in(&config.client_config_path());
     TestServer {
         url: format!("http://{address}"),
-        client: reqwest::Client::new(),
+        client: client_with_token(&admin_token),
+        anonymous: reqwest::Client::new(),
+        admin_token,
         _stop: stop,
         _dir: dir,
     }
+}
+
+/// The API token in a client configuration file written by the first start.
+pub fn token_in(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).expect("the first start wrote the client configuration");
+    let line = text
+        .lines()
+        .find_map(|line| line.strip_prefix("token = "))
+        .expect("the configuration has a token");
+    line.trim_matches('"').to_owned()
+}
+
+/// A client that sends `token` as its bearer credential.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("a header value");
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a client")
 }
 
 impl TestServer {

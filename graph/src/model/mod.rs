@@ -1,10 +1,15 @@
 //! Domain types: what a project and an experiment are, independent of any transport.
 
+pub mod auth;
 mod experiment;
 pub mod job;
 mod project;
 mod settings;
 
+pub use auth::{
+    ApiToken, AuditEntry, AuditFilter, Membership, NewApiToken, NewAuditEntry, NewUser, RefreshGrant, Role,
+    Team, User,
+};
 pub use experiment::{
     Dag, DagEdge, DagNode, EdgeKind, Experiment, ExperimentUpdate, KanbanColumn, NewExperiment, ParentRef,
     Status,

@@ -6,11 +6,15 @@
 //! per process on the embedded engine (one process by design) and a Redis lease when
 //! replicas share a server engine.
 
+mod audit;
 mod experiments;
 mod features;
 mod jobs;
 mod lineage;
 mod projects;
+mod teams;
+mod tokens;
+mod users;
 
 pub use experiments::ExperimentPage;
 pub use features::{ExperimentFeatures, FeatureSet, MergePreviewResult};

@@ -16,6 +16,7 @@ use graph::queries::Query;
 use graph::value::{Params, Row};
 use graph::Graph;
 
+pub mod auth;
 pub mod jobs;
 
 /// Delegates to a real engine and remembers the name of every query it ran.

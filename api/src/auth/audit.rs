@@ -1,0 +1,241 @@
+//! The audit trail: one record per mutation (GraphQL root field or REST write) and per
+//! refused authentication, appended before the response goes out.
+//!
+//! GraphQL mutations are recorded by [`AuditTrail`], a schema extension, so no resolver can
+//! forget: it sees each root mutation field, its arguments (secrets and personal data
+//! replaced by `"<redacted>"`) and its outcome (`ok`, `denied` or `error`).
+
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextResolve, ResolveInfo,
+};
+use async_graphql::{Name, ServerResult, Value, Variables};
+use graph::ids::UserId;
+use graph::model::NewAuditEntry;
+use graph::Graph;
+
+use super::principal::Principal;
+
+/// Argument names whose values never reach the audit log.
+const REDACTED: &[&str] = &[
+    "password",
+    "newPassword",
+    "currentPassword",
+    "refreshToken",
+    "token",
+    "secret",
+    "email",
+    "displayName",
+];
+
+/// Where and by whom a request was made, attached to every GraphQL request.
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    pub request_id: String,
+    pub client: String,
+    /// Set by `login` when it learns who signed in (or failed to), so that the record names
+    /// the account even though the caller was anonymous.
+    pub actor: Arc<Mutex<Option<UserId>>>,
+}
+
+impl RequestMeta {
+    /// A request from `client` with a fresh id.
+    pub fn new(client: String) -> Self {
+        Self {
+            request_id: uuid::Uuid::now_v7().to_string(),
+            client,
+            actor: Arc::default(),
+        }
+    }
+
+    /// Records who the request turned out to be about (sign-in).
+    pub fn set_actor(&self, user: &UserId) {
+        if let Ok(mut actor) = self.actor.lock() {
+            *actor = Some(user.clone());
+        }
+    }
+}
+
+/// Appends one audit record; a failure to record is logged loudly (the action happened).
+pub async fn record(graph: &Graph, entry: NewAuditEntry) {
+    if let Err(error) = graph.append_audit(entry).await {
+        tracing::error!(%error, "audit record not written");
+    }
+}
+
+/// The outcome word of an error code.
+pub fn outcome_of(code: Option<&str>) -> &'static str {
+    match code {
+        None => "ok",
+        Some("UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED") => "denied",
+        Some(_) => "error",
+    }
+}
+
+/// The schema extension that audits every root mutation field.
+#[derive(Debug, Clone)]
+pub struct AuditTrail {
+    pub graph: Graph,
+}
+
+impl ExtensionFactory for AuditTrail {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AuditRequest {
+            graph: self.graph.clone(),
+            variables: Mutex::default(),
+        })
+    }
+}
+
+struct AuditRequest {
+    graph: Graph,
+    variables: Mutex<Variables>,
+}
+
+#[async_trait::async_trait]
+impl Extension for AuditRequest {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: async_graphql::Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<async_graphql::Request> {
+        if let Ok(mut variables) = self.variables.lock() {
+            *variables = request.variables.clone();
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let is_root_mutation = info.path_node.parent.is_none() && info.parent_type == "MutationRoot";
+        if !is_root_mutation {
+            return next.run(ctx, info).await;
+        }
+        let action = info.name.to_owned();
+        let arguments = self.arguments(info.field);
+        let result = next.run(ctx, info).await;
+        let code = result.as_ref().err().and_then(|error| {
+            error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                .map(|code| code.to_string().trim_matches('"').to_owned())
+        });
+        let meta = ctx.data_opt::<RequestMeta>();
+        let signed_in = ctx.data_opt::<Principal>().and_then(Principal::user_id).cloned();
+        let learned = meta.and_then(|meta| meta.actor.lock().ok().and_then(|actor| actor.clone()));
+        record(
+            &self.graph,
+            NewAuditEntry {
+                actor: signed_in.or(learned),
+                target: target_of(&action, &arguments),
+                action,
+                outcome: outcome_of(code.as_deref()).to_owned(),
+                summary: arguments.to_string(),
+                request_id: meta.map(|meta| meta.request_id.clone()).unwrap_or_default(),
+                client: meta.map(|meta| meta.client.clone()).unwrap_or_default(),
+            },
+        )
+        .await;
+        result
+    }
+}
+
+impl AuditRequest {
+    /// The field's arguments as JSON, variables filled in, sensitive values redacted.
+    fn arguments(&self, field: &async_graphql::parser::types::Field) -> serde_json::Value {
+        let variables = self.variables.lock().map(|v| v.clone()).unwrap_or_default();
+        let mut object = serde_json::Map::new();
+        for (name, value) in &field.arguments {
+            let constant = value
+                .node
+                .clone()
+                .into_const_with(|variable: Name| {
+                    Ok::<_, std::convert::Infallible>(variables.get(&variable).cloned().unwrap_or_default())
+                })
+                .unwrap_or_default();
+            let json = constant.into_json().unwrap_or(serde_json::Value::Null);
+            object.insert(name.node.to_string(), redact(json, name.node.as_str()));
+        }
+        serde_json::Value::Object(object)
+    }
+}
+
+/// `value` with every sensitive field replaced.
+fn redact(value: serde_json::Value, name: &str) -> serde_json::Value {
+    if REDACTED.contains(&name) {
+        return serde_json::Value::String("<redacted>".into());
+    }
+    match value {
+        serde_json::Value::Object(fields) => serde_json::Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, inner)| {
+                    let redacted = redact(inner, &key);
+                    (key, redacted)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// What a mutation acted on, from its arguments: the project when it names one.
+fn target_of(action: &str, arguments: &serde_json::Value) -> String {
+    let project = arguments
+        .get("project")
+        .or_else(|| arguments.get("input").and_then(|input| input.get("project")))
+        .or_else(|| {
+            arguments
+                .get("name")
+                .filter(|_| action == "createProject" || action == "updateProject")
+        });
+    if let Some(project) = project.and_then(serde_json::Value::as_str) {
+        return format!("project {project}");
+    }
+    for key in ["id", "userId", "team"] {
+        if let Some(value) = arguments.get(key).and_then(serde_json::Value::as_str) {
+            return format!("{key} {value}");
+        }
+    }
+    action.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_personal_data_never_reach_the_summary() {
+        let arguments = serde_json::json!({
+            "input": {"email": "a@b.c", "password": "hunter2hunter2", "displayName": "Ann", "siteAdmin": true},
+            "refreshToken": "rsdk_refresh_x",
+        });
+        let redacted = redact(arguments, "arguments").to_string();
+        for secret in ["a@b.c", "hunter2", "Ann", "rsdk_refresh_x"] {
+            assert!(!redacted.contains(secret), "{redacted}");
+        }
+        assert!(redacted.contains("siteAdmin"));
+    }
+
+    #[test]
+    fn the_target_is_the_project_when_there_is_one() {
+        let create = serde_json::json!({"input": {"project": "vit", "name": "1"}});
+        assert_eq!(target_of("createExperiment", &create), "project vit");
+        assert_eq!(
+            target_of("updateProject", &serde_json::json!({"name": "vit"})),
+            "project vit"
+        );
+        assert_eq!(
+            target_of("revokeApiToken", &serde_json::json!({"id": "ab12"})),
+            "id ab12"
+        );
+        assert_eq!(target_of("logout", &serde_json::json!({})), "logout");
+    }
+}

@@ -1,0 +1,2 @@
+MATCH (a:AuditEntry {actor: $actor})
+RETURN count(a) AS count

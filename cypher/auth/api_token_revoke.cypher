@@ -1,0 +1,7 @@
+// Revokes a token of this user only: another user's token id matches no row.
+MATCH (t:ApiToken {id: $id})
+WHERE t.user_id = $user_id
+SET t.revoked = true
+RETURN t.id AS id, t.user_id AS user_id, t.name AS name, t.role AS role, t.scoped AS scoped,
+       t.projects AS projects, t.created_at AS created_at, t.last_used_at AS last_used_at,
+       t.revoked AS revoked

@@ -1,0 +1,2 @@
+MATCH (t:RefreshToken {family: $family})
+SET t.revoked = true

@@ -1,0 +1,3 @@
+MATCH (t:Team)
+RETURN t.id AS team_id, t.name AS team_name, t.created_at AS team_created_at
+ORDER BY team_name
