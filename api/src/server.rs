@@ -141,8 +141,8 @@ pub async fn start(
     if let Some(password) = crate::auth::bootstrap::first_start(&services.graph, config, &server_url).await? {
         // Printed once, on purpose: this is how the first administrator learns it.
         eprintln!(
-            "rsdk: first start: signed-in access for {} with password {password} (change it with \
-             `changePassword`); an API token for the SDK and CLI is in {}",
+            "rsdk: first start: sign in as {} with password {password} (shown once; change it \
+             with `changePassword`); an API token for the SDK and the CLI is in {}",
             config.admin_email,
             config.client_config_path().display()
         );
