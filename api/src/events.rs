@@ -52,6 +52,23 @@ impl Announcer {
         Self { pending }
     }
 
+    /// Announces that a chunk of `metrics` up to `last_step` landed for `experiment`.
+    pub fn metrics(&self, project: &str, experiment: &Experiment, metrics: Vec<String>, last_step: i64) {
+        self.send(Event::MetricsAppended {
+            project: project.to_owned(),
+            number: experiment.number,
+            experiment_id: experiment.id.clone(),
+            metrics,
+            last_step,
+        });
+    }
+
+    fn send(&self, event: Event) {
+        if self.pending.try_send(event).is_err() {
+            tracing::warn!("event queue full or closed: an event was dropped");
+        }
+    }
+
     /// Announces a change of `experiment` in `project`.
     pub fn experiment(&self, change: Change, project: &str, experiment: &Experiment) {
         let (project, experiment_id, number) = (project.to_owned(), experiment.id.clone(), experiment.number);
@@ -72,9 +89,7 @@ impl Announcer {
                 number,
             },
         };
-        if self.pending.try_send(event).is_err() {
-            tracing::warn!("event queue full or closed: an event was dropped");
-        }
+        self.send(event);
     }
 }
 
@@ -120,7 +135,9 @@ fn event_project(event: &Event) -> Option<&str> {
         Event::ExperimentCreated { project, .. }
         | Event::ExperimentUpdated { project, .. }
         | Event::ExperimentReparented { project, .. }
+        | Event::MetricsAppended { project, .. }
+        | Event::ArtifactStored { project, .. }
         | Event::HypothesisChanged { project, .. } => Some(project),
-        _ => None,
+        Event::Missed { .. } => None,
     }
 }

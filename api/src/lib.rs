@@ -6,5 +6,6 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod graphql;
+pub mod metrics;
 pub mod server;
 pub mod services;

@@ -12,7 +12,7 @@ use axum::extract::FromRef;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use tokio::net::TcpListener;
 
@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::events;
 use crate::graphql::{build_schema, RsdkSchema};
+use crate::metrics;
 use crate::services::Services;
 
 #[derive(Clone)]
@@ -119,6 +120,15 @@ pub fn router(services: &Services, config: &Config) -> Router {
             "/api/v1/blobs/{digest}",
             get(blobs::get).head(blobs::head).put(blobs::put),
         )
+        .route(
+            "/api/v1/experiments/{id}/metrics",
+            post(metrics::post_chunk).layer(DefaultBodyLimit::max(services.metrics.limits().max_body_bytes)),
+        )
+        .route(
+            "/api/v1/experiments/{id}/metrics.parquet",
+            get(metrics::export_parquet),
+        )
+        .route("/api/v1/experiments/{id}/metrics.csv", get(metrics::export_csv))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

@@ -6,14 +6,19 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use graph::engine::GraphUrl;
+use graph::ids::ExperimentId;
+use graph::model::Job;
 use graph::Graph;
 use ingest::blob::{BlobStore, BlobUrl};
 use ingest::events::EventBus;
 use ingest::jobs::{Handlers, JobQueue, WorkerConfig, Workers};
+use ingest::metric_store::MetricStore;
+use ingest::metrics::Limits;
 
 use crate::auth::{AccessTokens, LoginLimiter};
 use crate::config::Config;
 use crate::events::Announcer;
+use crate::metrics::COMPACT_JOB;
 
 /// How long shutdown waits for running jobs to finish.
 const JOB_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -37,6 +42,8 @@ pub struct Services {
     pub login_limiter: Arc<LoginLimiter>,
     /// How long refresh tokens live.
     pub refresh_lifetime: Duration,
+    /// Metric series: chunk manifests in the graph, chunk contents in the blob store.
+    pub metrics: MetricStore,
 }
 
 impl Services {
@@ -66,6 +73,7 @@ impl Services {
             .await
             .context("cannot open the blob store")?;
         Ok(Self {
+            metrics: MetricStore::new(graph.clone(), blobs.clone(), Limits::default()),
             access_tokens: AccessTokens::load(config)?,
             login_limiter: Arc::default(),
             refresh_lifetime: Duration::from_secs(config.refresh_token_days * 24 * 3600),
@@ -77,10 +85,22 @@ impl Services {
         })
     }
 
-    /// Starts the job workers; no job kinds are registered yet (feature recomputation runs
-    /// inside the write that needs it), so they only keep the queue's records moving.
+    /// Starts the job workers: metric compaction (feature recomputation runs inside the
+    /// write that needs it, so it is no job).
     pub fn start_workers(&self) -> Workers {
-        self.jobs.start(Handlers::new(), WorkerConfig::default())
+        let metrics = self.metrics.clone();
+        let handlers = Handlers::new().on_fn(COMPACT_JOB, move |job: Job| {
+            let metrics = metrics.clone();
+            async move {
+                let experiment = job.payload["experiment"]
+                    .as_str()
+                    .ok_or("the job names no experiment")?
+                    .to_owned();
+                metrics.compact(&ExperimentId(experiment)).await?;
+                Ok(())
+            }
+        });
+        self.jobs.start(handlers, WorkerConfig::default())
     }
 
     /// Checks that the graph and the blob store answer (for `/readyz`).

@@ -12,6 +12,7 @@ pub mod executor;
 pub mod features;
 pub mod ids;
 pub mod lock;
+pub mod metric_expr;
 pub mod model;
 pub mod queries;
 pub mod schema;
@@ -19,4 +20,7 @@ mod service;
 pub mod value;
 
 pub use error::{Error, Result};
-pub use service::{ExperimentFeatures, ExperimentPage, FeatureSet, Graph, MergePreviewResult, MAX_PAGE_SIZE};
+pub use service::{
+    Baseline, ExperimentFeatures, ExperimentPage, FeatureSet, Graph, MergePreviewResult, MetricsTable,
+    ParetoPoint, TableCell, TableMetric, TableQuery, TableRow, MAX_PAGE_SIZE, MAX_TABLE_METRICS,
+};

@@ -38,12 +38,14 @@ queries! {
 
     PROJECT_CREATE = write "project/create";
     PROJECT_BY_NAME = read "project/by_name";
+    PROJECT_BY_ID = read "project/by_id";
     PROJECT_LIST = read "project/list";
     PROJECT_UPDATE = write "project/update";
 
     EXPERIMENT_CREATE = write "experiment/create";
     EXPERIMENT_BY_KEY = read "experiment/by_key";
     EXPERIMENT_BY_ID = read "experiment/by_id";
+    EXPERIMENT_PROJECT_ID = read "experiment/project_id";
     EXPERIMENT_CREATION_CONTEXT = read "experiment/creation_context";
     EXPERIMENT_LIST = read "experiment/list";
     EXPERIMENT_UPDATE = write "experiment/update";
@@ -118,6 +120,7 @@ queries! {
     AUTH_REFRESH_BY_ID = read "auth/refresh_by_id";
     AUTH_REFRESH_ROTATE = write "auth/refresh_rotate";
     AUTH_REFRESH_REVOKE_FAMILY = write "auth/refresh_revoke_family";
+    AUTH_SESSION_STATE = read "auth/session_state";
     AUTH_REFRESH_REVOKE_USER = write "auth/refresh_revoke_user";
     AUTH_REFRESH_DELETE_USER = write "auth/refresh_delete_user";
 
@@ -126,6 +129,22 @@ queries! {
     AUDIT_BY_ACTOR = read "audit/by_actor";
     AUDIT_ALL_BY_ACTOR = read "audit/all_by_actor";
     AUDIT_COUNT_BY_ACTOR = read "audit/count_by_actor";
+
+    METRIC_PROJECT_METRICS = read "metric/project_metrics";
+    METRIC_CONFIG_SET = write "metric/config_set";
+    METRIC_CONFIG_MEASURED_COUNT = read "metric/config_measured_count";
+    METRIC_CONFIG_CLEAR = write "metric/config_clear";
+    METRIC_DELETE_UNMEASURED = write "metric/delete_unmeasured";
+    METRIC_CHUNK_CONTEXT = read "metric/chunk_context";
+    METRIC_MAX_SEQUENCE = read "metric/max_sequence";
+    METRIC_CHUNK_BY_KEY = read "metric/chunk_by_key";
+    METRIC_CHUNK_LIST = read "metric/chunk_list";
+    METRIC_CHUNK_CREATE = write "metric/chunk_create";
+    METRIC_CHUNK_COMPACT = write "metric/chunk_compact";
+    METRIC_MEASURED_CREATE = write "metric/measured_create";
+    METRIC_MEASURED_UPDATE = write "metric/measured_update";
+    METRIC_MEASURED = read "metric/measured";
+    METRIC_MEASURED_IN_PROJECT = read "metric/measured_in_project";
 }
 
 #[cfg(test)]

@@ -87,6 +87,17 @@ pub static MIGRATIONS: &[Migration] = &[
         ],
         statements: Vec::new,
     },
+    Migration {
+        version: 4,
+        description: "indexes for metric configuration and the metric chunk manifest",
+        indexes: &[
+            unique("Metric", "key"),
+            index("Metric", "project_id"),
+            unique("MetricChunk", "key"),
+            index("MetricChunk", "experiment_id"),
+        ],
+        statements: Vec::new,
+    },
 ];
 
 /// The version a fully migrated graph has.

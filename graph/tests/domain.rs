@@ -752,6 +752,8 @@ async fn every_named_query_runs_on_the_engine(t: TestGraph) {
         .expect("updated");
     t.graph.experiments("vit", None, 10, None).await.expect("list");
     t.graph.feature_sets(&three).await.expect("sets");
+    let (owner, found) = t.graph.experiment_by_id(&three.id).await.expect("by id");
+    assert_eq!((owner.name.as_str(), found.number), ("vit", 3));
     t.graph.children(&two).await.expect("children");
     t.graph.ancestors(&three).await.expect("ancestors");
     t.graph.descendants(&two).await.expect("descendants");
@@ -769,6 +771,7 @@ async fn every_named_query_runs_on_the_engine(t: TestGraph) {
     t.graph.check_ready().await.expect("ready");
     support::jobs::exercise_job_queries(&t.graph).await;
     support::auth::exercise_auth_queries(&t.graph).await;
+    support::metrics::exercise_metric_queries(&t.graph).await;
 
     let ran = t.recorder.ran.lock().expect("lock").clone();
     let never_ran: Vec<_> = queries::ALL

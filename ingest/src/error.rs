@@ -36,6 +36,22 @@ impl Error {
     }
 }
 
+/// A graph error in this crate's terms.
+impl From<graph::Error> for Error {
+    fn from(error: graph::Error) -> Self {
+        match error {
+            graph::Error::NotFound { entity, id } => Error::NotFound { entity, id },
+            graph::Error::Invalid { field, reason } => Error::Invalid { field, reason },
+            graph::Error::Conflict { field, reason } => Error::Conflict { field, reason },
+            graph::Error::Unavailable(reason) => Error::Unavailable {
+                service: "graph",
+                reason,
+            },
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
 /// The api maps every error through the graph's, which has the same kinds.
 impl From<Error> for graph::Error {
     fn from(error: Error) -> Self {

@@ -2,10 +2,14 @@
 //! directory or S3), the event bus (in-process or Redis pub/sub) and the job queue
 //! (in-process or Redis). Each is a trait with an embedded default and a scale-out
 //! implementation chosen by configuration; everything above uses the traits only.
+//! [`metrics`] is the pure metric-series core: chunk decoding, Parquet objects, summaries,
+//! merging and downsampling.
 
 pub mod blob;
 pub mod error;
 pub mod events;
 pub mod jobs;
+pub mod metric_store;
+pub mod metrics;
 
 pub use error::{Error, Result};

@@ -91,6 +91,7 @@ async fn two_replicas_on_one_redis_see_each_others_events() {
     replica_a.publish(created(1)).await.expect("published on a");
     replica_b
         .publish(Event::ArtifactStored {
+            project: "vit".into(),
             experiment_id: ExperimentId("e1".into()),
             path: "model.pt".into(),
             digest: "sha256:00".into(),

@@ -2,8 +2,9 @@
 //!
 //! Verification accepts HS256 alone (so `alg: none` and algorithm confusion fail), demands
 //! `sub`, `iat` and `exp`, allows 30 s of clock leeway, refuses any key id (this server has
-//! one key) and checks the user's `token_version` against the graph, so a password change,
-//! disabling or erasure ends every older token at once.
+//! one key) and checks the user's `token_version` and the sign-in (`sid`) against the graph,
+//! so a password change, disabling or erasure ends every older token, and logout ends the
+//! tokens of its sign-in, at once.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -29,6 +30,8 @@ struct Claims {
     sub: String,
     /// The user's token version when the token was issued.
     ver: i64,
+    /// The sign-in (refresh-token family) it belongs to: logout ends it.
+    sid: String,
     iat: i64,
     exp: i64,
 }
@@ -55,6 +58,8 @@ impl std::fmt::Debug for AccessTokens {
 pub struct AccessClaims {
     pub user: UserId,
     pub token_version: i64,
+    /// The sign-in it belongs to.
+    pub session: String,
 }
 
 impl AccessTokens {
@@ -84,13 +89,14 @@ impl AccessTokens {
         }
     }
 
-    /// A token for `user`, and when it expires.
-    pub fn issue(&self, user: &User) -> graph::Result<(String, DateTime<Utc>)> {
+    /// A token for `user` in sign-in `session`, and when it expires.
+    pub fn issue(&self, user: &User, session: &str) -> graph::Result<(String, DateTime<Utc>)> {
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.lifetime).unwrap_or_default();
         let claims = Claims {
             sub: user.id.0.clone(),
             ver: user.token_version,
+            sid: session.to_owned(),
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
         };
@@ -115,6 +121,7 @@ impl AccessTokens {
         Ok(AccessClaims {
             user: UserId(data.claims.sub),
             token_version: data.claims.ver,
+            session: data.claims.sid,
         })
     }
 }
@@ -189,22 +196,23 @@ mod tests {
 
     #[test]
     fn a_fresh_token_names_its_user_and_version() {
-        let (token, _) = keys().issue(&user()).expect("issued");
+        let (token, _) = keys().issue(&user(), "s1").expect("issued");
         let claims = keys().verify(&token).expect("valid");
         assert_eq!(claims.user, UserId("u1".into()));
         assert_eq!(claims.token_version, 3);
+        assert_eq!(claims.session, "s1");
     }
 
     #[test]
     fn forged_expired_and_foreign_tokens_are_refused() {
-        let (token, _) = keys().issue(&user()).expect("issued");
+        let (token, _) = keys().issue(&user(), "s1").expect("issued");
         let other = AccessTokens::new(&[8; 32], Duration::from_secs(900));
         assert!(other.verify(&token).is_err(), "another key");
         let mut tampered = token.clone();
         tampered.insert(token.find('.').expect("dot") + 2, 'x');
         assert!(keys().verify(&tampered).is_err(), "tampered payload");
         let now = Utc::now().timestamp();
-        let claims = serde_json::json!({"sub": "u1", "ver": 3, "iat": now, "exp": now + 600});
+        let claims = serde_json::json!({"sub": "u1", "ver": 3, "sid": "s1", "iat": now, "exp": now + 600});
         let none = encode(&serde_json::json!({"alg": "none", "typ": "JWT"}), &claims, "");
         assert!(keys().verify(&none).is_err(), "alg none");
         let rs256 = encode(
@@ -216,9 +224,10 @@ mod tests {
         let expired = AccessTokens::new(&[7; 32], Duration::ZERO);
         let mut old = user();
         old.token_version = 1;
-        let (token, _) = expired.issue(&old).expect("issued");
+        let (token, _) = expired.issue(&old, "s1").expect("issued");
         assert!(keys().verify(&token).is_ok(), "within the leeway");
-        let stale_claims = serde_json::json!({"sub": "u1", "ver": 3, "iat": now - 4000, "exp": now - 3600});
+        let stale_claims =
+            serde_json::json!({"sub": "u1", "ver": 3, "sid": "s1", "iat": now - 4000, "exp": now - 3600});
         let stale = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &stale_claims,
@@ -228,7 +237,7 @@ mod tests {
         assert!(keys().verify(&stale).is_err(), "expired an hour ago");
         let no_exp = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
-            &serde_json::json!({"sub": "u1", "ver": 3, "iat": now}),
+            &serde_json::json!({"sub": "u1", "ver": 3, "sid": "s1", "iat": now}),
             &EncodingKey::from_secret(&[7; 32]),
         )
         .expect("signed");

@@ -10,7 +10,8 @@
 //! - A project the caller may not read answers exactly like a missing one (`NOT_FOUND`); a
 //!   project they may read but not change answers `FORBIDDEN`.
 
-use graph::model::{Project, Role, User};
+use graph::ids::ExperimentId;
+use graph::model::{Experiment, Project, Role, User};
 use graph::Graph;
 
 use super::principal::Principal;
@@ -81,6 +82,31 @@ impl Principal {
             Some(role) if role >= needed => Ok(project),
             Some(role) => Err(graph::Error::Forbidden(format!(
                 "your role on project {name} is {}; this needs {}",
+                role.as_str(),
+                needed.as_str()
+            ))),
+        }
+    }
+
+    /// The experiment with global id `id` and its project, when the caller holds at least
+    /// `needed` on that project; unreadable answers exactly like missing.
+    pub async fn experiment(
+        &self,
+        graph: &Graph,
+        id: &ExperimentId,
+        needed: Role,
+    ) -> graph::Result<(Project, Experiment)> {
+        self.user()?;
+        let (project, experiment) = graph.experiment_by_id(id).await?;
+        match self.role_on(graph, &project).await? {
+            None => Err(graph::Error::NotFound {
+                entity: "experiment",
+                id: id.to_string(),
+            }),
+            Some(role) if role >= needed => Ok((project, experiment)),
+            Some(role) => Err(graph::Error::Forbidden(format!(
+                "your role on project {} is {}; this needs {}",
+                project.name,
                 role.as_str(),
                 needed.as_str()
             ))),

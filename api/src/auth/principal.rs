@@ -52,7 +52,10 @@ impl Principal {
             Err(graph::Error::NotFound { .. }) => return Err(refused("the access token's user is gone")),
             Err(other) => return Err(other),
         };
-        if user.disabled || user.token_version != claims.token_version {
+        if user.disabled
+            || user.token_version != claims.token_version
+            || !graph.session_active(&claims.session).await?
+        {
             return Err(refused("the access token was revoked; sign in again"));
         }
         Ok(Principal::User {

@@ -305,7 +305,7 @@ async fn session(
     refresh: model::RefreshGrant,
 ) -> async_graphql::Result<Session> {
     let access_tokens = context.data::<AccessTokens>()?;
-    let (access_token, access_token_expires_at) = access_tokens.issue(&grant_user).gql()?;
+    let (access_token, access_token_expires_at) = access_tokens.issue(&grant_user, &refresh.family).gql()?;
     Ok(Session {
         access_token,
         access_token_expires_at,

@@ -1,6 +1,7 @@
 //! The GraphQL schema: query and mutation roots over the domain service, with limits.
 
 mod auth;
+mod metrics;
 mod mutation;
 mod query;
 mod types;
@@ -12,16 +13,17 @@ use crate::services::Services;
 
 pub use auth::RefreshLifetime;
 use auth::{AuthMutation, AuthQuery};
+use metrics::{MetricMutation, MetricQuery};
 use mutation::ExperimentMutation;
 use query::ExperimentQuery;
 
 /// The root of read operations.
 #[derive(MergedObject, Debug, Default)]
-pub struct QueryRoot(ExperimentQuery, AuthQuery);
+pub struct QueryRoot(ExperimentQuery, MetricQuery, AuthQuery);
 
 /// The root of write operations; each root field is one audited action.
 #[derive(MergedObject, Debug, Default)]
-pub struct MutationRoot(ExperimentMutation, AuthMutation);
+pub struct MutationRoot(ExperimentMutation, MetricMutation, AuthMutation);
 
 /// The caller of the request being resolved (anonymous when none was attached).
 pub(crate) fn caller<'a>(context: &Context<'a>) -> &'a Principal {
@@ -48,6 +50,7 @@ pub fn build_schema(services: Option<&Services>) -> RsdkSchema {
             .data(services.graph.clone())
             .data(services.announcer.clone())
             .data(services.jobs.clone())
+            .data(services.metrics.clone())
             .data(services.access_tokens.clone())
             .data(services.login_limiter.clone())
             .data(RefreshLifetime(services.refresh_lifetime))

@@ -10,6 +10,7 @@ use super::caller;
 use super::types::{Experiment, Job, Project, StatusGql};
 use crate::error::GraphQlResultExt;
 use crate::events::{Announcer, Change};
+use crate::metrics::COMPACT_JOB;
 use graph::model::Role;
 
 /// A new project.
@@ -184,6 +185,14 @@ impl ExperimentMutation {
         context
             .data::<Announcer>()?
             .experiment(Change::Updated, &project, &experiment);
+        if experiment.status.is_finished() {
+            // A finished run's chunks merge into one, in the background.
+            let job = model::NewJob::new(COMPACT_JOB, serde_json::json!({ "experiment": experiment.id.0 }))
+                .dedupe_key(format!("{COMPACT_JOB}:{}", experiment.id));
+            if let Err(error) = context.data::<JobQueue>()?.enqueue_job(job).await {
+                tracing::warn!(%error, "compaction not scheduled");
+            }
+        }
         Ok(Experiment(experiment))
     }
 

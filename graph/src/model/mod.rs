@@ -3,6 +3,7 @@
 pub mod auth;
 mod experiment;
 pub mod job;
+pub mod metric;
 mod project;
 mod settings;
 
@@ -15,5 +16,9 @@ pub use experiment::{
     Status,
 };
 pub use job::{Job, JobId, JobStatus, NewJob, DEFAULT_MAX_ATTEMPTS};
+pub use metric::{
+    Aggregation, ChunkOutcome, ChunkRecord, Direction, MeasuredSummary, MetricConfig, MetricInfo,
+    MetricSource, NewChunk,
+};
 pub use project::{NewProject, Project, ProjectUpdate};
 pub use settings::{FeatureDiffPolicy, NameParts, ParentDetection, ProjectSettings, DEFAULT_NAMING_PATTERN};

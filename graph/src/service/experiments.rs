@@ -9,7 +9,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::executor::Statement;
 use crate::features;
-use crate::ids::ExperimentId;
+use crate::ids::{ExperimentId, ProjectId};
 use crate::model::{Experiment, ExperimentUpdate, NewExperiment, ParentRef, Project, Status};
 use crate::queries;
 use crate::value::Params;
@@ -75,6 +75,34 @@ pub struct ExperimentPage {
 }
 
 impl Graph {
+    /// The experiment with this id, anywhere, with its project (for routes that address
+    /// experiments by id). An unknown id is `NotFound`.
+    pub async fn experiment_by_id(&self, id: &ExperimentId) -> Result<(Project, Experiment)> {
+        let missing = || Error::NotFound {
+            entity: "experiment",
+            id: id.to_string(),
+        };
+        let rows = self
+            .executor
+            .execute(
+                &queries::EXPERIMENT_PROJECT_ID,
+                Params::new().with("id", id.as_str()),
+            )
+            .await?;
+        let project_id = ProjectId(rows.first().ok_or_else(missing)?.string("project_id")?);
+        let project = self.project_by_id(&project_id).await?;
+        let params = Params::new()
+            .with("id", id.as_str())
+            .with("project_id", project_id.as_str());
+        let rows = self.executor.execute(&queries::EXPERIMENT_BY_ID, params).await?;
+        let experiment = rows
+            .first()
+            .map(experiment_from_row)
+            .transpose()?
+            .ok_or_else(missing)?;
+        Ok((project, experiment))
+    }
+
     /// Experiment `number` of `project`.
     pub async fn experiment(&self, project: &str, number: i64) -> Result<Experiment> {
         let project = self.project(project).await?;

@@ -7,10 +7,13 @@
 //! replicas share a server engine.
 
 mod audit;
+mod chunks;
 mod experiments;
 mod features;
 mod jobs;
 mod lineage;
+mod metrics;
+mod metrics_table;
 mod projects;
 mod teams;
 mod tokens;
@@ -18,6 +21,9 @@ mod users;
 
 pub use experiments::ExperimentPage;
 pub use features::{ExperimentFeatures, FeatureSet, MergePreviewResult};
+pub use metrics_table::{
+    Baseline, MetricsTable, ParetoPoint, TableCell, TableMetric, TableQuery, TableRow, MAX_TABLE_METRICS,
+};
 
 use std::sync::Arc;
 

@@ -107,6 +107,21 @@ impl Graph {
         })
     }
 
+    /// The project with this id.
+    pub async fn project_by_id(&self, id: &ProjectId) -> Result<Project> {
+        let rows = self
+            .executor
+            .execute(&queries::PROJECT_BY_ID, Params::new().with("id", id.as_str()))
+            .await?;
+        rows.first()
+            .map(project_from_row)
+            .transpose()?
+            .ok_or_else(|| Error::NotFound {
+                entity: "project",
+                id: id.to_string(),
+            })
+    }
+
     /// Every project, by name.
     pub async fn projects(&self) -> Result<Vec<Project>> {
         let rows = self

@@ -338,6 +338,20 @@ impl Graph {
         }))
     }
 
+    /// Whether the sign-in `family` still stands (access tokens carry it, so logout ends
+    /// them too): false once it was revoked (logout, reuse) or its tokens were removed.
+    pub async fn session_active(&self, family: &str) -> Result<bool> {
+        let rows = self
+            .executor
+            .execute(&queries::AUTH_SESSION_STATE, Params::new().with("family", family))
+            .await?;
+        let mut active = !rows.is_empty();
+        for row in &rows {
+            active &= !bool_column(row, "revoked")?;
+        }
+        Ok(active)
+    }
+
     /// Ends the session of a refresh token (logout): its whole family is revoked. An unknown
     /// or malformed token is not an error (there is nothing to end).
     pub async fn revoke_refresh_token(&self, text: &str) -> Result<()> {

@@ -113,10 +113,18 @@ pub async fn exercise_auth_queries(graph: &graph::Graph) {
         .issue_refresh_token(&ada.id, lifetime)
         .await
         .expect("issued");
+    assert!(
+        graph.session_active(&second.family).await.expect("checked"),
+        "signed in"
+    );
     graph
         .revoke_refresh_token(&second.refresh_token)
         .await
         .expect("logged out");
+    assert!(
+        !graph.session_active(&second.family).await.expect("checked"),
+        "signed out"
+    );
     graph
         .change_password(&ada.id, "another exercise password")
         .await

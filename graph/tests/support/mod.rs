@@ -18,6 +18,7 @@ use graph::Graph;
 
 pub mod auth;
 pub mod jobs;
+pub mod metrics;
 
 /// Delegates to a real engine and remembers the name of every query it ran.
 #[derive(Debug)]

@@ -68,6 +68,10 @@ pub enum Event {
     },
     /// A metric chunk was stored for an experiment.
     MetricsAppended {
+        /// The project's name.
+        project: String,
+        /// The experiment's number in the project.
+        number: i64,
         /// The experiment's id.
         #[serde(with = "experiment_id")]
         experiment_id: ExperimentId,
@@ -78,6 +82,8 @@ pub enum Event {
     },
     /// An artifact was stored for an experiment.
     ArtifactStored {
+        /// The project's name.
+        project: String,
         /// The experiment's id.
         #[serde(with = "experiment_id")]
         experiment_id: ExperimentId,
@@ -182,6 +188,8 @@ mod tests {
     #[test]
     fn events_are_tagged_json_with_plain_ids() {
         let event = Event::MetricsAppended {
+            project: "vit".into(),
+            number: 3,
             experiment_id: ExperimentId("e1".into()),
             metrics: vec!["loss".into()],
             last_step: 7,
@@ -189,7 +197,7 @@ mod tests {
         let json = serde_json::to_value(&event).expect("serializes");
         assert_eq!(
             json,
-            serde_json::json!({"type": "metrics_appended", "experiment_id": "e1", "metrics": ["loss"], "last_step": 7})
+            serde_json::json!({"type": "metrics_appended", "project": "vit", "number": 3, "experiment_id": "e1", "metrics": ["loss"], "last_step": 7})
         );
         assert_eq!(serde_json::from_value::<Event>(json).expect("parses"), event);
         assert_eq!(event.kind(), "metrics_appended");

@@ -116,7 +116,7 @@ impl JobQueue {
     /// once the record is in the graph; a failed dispatch (Redis down) is only logged,
     /// since the sweep dispatches the job later.
     pub async fn enqueue_job(&self, job: NewJob) -> Result<Job> {
-        let job = self.graph.enqueue_job(job).await.map_err(graph_error)?;
+        let job = self.graph.enqueue_job(job).await.map_err(Error::from)?;
         if job.status == JobStatus::Queued && job.run_after <= chrono::Utc::now() {
             self.dispatch_or_log(&job.id).await;
         }
@@ -125,19 +125,19 @@ impl JobQueue {
 
     /// The dead-letter list, most recent first (at most `limit`, 1–1000).
     pub async fn dead_jobs(&self, limit: i64) -> Result<Vec<Job>> {
-        self.graph.dead_jobs(limit).await.map_err(graph_error)
+        self.graph.dead_jobs(limit).await.map_err(Error::from)
     }
 
     /// Gives a dead job a fresh set of attempts and dispatches it.
     pub async fn retry_dead(&self, id: &JobId) -> Result<Job> {
-        let job = self.graph.retry_dead_job(id).await.map_err(graph_error)?;
+        let job = self.graph.retry_dead_job(id).await.map_err(Error::from)?;
         self.dispatch_or_log(&job.id).await;
         Ok(job)
     }
 
     /// The job's record.
     pub async fn job(&self, id: &JobId) -> Result<Job> {
-        self.graph.job(id).await.map_err(graph_error)
+        self.graph.job(id).await.map_err(Error::from)
     }
 
     /// Starts `config.concurrency` workers running `handlers`, and the recovery sweep.
@@ -150,19 +150,5 @@ impl JobQueue {
         if let Err(error) = self.dispatcher.dispatch(id).await {
             warn!(job = %id, %error, "job recorded but not dispatched; the sweep dispatches it later");
         }
-    }
-}
-
-/// A graph error in this crate's terms.
-pub(crate) fn graph_error(error: graph::Error) -> Error {
-    match error {
-        graph::Error::NotFound { entity, id } => Error::NotFound { entity, id },
-        graph::Error::Invalid { field, reason } => Error::Invalid { field, reason },
-        graph::Error::Conflict { field, reason } => Error::Conflict { field, reason },
-        graph::Error::Unavailable(reason) => Error::Unavailable {
-            service: "graph",
-            reason,
-        },
-        other => Error::Internal(other.to_string()),
     }
 }

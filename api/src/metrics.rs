@@ -1,0 +1,184 @@
+//! Metric chunks over REST: `POST /api/v1/experiments/{id}/metrics` stores a chunk (JSON for
+//! people and scripts, MessagePack for the SDK) and answers once it is durable;
+//! `GET /api/v1/experiments/{id}/metrics.parquet` and `…/metrics.csv` export every series.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use graph::ids::ExperimentId;
+use graph::model::{NewAuditEntry, Role};
+use ingest::metric_store::COMPACT_AFTER_CHUNKS;
+use ingest::metrics::{self, Chunk};
+
+use crate::auth::audit::{outcome_of, record};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::services::Services;
+
+/// The job kind that compacts an experiment's chunks.
+pub const COMPACT_JOB: &str = "compact_metrics";
+
+/// `POST /api/v1/experiments/{id}/metrics`.
+pub async fn post_chunk(
+    State(services): State<Services>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let stored = store_chunk(&services, &caller, &id, &headers, &body).await;
+    let entry = NewAuditEntry {
+        actor: caller.principal.user_id().cloned(),
+        action: "appendMetrics".into(),
+        target: format!("experiment {id}"),
+        outcome: outcome_of(stored.as_ref().err().map(|error| error.0.code())).into(),
+        summary: serde_json::json!({ "bytes": body.len() }).to_string(),
+        request_id: caller.meta.request_id.clone(),
+        client: caller.meta.client.clone(),
+    };
+    record(&services.graph, entry).await;
+    stored
+}
+
+async fn store_chunk(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let experiment_id = ExperimentId(id.to_owned());
+    let (project, experiment) = caller
+        .principal
+        .experiment(&services.graph, &experiment_id, Role::Researcher)
+        .await?;
+    let limits = services.metrics.limits();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("application/json");
+    let chunk = if content_type.contains("msgpack") {
+        Chunk::from_msgpack(body, limits)?
+    } else {
+        Chunk::from_json(body, limits)?
+    };
+    let ack = services.metrics.ingest(&experiment.id, chunk).await?;
+    if !ack.duplicate {
+        services
+            .announcer
+            .metrics(&project.name, &experiment, ack.metrics.clone(), ack.last_step);
+    }
+    if ack.live_chunks > COMPACT_AFTER_CHUNKS {
+        let job =
+            graph::model::NewJob::new(COMPACT_JOB, serde_json::json!({ "experiment": experiment.id.0 }))
+                .dedupe_key(format!("{COMPACT_JOB}:{}", experiment.id));
+        if let Err(error) = services.jobs.enqueue_job(job).await {
+            tracing::warn!(%error, "compaction not scheduled; the next chunk tries again");
+        }
+    }
+    let body = serde_json::json!({
+        "chunkId": ack.chunk_id,
+        "sequence": ack.sequence,
+        "points": ack.points,
+        "duplicate": ack.duplicate,
+    });
+    let status = if ack.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(body)).into_response())
+}
+
+/// `GET /api/v1/experiments/{id}/metrics.parquet`: every point, one per (metric, step).
+pub async fn export_parquet(
+    State(services): State<Services>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let points = export_points(&services, &caller, &id).await?;
+    let bytes = metrics::encode_parquet(&points)?;
+    Ok(download(
+        bytes,
+        "application/vnd.apache.parquet",
+        &format!("{id}-metrics.parquet"),
+    ))
+}
+
+/// `GET /api/v1/experiments/{id}/metrics.csv`: `metric,step,value,wall_time` rows.
+pub async fn export_csv(
+    State(services): State<Services>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let points = export_points(&services, &caller, &id).await?;
+    let mut text = String::from("metric,step,value,wall_time\n");
+    for point in &points {
+        text.push_str(&csv_field(&point.metric));
+        text.push_str(&format!(
+            ",{},{},{}\n",
+            point.step,
+            csv_number(point.value),
+            point.wall_time
+        ));
+    }
+    Ok(download(
+        Bytes::from(text),
+        "text/csv; charset=utf-8",
+        &format!("{id}-metrics.csv"),
+    ))
+}
+
+async fn export_points(
+    services: &Services,
+    caller: &Caller,
+    id: &str,
+) -> Result<Vec<metrics::Point>, ApiError> {
+    let experiment_id = ExperimentId(id.to_owned());
+    let (_, experiment) = caller
+        .principal
+        .experiment(&services.graph, &experiment_id, Role::Viewer)
+        .await?;
+    Ok(services.metrics.all_points(&experiment.id).await?)
+}
+
+fn download(bytes: Bytes, content_type: &'static str, file_name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        Body::from(bytes),
+    )
+        .into_response()
+}
+
+/// A metric name as a CSV field: quoted when it holds a comma, quote or line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// `NaN`, `inf` and `-inf` as pandas reads them; other values exactly.
+fn csv_number(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".into()
+    } else if value.is_infinite() {
+        if value > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
+    } else {
+        format!("{value:?}")
+    }
+}

@@ -1,0 +1,6 @@
+// Records a chunk of metric points in the experiment's manifest.
+CREATE (c:MetricChunk {
+  key: $key, experiment_id: $experiment_id, chunk_id: $chunk_id, sequence: $sequence,
+  digest: $digest, points: $points, min_step: $min_step, max_step: $max_step,
+  metrics: $metrics, bytes: $bytes, created_at: $created_at
+})

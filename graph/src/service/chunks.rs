@@ -1,0 +1,493 @@
+//! The metric chunk manifest of an experiment and the summaries on its `MEASURED` edges.
+//!
+//! The ingest side writes chunks of points to blob storage and records each here with the
+//! merged per-metric summaries, in one atomic batch: a chunk is listed exactly when its
+//! summaries are stored. Chunk ids are the idempotency keys of retries.
+//!
+//! Summary floats are stored as text, Rust's `{:?}` of the `f64` (shortest round-trip form,
+//! `NaN`, `inf`, `-inf`): FalkorDB takes no NaN or infinity as a parameter and prints stored
+//! doubles with 15 significant digits, so text is the one form every engine keeps exactly.
+
+use std::collections::BTreeSet;
+
+use tracing::instrument;
+
+use super::metrics::{metric_key, validate_metric_name};
+use super::{now, parse_timestamp, timestamp, Graph};
+use crate::error::{Error, Result};
+use crate::executor::Statement;
+use crate::ids::{ExperimentId, ProjectId};
+use crate::model::metric::MAX_METRICS_PER_EXPERIMENT;
+use crate::model::{ChunkOutcome, ChunkRecord, MeasuredSummary, NewChunk};
+use crate::queries;
+use crate::value::{Params, Row};
+
+const MAX_CHUNK_ID_LENGTH: usize = 200;
+const MAX_DIGEST_LENGTH: usize = 200;
+
+/// What recording needs to know about the experiment, read under the write lock.
+struct ChunkContext {
+    project_id: ProjectId,
+    measured: BTreeSet<String>,
+}
+
+fn chunk_key(experiment: &ExperimentId, chunk_id: &str) -> String {
+    format!("{experiment}/{chunk_id}")
+}
+
+fn validate_chunk_id(field: &str, chunk_id: &str) -> Result<()> {
+    let length = chunk_id.chars().count();
+    if length == 0 || length > MAX_CHUNK_ID_LENGTH || chunk_id.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            format!("a chunk id must be 1 to {MAX_CHUNK_ID_LENGTH} characters without control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a new chunk and its summaries before anything is read or written.
+fn validate_chunk(chunk: &NewChunk, summaries: &[MeasuredSummary]) -> Result<()> {
+    validate_chunk_id("chunk_id", &chunk.chunk_id)?;
+    let digest_length = chunk.digest.chars().count();
+    if digest_length == 0 || digest_length > MAX_DIGEST_LENGTH || chunk.digest.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "digest",
+            format!("must be 1 to {MAX_DIGEST_LENGTH} printable characters"),
+        ));
+    }
+    for (field, value) in [("points", chunk.points), ("bytes", chunk.bytes)] {
+        if value < 0 {
+            return Err(Error::invalid(field, format!("{value} is negative")));
+        }
+    }
+    if chunk.min_step > chunk.max_step {
+        return Err(Error::invalid(
+            "min_step",
+            format!("{} is after max_step {}", chunk.min_step, chunk.max_step),
+        ));
+    }
+    for (position, name) in chunk.metrics.iter().enumerate() {
+        validate_metric_name(&format!("metrics[{position}]"), name)?;
+    }
+    let mut seen = BTreeSet::new();
+    for (position, summary) in summaries.iter().enumerate() {
+        let field = format!("summaries[{position}]");
+        validate_metric_name(&format!("{field}.metric"), &summary.metric)?;
+        if !seen.insert(summary.metric.as_str()) {
+            return Err(Error::invalid(
+                format!("{field}.metric"),
+                format!("`{}` is summarized twice", summary.metric),
+            ));
+        }
+        if summary.count < 0 || !(0..=summary.count).contains(&summary.finite_count) {
+            return Err(Error::invalid(
+                format!("{field}.count"),
+                "count must not be negative and finite_count must be 0 to count",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The distinct metric names a chunk and its summaries add.
+fn metrics_named(chunk: &NewChunk, summaries: &[MeasuredSummary]) -> BTreeSet<String> {
+    let from_chunk = chunk.metrics.iter().cloned();
+    from_chunk
+        .chain(summaries.iter().map(|s| s.metric.clone()))
+        .collect()
+}
+
+/// Text that reads back to exactly `value`, NaN and infinities included.
+fn float_text(value: f64) -> String {
+    format!("{value:?}")
+}
+
+fn stored_float(row: &Row, column: &str) -> Result<f64> {
+    let text = row.string(column)?;
+    text.parse::<f64>().map_err(|error| {
+        Error::Internal(format!(
+            "stored summary {column} `{text}` is not a float: {error}"
+        ))
+    })
+}
+
+fn summary_from_row(row: &Row) -> Result<MeasuredSummary> {
+    Ok(MeasuredSummary {
+        metric: row.string("metric")?,
+        last: stored_float(row, "last")?,
+        last_step: row.int("last_step")?,
+        min: stored_float(row, "min")?,
+        max: stored_float(row, "max")?,
+        mean: stored_float(row, "mean")?,
+        count: row.int("count")?,
+        finite_count: row.int("finite_count")?,
+    })
+}
+
+/// The summaries of one experiment from a row of parallel lists (`metric/measured_in_project`).
+fn summaries_from_lists(row: &Row) -> Result<Vec<MeasuredSummary>> {
+    let metrics = row.strings("metric")?;
+    let floats = |column: &str| -> Result<Vec<f64>> {
+        row.strings(column)?
+            .iter()
+            .map(|text| {
+                text.parse::<f64>().map_err(|error| {
+                    Error::Internal(format!(
+                        "stored summary {column} `{text}` is not a float: {error}"
+                    ))
+                })
+            })
+            .collect()
+    };
+    let (last, min, max, mean) = (floats("last")?, floats("min")?, floats("max")?, floats("mean")?);
+    let (last_step, count, finite_count) = (
+        row.ints("last_step")?,
+        row.ints("count")?,
+        row.ints("finite_count")?,
+    );
+    let lengths = [
+        last.len(),
+        min.len(),
+        max.len(),
+        mean.len(),
+        last_step.len(),
+        count.len(),
+        finite_count.len(),
+    ];
+    if lengths.iter().any(|length| *length != metrics.len()) {
+        return Err(Error::Internal(
+            "summary lists of one experiment differ in length".into(),
+        ));
+    }
+    Ok((0..metrics.len())
+        .map(|i| MeasuredSummary {
+            metric: metrics[i].clone(),
+            last: last[i],
+            last_step: last_step[i],
+            min: min[i],
+            max: max[i],
+            mean: mean[i],
+            count: count[i],
+            finite_count: finite_count[i],
+        })
+        .collect())
+}
+
+fn chunk_from_row(row: &Row) -> Result<ChunkRecord> {
+    Ok(ChunkRecord {
+        experiment_id: ExperimentId(row.string("experiment_id")?),
+        chunk_id: row.string("chunk_id")?,
+        sequence: row.int("sequence")?,
+        digest: row.string("digest")?,
+        points: row.int("points")?,
+        min_step: row.int("min_step")?,
+        max_step: row.int("max_step")?,
+        metrics: row.strings("metrics")?,
+        bytes: row.int("bytes")?,
+        created_at: parse_timestamp("created_at", &row.string("created_at")?)?,
+        compacted_into: row.opt_string("compacted_into")?,
+    })
+}
+
+impl Graph {
+    /// The experiment's project and measured metric names; [`Error::NotFound`] when it is unknown.
+    async fn chunk_context(&self, experiment: &ExperimentId) -> Result<ChunkContext> {
+        let params = Params::new().with("experiment_id", experiment.as_str());
+        let rows = self
+            .executor
+            .execute(&queries::METRIC_CHUNK_CONTEXT, params)
+            .await?;
+        let row = rows.first().ok_or_else(|| Error::NotFound {
+            entity: "experiment",
+            id: experiment.to_string(),
+        })?;
+        Ok(ChunkContext {
+            project_id: ProjectId(row.string("project_id")?),
+            measured: row.strings("metrics")?.into_iter().collect(),
+        })
+    }
+
+    async fn chunk_by_id(&self, experiment: &ExperimentId, chunk_id: &str) -> Result<Option<ChunkRecord>> {
+        let params = Params::new().with("key", chunk_key(experiment, chunk_id));
+        let rows = self
+            .executor
+            .execute(&queries::METRIC_CHUNK_BY_KEY, params)
+            .await?;
+        rows.first().map(chunk_from_row).transpose()
+    }
+
+    async fn max_sequence(&self, experiment: &ExperimentId) -> Result<i64> {
+        let params = Params::new().with("experiment_id", experiment.as_str());
+        let rows = self
+            .executor
+            .execute(&queries::METRIC_MAX_SEQUENCE, params)
+            .await?;
+        Ok(match rows.first() {
+            Some(row) => row.opt_int("sequence")?.unwrap_or(0),
+            None => 0,
+        })
+    }
+
+    /// Refuses a write that would take the experiment past [`MAX_METRICS_PER_EXPERIMENT`].
+    fn check_metric_limit(context: &ChunkContext, adding: &BTreeSet<String>) -> Result<()> {
+        let total = context.measured.union(adding).count();
+        if total > MAX_METRICS_PER_EXPERIMENT {
+            return Err(Error::invalid(
+                "points",
+                format!(
+                    "an experiment may measure at most {MAX_METRICS_PER_EXPERIMENT} distinct metrics; \
+                     this chunk would bring it to {total}"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The statements that create the chunk record.
+    fn chunk_statement(experiment: &ExperimentId, record: &ChunkRecord) -> Statement {
+        let params = Params::new()
+            .with("key", chunk_key(experiment, &record.chunk_id))
+            .with("experiment_id", experiment.as_str())
+            .with("chunk_id", record.chunk_id.as_str())
+            .with("sequence", record.sequence)
+            .with("digest", record.digest.as_str())
+            .with("points", record.points)
+            .with("min_step", record.min_step)
+            .with("max_step", record.max_step)
+            .with("metrics", record.metrics.clone())
+            .with("bytes", record.bytes)
+            .with("created_at", timestamp(record.created_at));
+        Statement::new(&queries::METRIC_CHUNK_CREATE, params)
+    }
+
+    /// One statement per summary: a new `MEASURED` edge, or the existing one updated.
+    fn summary_statements(
+        experiment: &ExperimentId,
+        context: &ChunkContext,
+        summaries: &[MeasuredSummary],
+    ) -> Vec<Statement> {
+        summaries
+            .iter()
+            .map(|summary| {
+                let params = Params::new()
+                    .with("experiment_id", experiment.as_str())
+                    .with("metric", summary.metric.as_str())
+                    .with("last", float_text(summary.last))
+                    .with("last_step", summary.last_step)
+                    .with("min", float_text(summary.min))
+                    .with("max", float_text(summary.max))
+                    .with("mean", float_text(summary.mean))
+                    .with("count", summary.count)
+                    .with("finite_count", summary.finite_count);
+                if context.measured.contains(&summary.metric) {
+                    return Statement::new(&queries::METRIC_MEASURED_UPDATE, params);
+                }
+                let params = params
+                    .with("metric_key", metric_key(&context.project_id, &summary.metric))
+                    .with("project_id", context.project_id.as_str());
+                Statement::new(&queries::METRIC_MEASURED_CREATE, params)
+            })
+            .collect()
+    }
+
+    /// Records a chunk with the experiment's merged summaries of the metrics it touches, in
+    /// one atomic batch, under the next sequence. A chunk id recorded before returns
+    /// [`ChunkOutcome::AlreadyRecorded`] and changes nothing. More than
+    /// [`MAX_METRICS_PER_EXPERIMENT`] distinct metrics is [`Error::Invalid`] on `points`.
+    #[instrument(skip_all, fields(experiment = %experiment, chunk = %chunk.chunk_id))]
+    pub async fn record_chunk(
+        &self,
+        experiment: &ExperimentId,
+        chunk: NewChunk,
+        summaries: Vec<MeasuredSummary>,
+    ) -> Result<ChunkOutcome> {
+        validate_chunk(&chunk, &summaries)?;
+        let _gate = self.write_lock.acquire().await?;
+        let context = self.chunk_context(experiment).await?;
+        if let Some(existing) = self.chunk_by_id(experiment, &chunk.chunk_id).await? {
+            return Ok(ChunkOutcome::AlreadyRecorded(existing));
+        }
+        Self::check_metric_limit(&context, &metrics_named(&chunk, &summaries))?;
+        let record = new_record(experiment, chunk, self.max_sequence(experiment).await? + 1);
+        let mut statements = vec![Self::chunk_statement(experiment, &record)];
+        statements.extend(Self::summary_statements(experiment, &context, &summaries));
+        self.executor.execute_atomic(statements).await?;
+        Ok(ChunkOutcome::Recorded(record))
+    }
+
+    /// Compaction: records `new` in place of the live chunks `old_chunk_ids` (which are marked
+    /// `compacted_into` it and stop being listed) and stores `summaries`, atomically. The new
+    /// chunk takes the largest sequence of those it replaces, so chunks recorded after them
+    /// still come after it. Repeating a finished compaction returns its chunk.
+    #[instrument(skip_all, fields(experiment = %experiment, chunk = %new.chunk_id))]
+    pub async fn replace_chunks(
+        &self,
+        experiment: &ExperimentId,
+        old_chunk_ids: &[String],
+        new: NewChunk,
+        summaries: Vec<MeasuredSummary>,
+    ) -> Result<ChunkRecord> {
+        validate_chunk(&new, &summaries)?;
+        if old_chunk_ids.is_empty() {
+            return Err(Error::invalid(
+                "old_chunk_ids",
+                "name at least one chunk to replace",
+            ));
+        }
+        for (position, old) in old_chunk_ids.iter().enumerate() {
+            validate_chunk_id(&format!("old_chunk_ids[{position}]"), old)?;
+        }
+        let _gate = self.write_lock.acquire().await?;
+        let context = self.chunk_context(experiment).await?;
+        if let Some(existing) = self.chunk_by_id(experiment, &new.chunk_id).await? {
+            return self
+                .finished_compaction(experiment, old_chunk_ids, existing)
+                .await;
+        }
+        let live = self.chunks(experiment).await?;
+        let mut replaced_sequences = Vec::with_capacity(old_chunk_ids.len());
+        for (position, old) in old_chunk_ids.iter().enumerate() {
+            let Some(chunk) = live.iter().find(|chunk| &chunk.chunk_id == old) else {
+                return Err(Error::invalid(
+                    format!("old_chunk_ids[{position}]"),
+                    format!("no live chunk `{old}` in experiment {experiment}"),
+                ));
+            };
+            replaced_sequences.push(chunk.sequence);
+        }
+        Self::check_metric_limit(&context, &metrics_named(&new, &summaries))?;
+        let sequence = replaced_sequences.into_iter().max().unwrap_or_default();
+        let record = new_record(experiment, new, sequence);
+        let mut statements = vec![Self::chunk_statement(experiment, &record)];
+        let distinct_old: BTreeSet<&String> = old_chunk_ids.iter().collect();
+        statements.extend(distinct_old.into_iter().map(|old| {
+            let params = Params::new()
+                .with("key", chunk_key(experiment, old))
+                .with("compacted_into", record.chunk_id.as_str());
+            Statement::new(&queries::METRIC_CHUNK_COMPACT, params)
+        }));
+        statements.extend(Self::summary_statements(experiment, &context, &summaries));
+        self.executor.execute_atomic(statements).await?;
+        Ok(record)
+    }
+
+    /// A retried compaction whose new chunk exists: its record when every old chunk was
+    /// compacted into it, else [`Error::Conflict`] (the chunk id is taken by something else).
+    async fn finished_compaction(
+        &self,
+        experiment: &ExperimentId,
+        old_chunk_ids: &[String],
+        existing: ChunkRecord,
+    ) -> Result<ChunkRecord> {
+        for old in old_chunk_ids {
+            let compacted = self.chunk_by_id(experiment, old).await?;
+            let into = compacted
+                .as_ref()
+                .and_then(|chunk| chunk.compacted_into.as_deref());
+            if into != Some(existing.chunk_id.as_str()) {
+                return Err(Error::conflict(
+                    "chunk_id",
+                    format!(
+                        "chunk `{}` is already recorded and did not replace `{old}`",
+                        existing.chunk_id
+                    ),
+                ));
+            }
+        }
+        Ok(existing)
+    }
+
+    /// The live chunks of an experiment (not replaced by a compaction), by sequence.
+    pub async fn chunks(&self, experiment: &ExperimentId) -> Result<Vec<ChunkRecord>> {
+        let params = Params::new().with("experiment_id", experiment.as_str());
+        let rows = self.executor.execute(&queries::METRIC_CHUNK_LIST, params).await?;
+        let mut chunks = rows.iter().map(chunk_from_row).collect::<Result<Vec<_>>>()?;
+        chunks.sort_by_key(|chunk| chunk.sequence);
+        Ok(chunks)
+    }
+
+    /// The stored summary of every metric an experiment measured, by metric name.
+    pub async fn measured(&self, experiment: &ExperimentId) -> Result<Vec<MeasuredSummary>> {
+        let params = Params::new().with("experiment_id", experiment.as_str());
+        let rows = self.executor.execute(&queries::METRIC_MEASURED, params).await?;
+        let mut summaries = rows.iter().map(summary_from_row).collect::<Result<Vec<_>>>()?;
+        summaries.sort_by(|a, b| a.metric.cmp(&b.metric));
+        Ok(summaries)
+    }
+
+    /// Every summary of every experiment of a project, in one read, by experiment number then
+    /// metric name (the runs table).
+    pub async fn measured_in_project(&self, project: &str) -> Result<Vec<(i64, MeasuredSummary)>> {
+        let project = self.project(project).await?;
+        let params = Params::new().with("project_id", project.id.as_str());
+        let rows = self
+            .executor
+            .execute(&queries::METRIC_MEASURED_IN_PROJECT, params)
+            .await?;
+        let mut summaries = Vec::new();
+        for row in &rows {
+            let number = row.int("number")?;
+            summaries.extend(
+                summaries_from_lists(row)?
+                    .into_iter()
+                    .map(|summary| (number, summary)),
+            );
+        }
+        summaries
+            .sort_by(|(a_number, a), (b_number, b)| a_number.cmp(b_number).then(a.metric.cmp(&b.metric)));
+        Ok(summaries)
+    }
+}
+
+fn new_record(experiment: &ExperimentId, chunk: NewChunk, sequence: i64) -> ChunkRecord {
+    ChunkRecord {
+        experiment_id: experiment.clone(),
+        chunk_id: chunk.chunk_id,
+        sequence,
+        digest: chunk.digest,
+        points: chunk.points,
+        min_step: chunk.min_step,
+        max_step: chunk.max_step,
+        metrics: chunk.metrics,
+        bytes: chunk.bytes,
+        created_at: now(),
+        compacted_into: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_text_reads_back_bit_for_bit() {
+        for value in [
+            0.1,
+            -0.0,
+            1e-310,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            let back: f64 = float_text(value).parse().expect("parses");
+            assert_eq!(back.to_bits(), value.to_bits(), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn a_chunk_with_steps_backwards_is_refused() {
+        let chunk = NewChunk {
+            chunk_id: "c".into(),
+            digest: "d".into(),
+            points: 1,
+            min_step: 5,
+            max_step: 4,
+            metrics: vec!["loss".into()],
+            bytes: 1,
+        };
+        let error = validate_chunk(&chunk, &[]).expect_err("backwards");
+        assert!(error.to_string().starts_with("min_step:"), "{error}");
+    }
+}

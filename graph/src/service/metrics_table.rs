@@ -1,0 +1,458 @@
+//! The experiment × metric views: the metrics table (each metric aggregated as configured,
+//! with deltas against the parent and the baseline), trends along the DAG and Pareto fronts.
+//!
+//! Values come from the `MEASURED` summaries (one read for the whole project) and the DAG
+//! view (one read), never from series. A metric an experiment lacks is NaN everywhere, never
+//! 0; a derived metric is its expression over the experiment's other aggregated values.
+//! Improvement respects direction: for a minimised metric a negative delta is better.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::error::{Error, Result};
+use crate::metric_expr::Expr;
+use crate::model::metric::{Aggregation, Direction, MeasuredSummary, MetricConfig, MetricSource};
+use crate::model::{DagNode, EdgeKind, Status};
+
+use super::Graph;
+
+/// The most metrics one table shows.
+pub const MAX_TABLE_METRICS: usize = 100;
+
+/// What the table compares each experiment against besides its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    /// The root of the experiment's primary chain.
+    Root,
+    /// The project's best experiment by that metric (excluding the experiment itself).
+    Best,
+}
+
+/// Which rows, in which order.
+#[derive(Debug, Clone)]
+pub struct TableQuery {
+    /// Metric names; empty means the project's configured metrics (or, with none configured,
+    /// every measured one).
+    pub metrics: Vec<String>,
+    pub status: Option<Status>,
+    /// Only experiments whose name contains this text (case-insensitive).
+    pub name_contains: Option<String>,
+    pub baseline: Baseline,
+    /// Sort by this metric's value (best first, by direction; NaN last); by number otherwise.
+    pub sort_by: Option<String>,
+    pub first: usize,
+    /// Rows to skip (the page's offset).
+    pub offset: usize,
+}
+
+/// One column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableMetric {
+    pub name: String,
+    /// Minimise unless configured.
+    pub direction: Direction,
+    pub aggregation: Aggregation,
+    pub derived: bool,
+}
+
+/// One value with its comparisons; NaN where a side is missing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TableCell {
+    pub value: f64,
+    /// Value minus the parent's value (NaN without a parent or a value).
+    pub delta_parent: f64,
+    /// Value minus the baseline's value.
+    pub delta_baseline: f64,
+    /// Better than the parent by direction (`None` when either side is missing or equal).
+    pub improved_parent: Option<bool>,
+    pub improved_baseline: Option<bool>,
+}
+
+/// One experiment's row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    pub number: i64,
+    pub name: String,
+    pub status: Status,
+    pub parent: Option<i64>,
+    pub cells: Vec<TableCell>,
+}
+
+/// The whole answer: columns, the requested page of rows and how many rows match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsTable {
+    pub metrics: Vec<TableMetric>,
+    pub rows: Vec<TableRow>,
+    pub total: usize,
+}
+
+/// A point of the Pareto front.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParetoPoint {
+    pub number: i64,
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+/// Aggregated values of every experiment: number → metric → value.
+type Values = HashMap<i64, HashMap<String, f64>>;
+
+impl Graph {
+    /// The metrics table of `project`.
+    pub async fn metrics_table(&self, project: &str, query: TableQuery) -> Result<MetricsTable> {
+        let (columns, nodes, parents, values) = self.table_inputs(project, &query.metrics).await?;
+        let podiums: Vec<Podium> = columns.iter().map(|column| podium(&values, column)).collect();
+        let mut rows: Vec<TableRow> = nodes
+            .iter()
+            .filter(|node| query.status.is_none_or(|status| node.status == status))
+            .filter(|node| {
+                query
+                    .name_contains
+                    .as_ref()
+                    .is_none_or(|text| node.name.to_lowercase().contains(&text.to_lowercase()))
+            })
+            .map(|node| {
+                let parent = parents.get(&node.number).copied();
+                let cells = columns
+                    .iter()
+                    .zip(&podiums)
+                    .map(|(column, best)| {
+                        cell(
+                            column,
+                            *best,
+                            node.number,
+                            parent,
+                            &parents,
+                            &values,
+                            query.baseline,
+                        )
+                    })
+                    .collect();
+                TableRow {
+                    number: node.number,
+                    name: node.name.clone(),
+                    status: node.status,
+                    parent,
+                    cells,
+                }
+            })
+            .collect();
+        if let Some(metric) = &query.sort_by {
+            let index = columns
+                .iter()
+                .position(|column| &column.name == metric)
+                .ok_or_else(|| {
+                    Error::invalid("sortBy", format!("`{metric}` is not a column of this table"))
+                })?;
+            let direction = columns[index].direction;
+            rows.sort_by(|a, b| better_first(a.cells[index].value, b.cells[index].value, direction));
+        }
+        let total = rows.len();
+        let rows = rows.into_iter().skip(query.offset).take(query.first).collect();
+        Ok(MetricsTable {
+            metrics: columns,
+            rows,
+            total,
+        })
+    }
+
+    /// `metric` of the chosen experiments, in the order given (NaN where missing).
+    pub async fn compare_metric(
+        &self,
+        project: &str,
+        metric: &str,
+        numbers: &[i64],
+    ) -> Result<Vec<(i64, f64)>> {
+        let (_, _, _, values) = self.table_inputs(project, &[metric.to_owned()]).await?;
+        Ok(numbers
+            .iter()
+            .map(|number| (*number, value_of(&values, *number, metric)))
+            .collect())
+    }
+
+    /// `metric` along every root-to-leaf path of the primary DAG: one list of
+    /// (experiment number, value) per leaf, root first.
+    pub async fn metric_trends(&self, project: &str, metric: &str) -> Result<Vec<Vec<(i64, f64)>>> {
+        let (_, nodes, parents, values) = self.table_inputs(project, &[metric.to_owned()]).await?;
+        let has_children: std::collections::HashSet<i64> = parents.values().copied().collect();
+        let mut paths = Vec::new();
+        for leaf in nodes.iter().filter(|node| !has_children.contains(&node.number)) {
+            let mut path = Vec::new();
+            let mut current = Some(leaf.number);
+            while let Some(number) = current {
+                path.push((number, value_of(&values, number, metric)));
+                current = parents.get(&number).copied();
+                if path.len() > nodes.len() {
+                    break; // defensive: the DAG is acyclic by construction
+                }
+            }
+            path.reverse();
+            paths.push(path);
+        }
+        Ok(paths)
+    }
+
+    /// The experiments no other experiment beats on every one of `metrics` (each by its
+    /// direction); experiments missing any of them are left out.
+    pub async fn pareto_front(&self, project: &str, metrics: &[String]) -> Result<Vec<ParetoPoint>> {
+        if metrics.len() < 2 {
+            return Err(Error::invalid(
+                "metrics",
+                "a Pareto front needs at least two metrics",
+            ));
+        }
+        let (columns, nodes, _, values) = self.table_inputs(project, metrics).await?;
+        let candidates: Vec<ParetoPoint> = nodes
+            .iter()
+            .map(|node| ParetoPoint {
+                number: node.number,
+                name: node.name.clone(),
+                values: columns
+                    .iter()
+                    .map(|column| value_of(&values, node.number, &column.name))
+                    .collect(),
+            })
+            .filter(|point| point.values.iter().all(|value| !value.is_nan()))
+            .collect();
+        let dominates = |a: &ParetoPoint, b: &ParetoPoint| {
+            let mut strictly = false;
+            for (index, column) in columns.iter().enumerate() {
+                let (x, y) = oriented(a.values[index], b.values[index], column.direction);
+                if x < y {
+                    return false;
+                }
+                strictly |= x > y;
+            }
+            strictly
+        };
+        Ok(candidates
+            .iter()
+            .filter(|point| !candidates.iter().any(|other| dominates(other, point)))
+            .cloned()
+            .collect())
+    }
+
+    /// Columns, DAG nodes, primary parents and every experiment's aggregated values.
+    async fn table_inputs(
+        &self,
+        project: &str,
+        requested: &[String],
+    ) -> Result<(Vec<TableMetric>, Vec<DagNode>, HashMap<i64, i64>, Values)> {
+        if requested.len() > MAX_TABLE_METRICS {
+            return Err(Error::invalid(
+                "metrics",
+                format!("at most {MAX_TABLE_METRICS} metrics"),
+            ));
+        }
+        let infos = self.project_metrics(project).await?;
+        let configured: BTreeMap<String, MetricConfig> = infos
+            .iter()
+            .filter_map(|info| info.config().map(|config| (info.name.clone(), config)))
+            .collect();
+        let names: Vec<String> = if !requested.is_empty() {
+            requested.to_vec()
+        } else if !configured.is_empty() {
+            configured.keys().cloned().collect()
+        } else {
+            infos.iter().map(|info| info.name.clone()).collect()
+        };
+        let columns: Vec<TableMetric> = names
+            .iter()
+            .map(|name| match configured.get(name) {
+                Some(config) => TableMetric {
+                    name: name.clone(),
+                    direction: config.direction,
+                    aggregation: config.aggregation,
+                    derived: matches!(config.source, MetricSource::Derived { .. }),
+                },
+                None => TableMetric {
+                    name: name.clone(),
+                    direction: Direction::Minimize,
+                    aggregation: Aggregation::Last,
+                    derived: false,
+                },
+            })
+            .collect();
+        let dag = self.dag(project).await?;
+        let parents: HashMap<i64, i64> = dag
+            .edges
+            .iter()
+            .filter(|edge| edge.kind == EdgeKind::ChildOf)
+            .map(|edge| (edge.to, edge.from))
+            .collect();
+        let mut values: Values = HashMap::new();
+        for (number, summary) in self.measured_in_project(project).await? {
+            let aggregation = configured
+                .get(&summary.metric)
+                .map_or(Aggregation::Last, |c| c.aggregation);
+            let direction = configured
+                .get(&summary.metric)
+                .map_or(Direction::Minimize, |c| c.direction);
+            let value = aggregate(&summary, aggregation, direction);
+            values.entry(number).or_default().insert(summary.metric, value);
+        }
+        let derived: Vec<(String, Expr)> = configured
+            .values()
+            .filter_map(|config| match &config.source {
+                MetricSource::Derived { expression } => Some((config.name.clone(), expression.clone())),
+                MetricSource::Scalar => None,
+            })
+            .map(|(name, expression)| Expr::parse(&expression).map(|expr| (name, expr)))
+            .collect::<Result<_>>()?;
+        if !derived.is_empty() {
+            for node in &dag.nodes {
+                let row = values.entry(node.number).or_default();
+                // Derived metrics read logged ones (set_metric_config refuses cycles), so one
+                // pass per level of nesting settles them; a few passes cover any sane depth.
+                for _ in 0..derived.len() {
+                    for (name, expr) in &derived {
+                        let value = expr.eval(&|metric| row.get(metric).copied());
+                        row.insert(name.clone(), value);
+                    }
+                }
+            }
+        }
+        Ok((columns, dag.nodes, parents, values))
+    }
+}
+
+/// One summary as the number its aggregation asks for.
+fn aggregate(summary: &MeasuredSummary, aggregation: Aggregation, direction: Direction) -> f64 {
+    match aggregation {
+        Aggregation::Last => summary.last,
+        Aggregation::Average => summary.mean,
+        Aggregation::Best => match direction {
+            Direction::Minimize => summary.min,
+            Direction::Maximize => summary.max,
+        },
+    }
+}
+
+fn value_of(values: &Values, number: i64, metric: &str) -> f64 {
+    values
+        .get(&number)
+        .and_then(|row| row.get(metric))
+        .copied()
+        .unwrap_or(f64::NAN)
+}
+
+/// The pair turned so that larger is better.
+fn oriented(a: f64, b: f64, direction: Direction) -> (f64, f64) {
+    match direction {
+        Direction::Maximize => (a, b),
+        Direction::Minimize => (-a, -b),
+    }
+}
+
+/// Better values first by direction; NaN last.
+fn better_first(a: f64, b: f64, direction: Direction) -> std::cmp::Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        (false, false) => {
+            let (x, y) = oriented(a, b, direction);
+            y.total_cmp(&x)
+        }
+    }
+}
+
+/// Whether `value` beats `other` by direction (`None` when either is NaN or they tie).
+fn improved(value: f64, other: f64, direction: Direction) -> Option<bool> {
+    if value.is_nan() || other.is_nan() || value == other {
+        return None;
+    }
+    let (x, y) = oriented(value, other, direction);
+    Some(x > y)
+}
+
+/// The best and second-best experiment of one metric (the best baseline of the best
+/// experiment is the runner-up).
+#[derive(Debug, Clone, Copy, Default)]
+struct Podium {
+    first: Option<(i64, f64)>,
+    second: Option<(i64, f64)>,
+}
+
+fn podium(values: &Values, column: &TableMetric) -> Podium {
+    let mut podium = Podium::default();
+    for (number, row) in values {
+        let Some(value) = row.get(&column.name).copied().filter(|value| !value.is_nan()) else {
+            continue;
+        };
+        let beats = |place: Option<(i64, f64)>| {
+            place.is_none_or(|(held_by, held)| {
+                improved(value, held, column.direction) == Some(true) || (value == held && *number < held_by)
+            })
+        };
+        if beats(podium.first) {
+            podium.second = podium.first;
+            podium.first = Some((*number, value));
+        } else if beats(podium.second) {
+            podium.second = Some((*number, value));
+        }
+    }
+    podium
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cell(
+    column: &TableMetric,
+    best: Podium,
+    number: i64,
+    parent: Option<i64>,
+    parents: &HashMap<i64, i64>,
+    values: &Values,
+    baseline: Baseline,
+) -> TableCell {
+    let value = value_of(values, number, &column.name);
+    let parent_value = parent.map_or(f64::NAN, |parent| value_of(values, parent, &column.name));
+    let baseline_value = match baseline {
+        Baseline::Root => {
+            let mut root = number;
+            let mut hops = 0;
+            while let Some(up) = parents.get(&root) {
+                root = *up;
+                hops += 1;
+                if hops > parents.len() {
+                    break;
+                }
+            }
+            if root == number {
+                f64::NAN
+            } else {
+                value_of(values, root, &column.name)
+            }
+        }
+        Baseline::Best => match best {
+            Podium {
+                first: Some((winner, _)),
+                second,
+            } if winner == number => second.map_or(f64::NAN, |(_, value)| value),
+            Podium { first, .. } => first.map_or(f64::NAN, |(_, value)| value),
+        },
+    };
+    TableCell {
+        value,
+        delta_parent: value - parent_value,
+        delta_baseline: value - baseline_value,
+        improved_parent: improved(value, parent_value, column.direction),
+        improved_baseline: improved(value, baseline_value, column.direction),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn improvement_respects_direction_and_nan_is_never_better() {
+        assert_eq!(improved(0.1, 0.2, Direction::Minimize), Some(true));
+        assert_eq!(improved(0.1, 0.2, Direction::Maximize), Some(false));
+        assert_eq!(improved(f64::NAN, 0.2, Direction::Minimize), None);
+        assert_eq!(improved(0.2, 0.2, Direction::Minimize), None);
+        let mut values = [0.3, f64::NAN, 0.1, 0.2];
+        values.sort_by(|a, b| better_first(*a, *b, Direction::Minimize));
+        assert_eq!(&values[..3], &[0.1, 0.2, 0.3]);
+        assert!(values[3].is_nan());
+    }
+}

@@ -1,0 +1,497 @@
+//! Metric configuration, the chunk manifest and the stored summaries, the same on every
+//! engine: each test runs on graphdblite, on FalkorDB and (with `RSDK_TEST_NEO4J`) on Neo4j.
+
+mod support;
+
+support::on_every_engine!(
+    metric_configs_are_stored_listed_and_removed,
+    bad_metric_configs_are_refused_and_name_the_field,
+    derived_metrics_may_not_read_themselves_or_form_cycles,
+    recording_a_chunk_twice_keeps_one_record_and_the_first_summaries,
+    sequences_increase_with_each_recorded_chunk,
+    nan_and_infinite_summaries_read_back_exactly,
+    the_metric_count_limit_refuses_and_stores_nothing,
+    measured_in_project_returns_every_experiment_in_one_read,
+    replacing_chunks_hides_the_old_ones_and_resets_summaries,
+    measured_metrics_are_listed_unconfigured_until_configured,
+);
+
+use graph::ids::ExperimentId;
+use graph::model::metric::MAX_METRICS_PER_EXPERIMENT;
+use graph::model::{
+    Aggregation, ChunkOutcome, Direction, MeasuredSummary, MetricConfig, MetricSource, NewChunk,
+};
+use graph::queries;
+use graph::Error;
+use support::metrics::{chunk, summary};
+use support::{experiment, project, TestGraph};
+
+fn scalar(name: &str, direction: Direction) -> MetricConfig {
+    MetricConfig {
+        name: name.into(),
+        direction,
+        aggregation: Aggregation::Best,
+        source: MetricSource::Scalar,
+    }
+}
+
+fn derived(name: &str, expression: &str) -> MetricConfig {
+    MetricConfig {
+        name: name.into(),
+        direction: Direction::Maximize,
+        aggregation: Aggregation::Last,
+        source: MetricSource::Derived {
+            expression: expression.into(),
+        },
+    }
+}
+
+fn invalid_field(error: Error) -> String {
+    match error {
+        Error::Invalid { field, .. } => field,
+        other => panic!("expected an invalid field, got {other:?}"),
+    }
+}
+
+/// A project `p` with experiments 1..=count; returns their ids.
+async fn experiments(t: &TestGraph, count: usize) -> Vec<ExperimentId> {
+    project(&t.graph, "p").await;
+    let mut ids = Vec::new();
+    for number in 1..=count {
+        let created = t
+            .graph
+            .create_experiment(experiment("p", &number.to_string(), None))
+            .await
+            .expect("created");
+        ids.push(created.id);
+    }
+    ids
+}
+
+fn assert_same(stored: &[MeasuredSummary], expected: &[MeasuredSummary]) {
+    assert_eq!(stored.len(), expected.len(), "{stored:?} vs {expected:?}");
+    for (stored, expected) in stored.iter().zip(expected) {
+        assert!(stored.same_as(expected), "{stored:?} vs {expected:?}");
+    }
+}
+
+async fn metric_configs_are_stored_listed_and_removed(t: TestGraph) {
+    project(&t.graph, "p").await;
+    let loss = scalar("val/loss", Direction::Minimize);
+    let accuracy = derived("accuracy gap", "1 - `val/acc` + abs(val/loss)");
+    assert_eq!(
+        t.graph.set_metric_config("p", loss.clone()).await.expect("set"),
+        loss
+    );
+    t.graph
+        .set_metric_config("p", accuracy.clone())
+        .await
+        .expect("set");
+    assert_eq!(
+        t.graph.metric_configs("p").await.expect("configs"),
+        vec![accuracy.clone(), loss.clone()]
+    );
+
+    let reconfigured = MetricConfig {
+        aggregation: Aggregation::Average,
+        ..loss.clone()
+    };
+    t.graph
+        .set_metric_config("p", reconfigured.clone())
+        .await
+        .expect("set again");
+    t.graph
+        .remove_metric_config("p", "accuracy gap")
+        .await
+        .expect("removed");
+    assert_eq!(
+        t.graph.metric_configs("p").await.expect("configs"),
+        vec![reconfigured]
+    );
+    let again = t.graph.remove_metric_config("p", "accuracy gap").await;
+    assert!(matches!(again, Err(Error::NotFound { .. })), "{again:?}");
+    let elsewhere = t.graph.metric_configs("missing").await;
+    assert!(matches!(elsewhere, Err(Error::NotFound { .. })), "{elsewhere:?}");
+}
+
+async fn bad_metric_configs_are_refused_and_name_the_field(t: TestGraph) {
+    project(&t.graph, "p").await;
+    for bad_name in ["", "line\nbreak", &"x".repeat(201)] {
+        let error = t
+            .graph
+            .set_metric_config("p", scalar(bad_name, Direction::Minimize))
+            .await
+            .expect_err("bad name");
+        assert_eq!(invalid_field(error), "name");
+    }
+    for bad_expression in [
+        "1 +",
+        "loss loss",
+        "pow(loss, 2)",
+        "((loss)",
+        "",
+        &"a+".repeat(600),
+    ] {
+        let error = t
+            .graph
+            .set_metric_config("p", derived("d", bad_expression))
+            .await
+            .expect_err("bad expression");
+        assert_eq!(invalid_field(error), "expression", "{bad_expression}");
+    }
+    assert!(t.graph.metric_configs("p").await.expect("configs").is_empty());
+}
+
+async fn derived_metrics_may_not_read_themselves_or_form_cycles(t: TestGraph) {
+    project(&t.graph, "p").await;
+    let error = t
+        .graph
+        .set_metric_config("p", derived("score", "score * 2"))
+        .await
+        .expect_err("self reference");
+    assert_eq!(invalid_field(error), "expression");
+
+    t.graph
+        .set_metric_config("p", derived("a", "b + 1"))
+        .await
+        .expect("a");
+    t.graph
+        .set_metric_config("p", derived("b", "c * 2"))
+        .await
+        .expect("b");
+    let error = t
+        .graph
+        .set_metric_config("p", derived("c", "log(a)"))
+        .await
+        .expect_err("cycle");
+    let Error::Invalid { field, reason } = error else {
+        panic!("expected invalid");
+    };
+    assert_eq!(field, "expression");
+    assert!(reason.contains("c -> a -> b -> c"), "{reason}");
+    let names: Vec<_> = t
+        .graph
+        .metric_configs("p")
+        .await
+        .expect("configs")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, vec!["a", "b"]);
+    // Reconfiguring `a` so it no longer reads `b` makes `c` acceptable.
+    t.graph
+        .set_metric_config("p", derived("a", "loss"))
+        .await
+        .expect("a again");
+    t.graph
+        .set_metric_config("p", derived("c", "log(a)"))
+        .await
+        .expect("c");
+}
+
+async fn recording_a_chunk_twice_keeps_one_record_and_the_first_summaries(t: TestGraph) {
+    let ids = experiments(&t, 1).await;
+    let first = vec![summary("loss", 0.25, 3)];
+    let recorded = t
+        .graph
+        .record_chunk(&ids[0], chunk("c1", &["loss"]), first.clone())
+        .await
+        .expect("recorded");
+    let ChunkOutcome::Recorded(record) = recorded else {
+        panic!("expected a new record, got {recorded:?}");
+    };
+    let retried = t
+        .graph
+        .record_chunk(&ids[0], chunk("c1", &["loss"]), vec![summary("loss", 9.0, 9)])
+        .await
+        .expect("retry answered");
+    assert_eq!(retried, ChunkOutcome::AlreadyRecorded(record.clone()));
+    assert_eq!(t.graph.chunks(&ids[0]).await.expect("chunks"), vec![record]);
+    assert_same(&t.graph.measured(&ids[0]).await.expect("measured"), &first);
+
+    let unknown = ExperimentId("no-such-experiment".into());
+    let missing = t
+        .graph
+        .record_chunk(&unknown, chunk("c1", &["loss"]), first)
+        .await;
+    assert!(matches!(missing, Err(Error::NotFound { .. })), "{missing:?}");
+}
+
+async fn sequences_increase_with_each_recorded_chunk(t: TestGraph) {
+    let ids = experiments(&t, 2).await;
+    for (step, chunk_id) in ["a", "b", "c"].into_iter().enumerate() {
+        let summaries = vec![summary("loss", step as f64, step as i64)];
+        t.graph
+            .record_chunk(&ids[0], chunk(chunk_id, &["loss"]), summaries)
+            .await
+            .expect("recorded");
+    }
+    let other = t
+        .graph
+        .record_chunk(&ids[1], chunk("a", &["loss"]), vec![summary("loss", 1.0, 0)])
+        .await
+        .expect("recorded");
+    assert_eq!(other.record().sequence, 1, "sequences are per experiment");
+    let chunks = t.graph.chunks(&ids[0]).await.expect("chunks");
+    let listed: Vec<_> = chunks.iter().map(|c| (c.chunk_id.as_str(), c.sequence)).collect();
+    assert_eq!(listed, vec![("a", 1), ("b", 2), ("c", 3)]);
+    assert_same(
+        &t.graph.measured(&ids[0]).await.expect("measured"),
+        &[summary("loss", 2.0, 2)],
+    );
+}
+
+async fn nan_and_infinite_summaries_read_back_exactly(t: TestGraph) {
+    let ids = experiments(&t, 1).await;
+    let awkward = MeasuredSummary {
+        metric: "grad_norm".into(),
+        last: f64::NAN,
+        last_step: i64::MAX,
+        min: f64::NEG_INFINITY,
+        max: f64::INFINITY,
+        mean: 0.1 + 0.2,
+        count: 4,
+        finite_count: 1,
+    };
+    let tiny = MeasuredSummary {
+        metric: "lr".into(),
+        last: 5e-324,
+        last_step: 0,
+        min: -0.0,
+        max: f64::MAX,
+        mean: std::f64::consts::PI,
+        count: 2,
+        finite_count: 2,
+    };
+    t.graph
+        .record_chunk(
+            &ids[0],
+            chunk("c1", &["grad_norm", "lr"]),
+            vec![awkward.clone(), tiny.clone()],
+        )
+        .await
+        .expect("recorded");
+    assert_same(
+        &t.graph.measured(&ids[0]).await.expect("measured"),
+        &[awkward, tiny],
+    );
+}
+
+async fn the_metric_count_limit_refuses_and_stores_nothing(t: TestGraph) {
+    let ids = experiments(&t, 1).await;
+    let names: Vec<String> = (0..MAX_METRICS_PER_EXPERIMENT - 1)
+        .map(|i| format!("m{i}"))
+        .collect();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    t.graph
+        .record_chunk(
+            &ids[0],
+            chunk("many", &name_refs[..10]),
+            vec![summary("m0", 1.0, 0)],
+        )
+        .await
+        .expect("recorded");
+    let too_many: Vec<&str> = name_refs.iter().copied().chain(["x", "y"]).collect();
+    let error = t
+        .graph
+        .record_chunk(&ids[0], chunk("too-many", &too_many), vec![summary("x", 1.0, 0)])
+        .await
+        .expect_err("over the limit");
+    let Error::Invalid { field, reason } = error else {
+        panic!("expected invalid");
+    };
+    assert_eq!(field, "points");
+    assert!(
+        reason.contains(&MAX_METRICS_PER_EXPERIMENT.to_string()),
+        "{reason}"
+    );
+    let chunks = t.graph.chunks(&ids[0]).await.expect("chunks");
+    assert_eq!(chunks.len(), 1);
+    let measured = t.graph.measured(&ids[0]).await.expect("measured");
+    assert_eq!(
+        measured.iter().map(|s| s.metric.as_str()).collect::<Vec<_>>(),
+        vec!["m0"]
+    );
+    assert_eq!(t.graph.project_metrics("p").await.expect("metrics").len(), 1);
+
+    let up_to_limit: Vec<&str> = name_refs.iter().copied().chain(["x"]).collect();
+    let recorded = t
+        .graph
+        .record_chunk(
+            &ids[0],
+            chunk("at-limit", &up_to_limit),
+            vec![summary("x", 1.0, 0)],
+        )
+        .await
+        .expect("exactly the limit is allowed");
+    assert_eq!(recorded.record().sequence, 2);
+}
+
+async fn measured_in_project_returns_every_experiment_in_one_read(t: TestGraph) {
+    let ids = experiments(&t, 3).await;
+    for (index, id) in ids.iter().enumerate() {
+        let value = index as f64;
+        t.graph
+            .record_chunk(
+                id,
+                chunk("c1", &["loss", "acc"]),
+                vec![summary("loss", value, 10), summary("acc", value / 10.0, 10)],
+            )
+            .await
+            .expect("recorded");
+    }
+    project(&t.graph, "other").await;
+    let outsider = t
+        .graph
+        .create_experiment(experiment("other", "1", None))
+        .await
+        .expect("created");
+    t.graph
+        .record_chunk(
+            &outsider.id,
+            chunk("c1", &["loss"]),
+            vec![summary("loss", 7.0, 1)],
+        )
+        .await
+        .expect("recorded");
+
+    t.recorder.ran.lock().expect("lock").clear();
+    let table = t.graph.measured_in_project("p").await.expect("table");
+    let ran = t.recorder.ran.lock().expect("lock").clone();
+    assert!(
+        ran.iter().all(|name| [
+            queries::PROJECT_BY_NAME.name,
+            queries::METRIC_MEASURED_IN_PROJECT.name
+        ]
+        .contains(name)),
+        "{ran:?}"
+    );
+    let rows: Vec<_> = table
+        .iter()
+        .map(|(number, s)| (*number, s.metric.as_str(), s.last))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (1, "acc", 0.0),
+            (1, "loss", 0.0),
+            (2, "acc", 0.1),
+            (2, "loss", 1.0),
+            (3, "acc", 0.2),
+            (3, "loss", 2.0),
+        ]
+    );
+}
+
+async fn replacing_chunks_hides_the_old_ones_and_resets_summaries(t: TestGraph) {
+    let ids = experiments(&t, 1).await;
+    for (step, chunk_id) in ["a", "b", "c"].into_iter().enumerate() {
+        t.graph
+            .record_chunk(
+                &ids[0],
+                chunk(chunk_id, &["loss"]),
+                vec![summary("loss", 1.0, step as i64)],
+            )
+            .await
+            .expect("recorded");
+    }
+    let old = vec!["a".to_owned(), "b".to_owned()];
+    let compacted = NewChunk {
+        points: 2,
+        max_step: 1,
+        ..chunk("ab", &["loss", "acc"])
+    };
+    let merged = vec![summary("acc", 0.5, 1), summary("loss", 0.75, 2)];
+    let record = t
+        .graph
+        .replace_chunks(&ids[0], &old, compacted.clone(), merged.clone())
+        .await
+        .expect("compacted");
+    assert_eq!(
+        record.sequence, 2,
+        "takes the place of the last chunk it replaces"
+    );
+    let listed: Vec<_> = t
+        .graph
+        .chunks(&ids[0])
+        .await
+        .expect("chunks")
+        .into_iter()
+        .map(|c| (c.chunk_id, c.sequence))
+        .collect();
+    assert_eq!(listed, vec![("ab".to_owned(), 2), ("c".to_owned(), 3)]);
+    assert_same(&t.graph.measured(&ids[0]).await.expect("measured"), &merged);
+
+    let retried = t
+        .graph
+        .replace_chunks(&ids[0], &old, compacted.clone(), merged.clone())
+        .await
+        .expect("a finished compaction answers again");
+    assert_eq!(retried, record);
+    let gone = t
+        .graph
+        .replace_chunks(&ids[0], &["a".to_owned()], chunk("again", &["loss"]), merged)
+        .await
+        .expect_err("a compacted chunk cannot be replaced twice");
+    assert_eq!(invalid_field(gone), "old_chunk_ids[0]");
+    let next = t
+        .graph
+        .record_chunk(&ids[0], chunk("d", &["loss"]), vec![summary("loss", 1.0, 5)])
+        .await
+        .expect("recorded");
+    assert_eq!(next.record().sequence, 4, "sequences are never reused");
+}
+
+async fn measured_metrics_are_listed_unconfigured_until_configured(t: TestGraph) {
+    let ids = experiments(&t, 1).await;
+    t.graph
+        .record_chunk(&ids[0], chunk("c1", &["loss"]), vec![summary("loss", 1.0, 0)])
+        .await
+        .expect("recorded");
+    let listed = t.graph.project_metrics("p").await.expect("metrics");
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].name.as_str(), listed[0].direction), ("loss", None));
+    assert!(t.graph.metric_configs("p").await.expect("configs").is_empty());
+
+    let loss = scalar("loss", Direction::Minimize);
+    t.graph.set_metric_config("p", loss.clone()).await.expect("set");
+    let listed = t.graph.project_metrics("p").await.expect("metrics");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].config(), Some(loss));
+
+    t.graph.remove_metric_config("p", "loss").await.expect("removed");
+    let listed = t.graph.project_metrics("p").await.expect("metrics");
+    assert_eq!((listed.len(), listed[0].direction), (1, None), "still measured");
+    assert_same(
+        &t.graph.measured(&ids[0]).await.expect("measured"),
+        &[summary("loss", 1.0, 0)],
+    );
+}
+
+/// The runs table's read at scale on graphdblite (the target is 10,000 experiments × 20
+/// metrics): `RSDK_SCALE_EXPERIMENTS=10000 cargo test --release --test metrics -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "seconds to minutes: run by hand to time the runs table"]
+async fn measured_in_project_at_scale() {
+    let count: usize = std::env::var("RSDK_SCALE_EXPERIMENTS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(1_000);
+    let t = support::test_graph().await;
+    let metric_names: Vec<String> = (0..20).map(|i| format!("metric/{i}")).collect();
+    let names: Vec<&str> = metric_names.iter().map(String::as_str).collect();
+    let ids = experiments(&t, count).await;
+    let started = std::time::Instant::now();
+    for id in &ids {
+        let summaries = names.iter().map(|name| summary(name, 0.5, 100)).collect();
+        t.graph
+            .record_chunk(id, chunk("c1", &names), summaries)
+            .await
+            .expect("recorded");
+    }
+    eprintln!("recorded {count} chunks of 20 metrics in {:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    let table = t.graph.measured_in_project("p").await.expect("table");
+    eprintln!("read {} summaries in {:?}", table.len(), started.elapsed());
+    assert_eq!(table.len(), count * 20);
+}

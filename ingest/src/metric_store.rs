@@ -1,0 +1,374 @@
+//! Metric series storage: from a client's chunk to a durable acknowledgement, and from the
+//! stored chunks back to a chart.
+//!
+//! A chunk is validated, de-duplicated (the last value of a step in a chunk wins), written as
+//! one immutable Parquet object in the blob store, and then recorded in the experiment's
+//! chunk manifest in the graph together with the merged `MEASURED` summaries, in one atomic
+//! batch. Only then is it acknowledged, so an acknowledged chunk is durable; a retried chunk
+//! id is acknowledged again from the manifest without storing anything twice (a blob
+//! written for a retry that then finds the chunk recorded is the same content, and so the
+//! same blob). Reads merge an experiment's chunks in arrival order, so a later value for a
+//! step wins, and downsample.
+//!
+//! Summaries are merged incrementally while steps move forward; a chunk that revisits steps
+//! at or before a metric's last step has that metric's summary recomputed from every chunk,
+//! so summaries always describe the de-duplicated series. Ingestion of one experiment is
+//! serialised in this process; compaction recomputes every summary from the stored points.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use graph::ids::ExperimentId;
+use graph::model::metric::{ChunkOutcome, ChunkRecord, MeasuredSummary, NewChunk};
+use graph::Graph;
+
+use crate::blob::{BlobStore, Digest};
+use crate::metrics::{self, Chunk, Downsample, Limits, Point, Series, Summary};
+use crate::{Error, Result};
+
+/// Decoded chunks kept in memory (they are immutable, so never stale), in points.
+const CACHE_POINTS: usize = 5_000_000;
+/// An experiment with more live chunks than this is worth compacting.
+pub const COMPACT_AFTER_CHUNKS: usize = 64;
+
+/// What the server answers for a stored (or already stored) chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    pub chunk_id: String,
+    /// The chunk's place in the experiment's manifest.
+    pub sequence: i64,
+    /// Points stored (after de-duplicating steps within the chunk).
+    pub points: i64,
+    /// True when the chunk id was already stored and nothing was written.
+    pub duplicate: bool,
+    /// The metrics the chunk holds.
+    pub metrics: Vec<String>,
+    /// Its largest step.
+    pub last_step: i64,
+    /// Live chunks of the experiment after this one (compaction is due past a limit).
+    pub live_chunks: usize,
+}
+
+/// Metric series of every experiment, over the graph (manifests, summaries) and the blob
+/// store (chunk contents).
+#[derive(Clone)]
+pub struct MetricStore {
+    graph: Graph,
+    blobs: Arc<dyn BlobStore>,
+    limits: Limits,
+    ingesting: Arc<Mutex<HashMap<ExperimentId, Arc<tokio::sync::Mutex<()>>>>>,
+    cache: Arc<Mutex<ChunkCache>>,
+}
+
+impl std::fmt::Debug for MetricStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricStore").field("blobs", &self.blobs).finish()
+    }
+}
+
+#[derive(Default)]
+struct ChunkCache {
+    points: usize,
+    chunks: HashMap<Digest, Arc<Vec<Point>>>,
+}
+
+impl MetricStore {
+    /// A store over `graph` and `blobs` that accepts chunks within `limits`.
+    pub fn new(graph: Graph, blobs: Arc<dyn BlobStore>, limits: Limits) -> Self {
+        Self {
+            graph,
+            blobs,
+            limits,
+            ingesting: Arc::default(),
+            cache: Arc::default(),
+        }
+    }
+
+    /// What a chunk may hold.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Stores `chunk` for `experiment` durably and answers its acknowledgement.
+    pub async fn ingest(&self, experiment: &ExperimentId, chunk: Chunk) -> Result<Ack> {
+        chunk.validate(&self.limits)?;
+        check_steps(&chunk)?;
+        let lock = self.experiment_lock(experiment);
+        let _one_at_a_time = lock.lock().await;
+        let recorded = self.graph.chunks(experiment).await?;
+        if let Some(existing) = recorded.iter().find(|record| record.chunk_id == chunk.chunk_id) {
+            return Ok(ack(existing, true, recorded.len()));
+        }
+        let points = dedupe(chunk.points);
+        let encoded = metrics::encode_parquet(&points)?;
+        let bytes = encoded.len() as i64;
+        let receipt = self.blobs.put(encoded, None).await?;
+        self.remember(receipt.digest, points.clone());
+
+        let summaries = self.merged_summaries(experiment, &recorded, &points).await?;
+        let (min_step, max_step) = step_range(&points);
+        let new = NewChunk {
+            chunk_id: chunk.chunk_id,
+            digest: receipt.digest.to_hex(),
+            points: points.len() as i64,
+            min_step,
+            max_step,
+            metrics: metric_names(&points),
+            bytes,
+        };
+        let outcome = self.graph.record_chunk(experiment, new, summaries).await?;
+        Ok(match outcome {
+            ChunkOutcome::Recorded(record) => ack(&record, false, recorded.len() + 1),
+            ChunkOutcome::AlreadyRecorded(record) => ack(&record, true, recorded.len()),
+        })
+    }
+
+    /// One metric of an experiment: merged (later chunks win a step), limited to the step
+    /// range, downsampled to at most `max_points`.
+    pub async fn series(
+        &self,
+        experiment: &ExperimentId,
+        metric: &str,
+        max_points: usize,
+        from_step: Option<u64>,
+        to_step: Option<u64>,
+        method: Downsample,
+    ) -> Result<Series> {
+        let chunks = self.chunk_points(&self.graph.chunks(experiment).await?).await?;
+        let merged = metrics::merge_series(&chunks, metric);
+        Ok(metrics::downsample(
+            &metrics::in_range(&merged, from_step, to_step),
+            max_points,
+            method,
+        ))
+    }
+
+    /// Every stored point of an experiment, one per (metric, step), by metric then step.
+    pub async fn all_points(&self, experiment: &ExperimentId) -> Result<Vec<Point>> {
+        let chunks = self.chunk_points(&self.graph.chunks(experiment).await?).await?;
+        Ok(dedupe(chunks.into_iter().flatten().collect()))
+    }
+
+    /// Merges an experiment's chunks into one and recomputes its summaries from the stored
+    /// points; `None` when there is at most one chunk.
+    pub async fn compact(&self, experiment: &ExperimentId) -> Result<Option<ChunkRecord>> {
+        let lock = self.experiment_lock(experiment);
+        let _one_at_a_time = lock.lock().await;
+        let recorded = self.graph.chunks(experiment).await?;
+        if recorded.len() < 2 {
+            return Ok(None);
+        }
+        let chunks = self.chunk_points(&recorded).await?;
+        let points = dedupe(chunks.into_iter().flatten().collect());
+        let encoded = metrics::encode_parquet(&points)?;
+        let bytes = encoded.len() as i64;
+        let receipt = self.blobs.put(encoded, None).await?;
+        self.remember(receipt.digest, points.clone());
+        let (min_step, max_step) = step_range(&points);
+        let last_sequence = recorded
+            .iter()
+            .map(|record| record.sequence)
+            .max()
+            .unwrap_or_default();
+        let new = NewChunk {
+            chunk_id: format!("compacted-{last_sequence}"),
+            digest: receipt.digest.to_hex(),
+            points: points.len() as i64,
+            min_step,
+            max_step,
+            metrics: metric_names(&points),
+            bytes,
+        };
+        let old: Vec<String> = recorded.iter().map(|record| record.chunk_id.clone()).collect();
+        let summaries = to_measured(metrics::summarize(&points));
+        let record = self
+            .graph
+            .replace_chunks(experiment, &old, new, summaries)
+            .await?;
+        Ok(Some(record))
+    }
+
+    fn experiment_lock(&self, experiment: &ExperimentId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .ingesting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        locks.entry(experiment.clone()).or_default().clone()
+    }
+
+    /// The summaries to store after adding `points`: merged with the stored ones while steps
+    /// move forward, recomputed from every chunk for a metric whose steps were revisited.
+    async fn merged_summaries(
+        &self,
+        experiment: &ExperimentId,
+        recorded: &[ChunkRecord],
+        points: &[Point],
+    ) -> Result<Vec<MeasuredSummary>> {
+        let stored: HashMap<String, MeasuredSummary> = self
+            .graph
+            .measured(experiment)
+            .await?
+            .into_iter()
+            .map(|summary| (summary.metric.clone(), summary))
+            .collect();
+        let fresh = metrics::summarize(points);
+        let mut revisited = Vec::new();
+        let mut merged = BTreeMap::new();
+        for (metric, summary) in fresh {
+            let first_step = points
+                .iter()
+                .filter(|point| point.metric == metric)
+                .map(|point| point.step)
+                .min()
+                .unwrap_or_default();
+            match stored.get(&metric) {
+                None => {
+                    merged.insert(metric, summary);
+                }
+                Some(old) if first_step as i64 > old.last_step => {
+                    merged.insert(metric, from_measured(old).merge(&summary));
+                }
+                Some(_) => revisited.push(metric),
+            }
+        }
+        if !revisited.is_empty() {
+            let mut chunks = self.chunk_points(recorded).await?;
+            chunks.push(points.to_vec());
+            for metric in revisited {
+                let series = metrics::merge_series(&chunks, &metric);
+                let points: Vec<Point> = series_points(&metric, &series);
+                if let Some(summary) = metrics::summarize(&points).remove(&metric) {
+                    merged.insert(metric, summary);
+                }
+            }
+        }
+        Ok(to_measured(merged))
+    }
+
+    /// The points of each chunk, in manifest order (from the cache or the blob store).
+    async fn chunk_points(&self, recorded: &[ChunkRecord]) -> Result<Vec<Vec<Point>>> {
+        let mut chunks = Vec::with_capacity(recorded.len());
+        for record in recorded {
+            let digest = Digest::parse("digest", &record.digest)?;
+            let cached = {
+                let cache = self
+                    .cache
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                cache.chunks.get(&digest).cloned()
+            };
+            let points = match cached {
+                Some(points) => points.as_ref().clone(),
+                None => {
+                    let bytes = self.blobs.get_bytes(&digest).await?;
+                    let points = metrics::decode_parquet(&bytes)?;
+                    self.remember(digest, points.clone());
+                    points
+                }
+            };
+            chunks.push(points);
+        }
+        Ok(chunks)
+    }
+
+    fn remember(&self, digest: Digest, points: Vec<Point>) {
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.points + points.len() > CACHE_POINTS {
+            cache.chunks.clear();
+            cache.points = 0;
+        }
+        cache.points += points.len();
+        cache.chunks.insert(digest, Arc::new(points));
+    }
+}
+
+fn ack(record: &ChunkRecord, duplicate: bool, live_chunks: usize) -> Ack {
+    Ack {
+        chunk_id: record.chunk_id.clone(),
+        sequence: record.sequence,
+        points: record.points,
+        duplicate,
+        metrics: record.metrics.clone(),
+        last_step: record.max_step,
+        live_chunks,
+    }
+}
+
+/// One point per (metric, step): the last one given wins; ordered by metric, then step.
+fn dedupe(points: Vec<Point>) -> Vec<Point> {
+    let mut latest: BTreeMap<(String, u64), Point> = BTreeMap::new();
+    for point in points {
+        latest.insert((point.metric.clone(), point.step), point);
+    }
+    latest.into_values().collect()
+}
+
+fn step_range(points: &[Point]) -> (i64, i64) {
+    let min = points.iter().map(|point| point.step).min().unwrap_or_default();
+    let max = points.iter().map(|point| point.step).max().unwrap_or_default();
+    (min as i64, max as i64)
+}
+
+fn metric_names(points: &[Point]) -> Vec<String> {
+    let mut names: Vec<String> = points.iter().map(|point| point.metric.clone()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn series_points(metric: &str, series: &Series) -> Vec<Point> {
+    series
+        .steps
+        .iter()
+        .zip(&series.values)
+        .zip(&series.wall_times)
+        .map(|((step, value), wall_time)| Point {
+            metric: metric.to_owned(),
+            step: *step,
+            value: *value,
+            wall_time: *wall_time,
+        })
+        .collect()
+}
+
+fn from_measured(stored: &MeasuredSummary) -> Summary {
+    Summary {
+        last: stored.last,
+        last_step: stored.last_step.max(0) as u64,
+        min: stored.min,
+        max: stored.max,
+        mean: stored.mean,
+        count: stored.count.max(0) as u64,
+        finite_count: stored.finite_count.max(0) as u64,
+    }
+}
+
+fn to_measured(summaries: BTreeMap<String, Summary>) -> Vec<MeasuredSummary> {
+    summaries
+        .into_iter()
+        .map(|(metric, summary)| MeasuredSummary {
+            metric,
+            last: summary.last,
+            last_step: summary.last_step as i64,
+            min: summary.min,
+            max: summary.max,
+            mean: summary.mean,
+            count: summary.count as i64,
+            finite_count: summary.finite_count as i64,
+        })
+        .collect()
+}
+
+/// Steps are stored as signed integers in the graph; a step past `i64::MAX` is refused.
+pub fn check_steps(chunk: &Chunk) -> Result<()> {
+    match chunk.points.iter().position(|point| point.step > i64::MAX as u64) {
+        Some(index) => Err(Error::Invalid {
+            field: format!("points[{index}].step"),
+            reason: format!("must be at most {}", i64::MAX),
+        }),
+        None => Ok(()),
+    }
+}
