@@ -145,6 +145,7 @@ queries! {
     METRIC_MEASURED_UPDATE = write "metric/measured_update";
     METRIC_MEASURED = read "metric/measured";
     METRIC_MEASURED_IN_PROJECT = read "metric/measured_in_project";
+    METRIC_SET_EXPERIMENT_SUMMARIES = write "metric/set_experiment_summaries";
 }
 
 #[cfg(test)]

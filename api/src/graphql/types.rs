@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use graph::model;
 use graph::Graph;
 
+use super::metrics::MetricValue;
 use crate::error::GraphQlResultExt;
 
 /// Where an experiment is in its life.
@@ -184,6 +185,39 @@ impl Experiment {
         let graph = context.data::<Graph>()?;
         Ok(Json(graph.features(&self.0).await.gql()?.full))
     }
+    /// The summary of every metric the experiment logged (over its de-duplicated points).
+    async fn measured(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Measured>> {
+        let graph = context.data::<Graph>()?;
+        Ok(graph
+            .measured(&self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|summary| Measured {
+                metric: summary.metric,
+                last: MetricValue(summary.last),
+                last_step: summary.last_step,
+                min: MetricValue(summary.min),
+                max: MetricValue(summary.max),
+                mean: MetricValue(summary.mean),
+                count: summary.count,
+            })
+            .collect())
+    }
+}
+
+/// One metric's summary for one experiment (`MEASURED`): min, max and mean over the non-NaN
+/// values (NaN when there is none), last at the highest step.
+#[derive(SimpleObject, Debug)]
+pub struct Measured {
+    pub metric: String,
+    pub last: MetricValue,
+    pub last_step: i64,
+    pub min: MetricValue,
+    pub max: MetricValue,
+    pub mean: MetricValue,
+    /// Points, one per step.
+    pub count: i64,
 }
 
 /// A node of the project DAG.

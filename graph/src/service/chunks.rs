@@ -112,6 +112,39 @@ fn stored_float(row: &Row, column: &str) -> Result<f64> {
     })
 }
 
+/// The summaries cached on an experiment (see `metric/set_experiment_summaries`).
+fn cached_summaries(text: &str) -> Result<Vec<MeasuredSummary>> {
+    let unreadable = |what: &str| Error::Internal(format!("cached summaries are unreadable: {what}"));
+    let cached: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|error| unreadable(&error.to_string()))?;
+    cached
+        .into_iter()
+        .map(|(metric, fields)| {
+            let float = |index: usize| -> Result<f64> {
+                fields[index]
+                    .as_str()
+                    .and_then(|text| text.parse().ok())
+                    .ok_or_else(|| unreadable(&format!("{metric}[{index}]")))
+            };
+            let int = |index: usize| -> Result<i64> {
+                fields[index]
+                    .as_i64()
+                    .ok_or_else(|| unreadable(&format!("{metric}[{index}]")))
+            };
+            Ok(MeasuredSummary {
+                last: float(0)?,
+                last_step: int(1)?,
+                min: float(2)?,
+                max: float(3)?,
+                mean: float(4)?,
+                count: int(5)?,
+                finite_count: int(6)?,
+                metric,
+            })
+        })
+        .collect()
+}
+
 fn summary_from_row(row: &Row) -> Result<MeasuredSummary> {
     Ok(MeasuredSummary {
         metric: row.string("metric")?,
@@ -123,55 +156,6 @@ fn summary_from_row(row: &Row) -> Result<MeasuredSummary> {
         count: row.int("count")?,
         finite_count: row.int("finite_count")?,
     })
-}
-
-/// The summaries of one experiment from a row of parallel lists (`metric/measured_in_project`).
-fn summaries_from_lists(row: &Row) -> Result<Vec<MeasuredSummary>> {
-    let metrics = row.strings("metric")?;
-    let floats = |column: &str| -> Result<Vec<f64>> {
-        row.strings(column)?
-            .iter()
-            .map(|text| {
-                text.parse::<f64>().map_err(|error| {
-                    Error::Internal(format!(
-                        "stored summary {column} `{text}` is not a float: {error}"
-                    ))
-                })
-            })
-            .collect()
-    };
-    let (last, min, max, mean) = (floats("last")?, floats("min")?, floats("max")?, floats("mean")?);
-    let (last_step, count, finite_count) = (
-        row.ints("last_step")?,
-        row.ints("count")?,
-        row.ints("finite_count")?,
-    );
-    let lengths = [
-        last.len(),
-        min.len(),
-        max.len(),
-        mean.len(),
-        last_step.len(),
-        count.len(),
-        finite_count.len(),
-    ];
-    if lengths.iter().any(|length| *length != metrics.len()) {
-        return Err(Error::Internal(
-            "summary lists of one experiment differ in length".into(),
-        ));
-    }
-    Ok((0..metrics.len())
-        .map(|i| MeasuredSummary {
-            metric: metrics[i].clone(),
-            last: last[i],
-            last_step: last_step[i],
-            min: min[i],
-            max: max[i],
-            mean: mean[i],
-            count: count[i],
-            finite_count: finite_count[i],
-        })
-        .collect())
 }
 
 fn chunk_from_row(row: &Row) -> Result<ChunkRecord> {
@@ -291,6 +275,43 @@ impl Graph {
             .collect()
     }
 
+    /// The statement that caches every summary of the experiment on its node: the stored ones
+    /// with `changed` laid over them.
+    async fn cached_summaries_statement(
+        &self,
+        experiment: &ExperimentId,
+        changed: &[MeasuredSummary],
+    ) -> Result<Statement> {
+        let mut all: std::collections::BTreeMap<String, MeasuredSummary> = self
+            .measured(experiment)
+            .await?
+            .into_iter()
+            .map(|summary| (summary.metric.clone(), summary))
+            .collect();
+        for summary in changed {
+            all.insert(summary.metric.clone(), summary.clone());
+        }
+        let cached: serde_json::Map<String, serde_json::Value> = all
+            .into_values()
+            .map(|summary| {
+                let fields = serde_json::json!([
+                    float_text(summary.last),
+                    summary.last_step,
+                    float_text(summary.min),
+                    float_text(summary.max),
+                    float_text(summary.mean),
+                    summary.count,
+                    summary.finite_count,
+                ]);
+                (summary.metric, fields)
+            })
+            .collect();
+        let params = Params::new()
+            .with("experiment_id", experiment.as_str())
+            .with("measured", serde_json::Value::Object(cached).to_string());
+        Ok(Statement::new(&queries::METRIC_SET_EXPERIMENT_SUMMARIES, params))
+    }
+
     /// Records a chunk with the experiment's merged summaries of the metrics it touches, in
     /// one atomic batch, under the next sequence. A chunk id recorded before returns
     /// [`ChunkOutcome::AlreadyRecorded`] and changes nothing. More than
@@ -312,6 +333,7 @@ impl Graph {
         let record = new_record(experiment, chunk, self.max_sequence(experiment).await? + 1);
         let mut statements = vec![Self::chunk_statement(experiment, &record)];
         statements.extend(Self::summary_statements(experiment, &context, &summaries));
+        statements.push(self.cached_summaries_statement(experiment, &summaries).await?);
         self.executor.execute_atomic(statements).await?;
         Ok(ChunkOutcome::Recorded(record))
     }
@@ -368,6 +390,7 @@ impl Graph {
             Statement::new(&queries::METRIC_CHUNK_COMPACT, params)
         }));
         statements.extend(Self::summary_statements(experiment, &context, &summaries));
+        statements.push(self.cached_summaries_statement(experiment, &summaries).await?);
         self.executor.execute_atomic(statements).await?;
         Ok(record)
     }
@@ -429,7 +452,7 @@ impl Graph {
         for row in &rows {
             let number = row.int("number")?;
             summaries.extend(
-                summaries_from_lists(row)?
+                cached_summaries(&row.string("measured")?)?
                     .into_iter()
                     .map(|summary| (number, summary)),
             );
