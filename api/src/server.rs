@@ -115,6 +115,10 @@ pub fn router(services: &Services, config: &Config) -> Router {
     };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route(
+            "/graphql/ws",
+            crate::graphql::websocket::route(state.schema.clone(), services),
+        )
         .route("/api/v1/events", get(events::stream))
         .route(
             "/api/v1/blobs/{digest}",

@@ -9,6 +9,8 @@
 //! - Every response body is kept and searched at the end for canary secrets: passwords, hash
 //!   texts, other users' emails, API token texts outside the response that created them.
 //!
+//! Subscriptions run over `/graphql/ws` as each principal too (see [`subscription_matrix`]).
+//!
 //! Token handling over HTTP (expired, tampered, `alg: none`, revoked, scoped, reused refresh
 //! tokens, password change, logout, disabled users) has its own test and server.
 
@@ -17,9 +19,13 @@ mod support;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 use support::TestServer;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
 
 const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
 const FORBIDDEN: &str = "FORBIDDEN";
@@ -245,6 +251,8 @@ struct Exchange {
 struct World {
     server: TestServer,
     clients: HashMap<Who, reqwest::Client>,
+    /// The bearer credential of each signed-in principal (its access token).
+    tokens: HashMap<Who, String>,
     accounts: HashMap<Who, Account>,
     /// Users that cells act on: `erase`, `disable`, `member`, `sessions`.
     victims: HashMap<&'static str, Account>,
@@ -432,6 +440,7 @@ async fn build_world() -> World {
         api_tokens: vec![(server.admin_token.clone(), None)],
         server,
         clients: HashMap::new(),
+        tokens: HashMap::new(),
         accounts: HashMap::new(),
         victims: HashMap::new(),
         own: HashMap::new(),
@@ -569,6 +578,7 @@ async fn build_world() -> World {
         let account = world.account(who).clone();
         let (access, refresh) = world.login(&account).await;
         world.clients.insert(who, support::client_with_token(&access));
+        world.tokens.insert(who, access.clone());
         world.accounts.get_mut(&who).expect("an account").refresh = refresh;
         // Everyone with some role may make a viewer token; the outsider has none to grant.
         if who != Who::Outsider {
@@ -1523,6 +1533,220 @@ async fn events_reach_only_readers(world: &mut World) -> Vec<String> {
     problems
 }
 
+/// A root field of `SubscriptionRoot`, run over `/graphql/ws` by [`subscription_matrix`].
+#[derive(Debug, Clone, Copy)]
+struct Subscription {
+    name: &'static str,
+    expect: fn(Who) -> Expect,
+    document: &'static str,
+}
+
+/// Every subscription, with a document on `alpha-proj`.
+fn subscriptions() -> Vec<Subscription> {
+    vec![
+        Subscription {
+            name: "metricPoints",
+            expect: alpha_viewer,
+            document: "subscription { metricPoints(project: \"alpha-proj\", number: 1) { chunkSequence points { metric step value } } }",
+        },
+        Subscription {
+            name: "projectEvents",
+            expect: alpha_viewer,
+            document: "subscription { projectEvents(project: \"alpha-proj\") { kind number lastStep metrics } }",
+        },
+    ]
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next text message as JSON, or, when the server closed the connection, its close
+/// reason as `{"closed": REASON}`; `None` when nothing came within `wait`.
+async fn receive(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let next = tokio::time::timeout_at(deadline, socket.next()).await.ok()?;
+        match next {
+            Some(Ok(Message::Text(text))) => {
+                return Some(serde_json::from_str(&text).expect("a JSON message"));
+            }
+            Some(Ok(Message::Close(frame))) => {
+                let reason = frame.map(|frame| frame.reason.to_string()).unwrap_or_default();
+                return Some(json!({ "closed": reason }));
+            }
+            None | Some(Err(_)) => return Some(json!({ "closed": "" })),
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+/// A `graphql-transport-ws` connection after `connection_init` with `who`'s credential (none
+/// for anonymous); the `connection_ack`, or the refusal, comes back as the second value.
+async fn open_socket(world: &World, who: Who) -> (Socket, Value) {
+    let url = format!("{}/graphql/ws", world.server.url.replacen("http://", "ws://", 1));
+    let mut request = url.into_client_request().expect("a WebSocket request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the server upgrades the connection");
+    let payload = match who {
+        Who::Anonymous => json!({}),
+        Who::Bootstrap => json!({ "Authorization": format!("Bearer {}", world.server.admin_token) }),
+        who => json!({ "Authorization": format!("Bearer {}", world.tokens.get(&who).expect("a token")) }),
+    };
+    let init = json!({ "type": "connection_init", "payload": payload });
+    socket
+        .send(Message::text(init.to_string()))
+        .await
+        .expect("connection_init is sent");
+    let answer = receive(&mut socket, Duration::from_secs(10))
+        .await
+        .unwrap_or(Value::Null);
+    (socket, answer)
+}
+
+async fn send_subscribe(socket: &mut Socket, id: &str, document: &str) {
+    let message = json!({ "id": id, "type": "subscribe", "payload": { "query": document } });
+    socket
+        .send(Message::text(message.to_string()))
+        .await
+        .expect("subscribe is sent");
+}
+
+/// One cell of the subscription matrix while it runs.
+struct SubscriptionCell {
+    subscription: Subscription,
+    who: Who,
+    socket: Option<Socket>,
+    /// The first answer: a `next` (data or errors), or `{"closed": REASON}`.
+    answer: Option<Value>,
+}
+
+/// The error code of a subscription's first answer: the first GraphQL error's, or the one a
+/// refused connection names (`CODE: message`).
+fn subscription_code(answer: &Value) -> Option<String> {
+    if let Some(reason) = answer["closed"].as_str() {
+        return Some(reason.split(':').next().unwrap_or_default().to_owned());
+    }
+    codes(&answer["payload"]).first().cloned()
+}
+
+/// Every subscription as every principal over `/graphql/ws`: each opens a connection (an
+/// anonymous one is refused at `connection_init`) and subscribes on `alpha-proj`; metric
+/// chunks are then posted to alpha #1, which both subscriptions report, until every cell
+/// has answered. Allowed cells get data; refused ones the policy's code and no data, and a
+/// project they may not read answers like a missing one. Returns cells and problems.
+async fn subscription_matrix(world: &mut World, subscriptions: &[Subscription]) -> (usize, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut cells = Vec::new();
+    for subscription in subscriptions {
+        for who in PRINCIPALS {
+            let (mut socket, acknowledged) = open_socket(world, who).await;
+            let cell = if acknowledged["type"] == "connection_ack" {
+                send_subscribe(&mut socket, subscription.name, subscription.document).await;
+                SubscriptionCell {
+                    subscription: *subscription,
+                    who,
+                    socket: Some(socket),
+                    answer: None,
+                }
+            } else {
+                SubscriptionCell {
+                    subscription: *subscription,
+                    who,
+                    socket: None,
+                    answer: Some(acknowledged),
+                }
+            };
+            cells.push(cell);
+        }
+    }
+
+    let experiment = world
+        .ok(
+            Who::Bootstrap,
+            "{ experiment(project: \"alpha-proj\", number: 1) { id } }",
+        )
+        .await;
+    let experiment = experiment["experiment"]["id"].as_str().expect("an id").to_owned();
+    for round in 0..50 {
+        if cells.iter().all(|cell| cell.answer.is_some()) {
+            break;
+        }
+        let chunk = json!({ "chunkId": format!("matrix-{round}"), "points": [{ "metric": "loss", "step": round, "value": 0.5 }] });
+        let response = world
+            .client(Who::Bootstrap)
+            .post(format!(
+                "{}/api/v1/experiments/{experiment}/metrics",
+                world.server.url
+            ))
+            .json(&chunk)
+            .send()
+            .await
+            .expect("the chunk is sent");
+        assert_eq!(response.status(), 201, "the matrix's chunk is stored");
+        for cell in cells.iter_mut().filter(|cell| cell.answer.is_none()) {
+            let socket = cell.socket.as_mut().expect("an open connection");
+            cell.answer = receive(socket, Duration::from_millis(100)).await;
+        }
+    }
+
+    let count = cells.len();
+    for cell in &mut cells {
+        let name = cell.subscription.name;
+        let who = cell.who;
+        let label = format!("{name} as {who:?} (subscription)");
+        let answer = cell.answer.take().unwrap_or(Value::Null);
+        let text = answer.to_string();
+        world.record(who, &label, &text);
+        let data = &answer["payload"]["data"][name];
+        let code = subscription_code(&answer);
+        match (cell.subscription.expect)(who) {
+            Expect::Allowed => {
+                if answer["type"] != "next" || code.is_some() || data.is_null() {
+                    problems.push(format!(
+                        "{label}: the policy allows it, the server answered {text}"
+                    ));
+                }
+            }
+            Expect::Refused(expected) => {
+                if code.as_deref() != Some(expected) || !data.is_null() {
+                    problems.push(format!(
+                        "{label}: the policy refuses it with {expected}, the server answered {text}"
+                    ));
+                }
+                if let (NOT_FOUND, Some(socket)) = (expected, cell.socket.as_mut()) {
+                    let ghost = cell.subscription.document.replace("alpha-proj", "ghost-proj");
+                    while receive(socket, Duration::from_millis(50)).await.is_some() {}
+                    send_subscribe(socket, name, &ghost).await;
+                    let missing = receive(socket, Duration::from_secs(10))
+                        .await
+                        .unwrap_or(Value::Null)
+                        .to_string()
+                        .replace("ghost-proj", "alpha-proj");
+                    if missing != text {
+                        problems.push(format!(
+                            "{label}: a forbidden project answers unlike a missing one:\n  forbidden {text}\n  missing   {missing}"
+                        ));
+                    }
+                }
+            }
+        }
+        if who.alpha_role().is_none() {
+            for secret in &world.alpha_secrets {
+                if text.contains(secret.as_str()) {
+                    problems.push(format!(
+                        "{label}: the answer holds alpha-proj's {secret:?}: {text}"
+                    ));
+                }
+            }
+        }
+    }
+    (count, problems)
+}
+
 /// Canary secrets in every response of the run: passwords, hash texts, other users' emails
 /// (to anyone but a site admin), API token texts outside the response that created them.
 fn leaks(world: &World) -> Vec<String> {
@@ -1579,9 +1803,15 @@ async fn every_operation_and_route_obeys_the_policy_for_every_principal() {
         .expect("schema.graphql is readable");
     let mut in_schema = root_fields(&sdl, "QueryRoot");
     in_schema.extend(root_fields(&sdl, "MutationRoot"));
-    assert!(
-        !sdl.contains("type SubscriptionRoot"),
-        "the schema has subscriptions now: add them to this matrix"
+    let subscriptions = subscriptions();
+    let subscriptions_in_table: BTreeSet<String> = subscriptions
+        .iter()
+        .map(|subscription| subscription.name.to_owned())
+        .collect();
+    assert_eq!(
+        subscriptions_in_table,
+        root_fields(&sdl, "SubscriptionRoot"),
+        "the subscription table must list exactly the schema's subscriptions"
     );
     let operations = operations();
     let in_table: BTreeSet<String> = operations
@@ -1611,15 +1841,18 @@ async fn every_operation_and_route_obeys_the_policy_for_every_principal() {
     }
     let (rest_cells, rest_problems) = rest_matrix(&mut world).await;
     problems.extend(rest_problems);
+    let (subscription_cells, subscription_problems) = subscription_matrix(&mut world, &subscriptions).await;
+    problems.extend(subscription_problems);
     problems.extend(events_reach_only_readers(&mut world).await);
 
     let leaks = leaks(&world);
     let routes = rest_cells / PRINCIPALS.len();
     println!(
-        "authorization matrix: {} operations + {routes} routes x {} principals = {} cells, {} responses searched, {} leaks",
+        "authorization matrix: {} operations + {} subscriptions + {routes} routes x {} principals = {} cells, {} responses searched, {} leaks",
         operations.len(),
+        subscriptions.len(),
         PRINCIPALS.len(),
-        cells + rest_cells,
+        cells + rest_cells + subscription_cells,
         world.transcript.len(),
         leaks.len()
     );
@@ -1627,6 +1860,7 @@ async fn every_operation_and_route_obeys_the_policy_for_every_principal() {
         println!("  {}: {}", operation.name, operation.note);
     }
     assert!(cells + rest_cells >= (operations.len() + routes) * PRINCIPALS.len());
+    assert_eq!(subscription_cells, subscriptions.len() * PRINCIPALS.len());
     assert!(
         problems.is_empty(),
         "{} cells disagree with the policy:\n{}",

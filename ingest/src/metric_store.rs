@@ -149,6 +149,26 @@ impl MetricStore {
         Ok(dedupe(chunks.into_iter().flatten().collect()))
     }
 
+    /// The live chunks of an experiment recorded after sequence `after`, each as its sequence
+    /// and its points (by metric, then step), oldest first: what a live view has not shown
+    /// yet. A compaction keeps the largest sequence it replaces, so it is never "after" a
+    /// chunk already shown.
+    pub async fn chunks_after(
+        &self,
+        experiment: &ExperimentId,
+        after: i64,
+    ) -> Result<Vec<(i64, Vec<Point>)>> {
+        let newer: Vec<ChunkRecord> = self
+            .graph
+            .chunks(experiment)
+            .await?
+            .into_iter()
+            .filter(|record| record.sequence > after)
+            .collect();
+        let points = self.chunk_points(&newer).await?;
+        Ok(newer.iter().map(|record| record.sequence).zip(points).collect())
+    }
+
     /// Merges an experiment's chunks into one and recomputes its summaries from the stored
     /// points; `None` when there is at most one chunk.
     pub async fn compact(&self, experiment: &ExperimentId) -> Result<Option<ChunkRecord>> {

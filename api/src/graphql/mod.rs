@@ -4,9 +4,11 @@ mod auth;
 mod metrics;
 mod mutation;
 mod query;
+mod subscription;
 mod types;
+pub(crate) mod websocket;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, Schema};
 
 use crate::auth::{AuditTrail, Principal};
 use crate::services::Services;
@@ -16,6 +18,7 @@ use auth::{AuthMutation, AuthQuery};
 use metrics::{MetricMutation, MetricQuery};
 use mutation::ExperimentMutation;
 use query::ExperimentQuery;
+pub use subscription::SubscriptionRoot;
 
 /// The root of read operations.
 #[derive(MergedObject, Debug, Default)]
@@ -32,7 +35,7 @@ pub(crate) fn caller<'a>(context: &Context<'a>) -> &'a Principal {
 }
 
 /// The schema type the server runs.
-pub type RsdkSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type RsdkSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Deepest selection accepted; a deeper query is refused before any resolver runs.
 pub const MAX_DEPTH: usize = 16;
@@ -41,7 +44,7 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// Builds the schema with the services as resolver data (or none, for printing the SDL).
 pub fn build_schema(services: Option<&Services>) -> RsdkSchema {
-    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64);
