@@ -120,6 +120,7 @@ pub fn router(services: &Services, config: &Config) -> Router {
             crate::graphql::websocket::route(state.schema.clone(), services),
         )
         .route("/api/v1/events", get(events::stream))
+        .route("/api/v1/audit.jsonl", get(crate::auth::audit::export))
         .route(
             "/api/v1/blobs/{digest}",
             get(blobs::get).head(blobs::head).put(blobs::put),

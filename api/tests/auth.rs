@@ -325,3 +325,68 @@ async fn an_erased_user_is_gone_from_every_answer_but_their_actions_still_count(
         "their actions still count, under a pseudonym"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn site_admins_export_the_audit_log_as_json_lines_and_nobody_else_can() {
+    let server = support::start().await;
+    server.create_project("vit").await;
+    server.create_experiment("vit", "1", None).await;
+    create_user(&server, "fay@example.org", "Fay").await;
+    let export = server
+        .client
+        .get(format!(
+            "{}/api/v1/audit.jsonl?action=createExperiment",
+            server.url
+        ))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(export.status(), 200);
+    let text = export.text().await.expect("text");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a json line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert_eq!(lines[0]["target"], "project vit");
+    let all = server
+        .client
+        .get(format!("{}/api/v1/audit.jsonl", server.url))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    assert!(all.lines().count() >= 3, "{all}");
+    assert!(
+        !all.contains(PASSWORD) && !all.contains("fay@example.org"),
+        "{all}"
+    );
+
+    let session = call(
+        &server,
+        &server.anonymous,
+        LOGIN,
+        json!({ "email": "fay@example.org", "password": PASSWORD }),
+    )
+    .await;
+    let fay = support::client_with_token(
+        session["data"]["login"]["accessToken"]
+            .as_str()
+            .expect("signed in"),
+    );
+    let refused = fay
+        .get(format!("{}/api/v1/audit.jsonl", server.url))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status(), 403);
+    let anonymous = server
+        .anonymous
+        .get(format!("{}/api/v1/audit.jsonl", server.url))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(anonymous.status(), 401);
+}
