@@ -16,7 +16,7 @@ use ingest::events::{Event, EventBus};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use crate::auth::Caller;
+use crate::auth::{AccessWatch, Caller};
 use crate::error::ApiError;
 use crate::services::Services;
 
@@ -100,7 +100,8 @@ pub struct EventFilter {
 }
 
 /// `GET /api/v1/events`: one SSE message per event, `event:` its kind and `data:` its JSON;
-/// only events of projects the caller may read (the set is taken when the stream opens).
+/// only events of projects the caller may read. The stream ends within seconds when the
+/// caller's credential stops working or they lose access to one of those projects.
 pub async fn stream(
     State(services): State<Services>,
     caller: Caller,
@@ -114,19 +115,30 @@ pub async fn stream(
         .map(|(project, _)| project.name)
         .collect();
     let site_admin = caller.principal.site_admin().is_ok();
-    let events = services.events.subscribe().filter_map(move |event| {
-        let keep = match event_project(&event) {
-            Some(project) => {
-                readable.contains(project) && filter.project.as_deref().is_none_or(|wanted| wanted == project)
-            }
-            None => site_admin || matches!(event, Event::Missed { .. }),
-        };
-        let message = keep.then(|| {
-            let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".to_owned());
-            Ok(sse::Event::default().event(event.kind()).data(data))
+    let watch = AccessWatch {
+        graph: services.graph.clone(),
+        access_tokens: services.access_tokens.clone(),
+        credential: caller.meta.credential.clone(),
+    };
+    let lost = Box::pin(watch.lost(None, readable.clone()));
+    let events = services
+        .events
+        .subscribe()
+        .take_until(lost)
+        .filter_map(move |event| {
+            let keep = match event_project(&event) {
+                Some(project) => {
+                    readable.contains(project)
+                        && filter.project.as_deref().is_none_or(|wanted| wanted == project)
+                }
+                None => site_admin || matches!(event, Event::Missed { .. }),
+            };
+            let message = keep.then(|| {
+                let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".to_owned());
+                Ok(sse::Event::default().event(event.kind()).data(data))
+            });
+            std::future::ready(message)
         });
-        std::future::ready(message)
-    });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -390,3 +390,65 @@ async fn site_admins_export_the_audit_log_as_json_lines_and_nobody_else_can() {
         .expect("sent");
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_access_closes_a_live_event_stream_within_five_seconds() {
+    use futures::StreamExt as _;
+    let server = support::start().await;
+    let gil = create_user(&server, "gil@example.org", "Gil").await;
+    server
+        .ok("mutation { createTeam(name: \"vision\") { id } }", json!({}))
+        .await;
+    server
+        .ok(
+            "mutation($u: ID!) { setTeamMember(team: \"vision\", userId: $u, role: VIEWER) }",
+            json!({ "u": gil }),
+        )
+        .await;
+    server
+        .ok(
+            "mutation { createProject(input: {name: \"vit\", team: \"vision\"}) { id } }",
+            json!({}),
+        )
+        .await;
+    let session = call(
+        &server,
+        &server.anonymous,
+        LOGIN,
+        json!({ "email": "gil@example.org", "password": PASSWORD }),
+    )
+    .await;
+    let gil_client = support::client_with_token(
+        session["data"]["login"]["accessToken"]
+            .as_str()
+            .expect("signed in"),
+    );
+    let response = gil_client
+        .get(format!("{}/api/v1/events", server.url))
+        .send()
+        .await
+        .expect("subscribed");
+    assert_eq!(response.status(), 200);
+    let mut stream = response.bytes_stream();
+
+    server
+        .ok(
+            "mutation($u: ID!) { removeTeamMember(team: \"vision\", userId: $u) }",
+            json!({ "u": gil }),
+        )
+        .await;
+    let revoked = std::time::Instant::now();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(chunk) = stream.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the stream was still open 5 s after access was revoked"
+    );
+    assert!(revoked.elapsed() < std::time::Duration::from_secs(5));
+}

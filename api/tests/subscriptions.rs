@@ -400,3 +400,55 @@ async fn a_principal_who_cannot_read_the_project_gets_not_found_and_no_data() {
         "an unreadable project answers like a missing one"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_ends_a_running_subscription_within_five_seconds() {
+    let server = support::start().await;
+    server.create_project("vit").await;
+    server
+        .ok(
+            "mutation { createUser(input: {email: \"hal@example.org\", displayName: \"Hal\", password: \"correct horse battery staple\", siteAdmin: true}) { id } }",
+            json!({}),
+        )
+        .await;
+    let session = server
+        .anonymous
+        .post(format!("{}/graphql", server.url))
+        .json(&json!({ "query": "mutation { login(email: \"hal@example.org\", password: \"correct horse battery staple\") { accessToken refreshToken } }" }))
+        .send()
+        .await
+        .expect("sent")
+        .json::<Value>()
+        .await
+        .expect("json");
+    let access = session["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("signed in")
+        .to_owned();
+    let refresh = session["data"]["login"]["refreshToken"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let mut connection = Connection::signed_in(&server, &access).await;
+    connection
+        .subscribe("events", PROJECT_EVENTS, json!({ "p": "vit" }))
+        .await;
+    server
+        .ok(
+            "mutation($r: String!) { logout(refreshToken: $r) }",
+            json!({ "r": refresh }),
+        )
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match connection.receive(Duration::from_millis(250)).await {
+            Received::Message(message) if message["type"] == "complete" => break,
+            Received::Closed(..) => break,
+            _ => {}
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the subscription outlived the logout by 5 s"
+        );
+    }
+}

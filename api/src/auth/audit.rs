@@ -37,15 +37,18 @@ pub struct RequestMeta {
     /// Set by `login` when it learns who signed in (or failed to), so that the record names
     /// the account even though the caller was anonymous.
     pub actor: Arc<Mutex<Option<UserId>>>,
+    /// The `Authorization` value the request came with (live streams re-check it).
+    pub credential: Option<String>,
 }
 
 impl RequestMeta {
-    /// A request from `client` with a fresh id.
-    pub fn new(client: String) -> Self {
+    /// A request from `client`, sent with `credential`, with a fresh id.
+    pub fn new(client: String, credential: Option<String>) -> Self {
         Self {
             request_id: uuid::Uuid::now_v7().to_string(),
             client,
             actor: Arc::default(),
+            credential,
         }
     }
 

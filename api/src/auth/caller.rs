@@ -35,12 +35,12 @@ where
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip().to_string())
             .unwrap_or_default();
-        let meta = RequestMeta::new(client);
         let header = match parts.headers.get(AUTHORIZATION).map(|value| value.to_str()) {
             None => None,
             Some(Ok(text)) => Some(text),
             Some(Err(_)) => Some(""),
         };
+        let meta = RequestMeta::new(client, header.map(str::to_owned));
         match Principal::authenticate(header, &services.graph, &services.access_tokens).await {
             Ok(principal) => Ok(Caller { principal, meta }),
             Err(error) => {

@@ -9,9 +9,11 @@ pub mod jwt;
 pub mod limiter;
 pub mod policy;
 pub mod principal;
+pub mod watch;
 
 pub use audit::{AuditTrail, RequestMeta};
 pub use caller::Caller;
 pub use jwt::AccessTokens;
 pub use limiter::LoginLimiter;
 pub use principal::Principal;
+pub use watch::AccessWatch;

@@ -2,10 +2,11 @@
 //! the changes of one project. The bus is Redis pub/sub when replicas share one, so a chunk
 //! posted to any replica reaches a subscriber on any other.
 //!
-//! Access is checked once, when a subscription starts (like the SSE stream of
-//! `GET /api/v1/events`): a project the caller may not read answers `NOT_FOUND`, exactly like
-//! a query.
+//! Access is checked when a subscription starts (a project the caller may not read answers
+//! `NOT_FOUND`, exactly like a query) and again every few seconds while it runs: logout, a
+//! revoked token or a lost role ends it.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_graphql::{Context, SimpleObject, Subscription};
@@ -19,6 +20,7 @@ use ingest::metrics::Point;
 
 use super::caller;
 use super::metrics::MetricValue;
+use crate::auth::{AccessTokens, AccessWatch, RequestMeta};
 use crate::error::GraphQlResultExt;
 
 /// The root of live operations.
@@ -55,6 +57,15 @@ pub struct ProjectEvent {
     pub metrics: Option<Vec<String>>,
 }
 
+/// Re-checks the connection's credential and access while a subscription runs.
+fn access_watch(context: &Context<'_>) -> async_graphql::Result<AccessWatch> {
+    Ok(AccessWatch {
+        graph: context.data::<Graph>()?.clone(),
+        access_tokens: context.data::<AccessTokens>()?.clone(),
+        credential: context.data::<RequestMeta>()?.credential.clone(),
+    })
+}
+
 /// The bus the connection subscribes to (put in the connection data by `/graphql/ws`).
 fn bus(context: &Context<'_>) -> async_graphql::Result<Arc<dyn EventBus>> {
     Ok(context.data::<Arc<dyn EventBus>>()?.clone())
@@ -86,6 +97,7 @@ impl SubscriptionRoot {
             .gql()?
             .last()
             .map_or(0, |chunk| chunk.sequence);
+        let project_name = project.clone();
         let watch = ChunkWatch {
             events,
             store,
@@ -94,7 +106,10 @@ impl SubscriptionRoot {
             number,
             shown,
         };
-        Ok(stream::unfold(watch, ChunkWatch::next_batches).flat_map(stream::iter))
+        let lost = Box::pin(access_watch(context)?.lost(Some(project_name), HashSet::new()));
+        Ok(stream::unfold(watch, ChunkWatch::next_batches)
+            .flat_map(stream::iter)
+            .take_until(lost))
     }
 
     /// The experiment and metric events of `project` from now on.
@@ -109,7 +124,10 @@ impl SubscriptionRoot {
             .await
             .gql()?;
         let events = bus(context)?.subscribe();
-        Ok(events.filter_map(move |event| std::future::ready(project_event(&project, event))))
+        let lost = Box::pin(access_watch(context)?.lost(Some(project.clone()), HashSet::new()));
+        Ok(events
+            .take_until(lost)
+            .filter_map(move |event| std::future::ready(project_event(&project, event))))
     }
 }
 

@@ -78,7 +78,7 @@ async fn open_connection(
     payload: serde_json::Value,
     client: String,
 ) -> async_graphql::Result<Data> {
-    let meta = RequestMeta::new(client);
+    let meta = RequestMeta::new(client, authorization(&payload).map(str::to_owned));
     let authenticated =
         Principal::authenticate(authorization(&payload), &services.graph, &services.access_tokens).await;
     let principal = match authenticated {
