@@ -29,6 +29,8 @@ schema:
 	cargo run -q -p api --bin rsdk -- schema > schema.graphql
 
 ## bench: the 10,000-experiment DAG benchmark on graphdblite and FalkorDB (prints figures
-## side by side; see bench/RESULTS.md)
+## side by side), then the metrics benchmark (ingestion, series reads, metrics table, storage)
+## against the real server; see bench/RESULTS.md
 bench: test-services
 	cargo bench -p graph --bench dag
+	cargo bench -p api --bench metrics

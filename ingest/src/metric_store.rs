@@ -69,7 +69,7 @@ impl std::fmt::Debug for MetricStore {
 #[derive(Default)]
 struct ChunkCache {
     points: usize,
-    chunks: HashMap<Digest, Arc<Vec<Point>>>,
+    chunks: HashMap<Digest, Arc<[Point]>>,
 }
 
 impl MetricStore {
@@ -99,7 +99,7 @@ impl MetricStore {
         if let Some(existing) = recorded.iter().find(|record| record.chunk_id == chunk.chunk_id) {
             return Ok(ack(existing, true, recorded.len()));
         }
-        let points = dedupe(chunk.points);
+        let points: Arc<[Point]> = dedupe(chunk.points).into();
         let encoded = metrics::encode_parquet(&points)?;
         let bytes = encoded.len() as i64;
         let receipt = self.blobs.put(encoded, None).await?;
@@ -134,19 +134,42 @@ impl MetricStore {
         to_step: Option<u64>,
         method: Downsample,
     ) -> Result<Series> {
+        let (series, _) = self
+            .series_with_tail(experiment, metric, max_points, from_step, to_step, method, 0)
+            .await?;
+        Ok(series)
+    }
+
+    /// [`MetricStore::series`], and the last `tail` raw points of the same range (for a live
+    /// run), from one merge.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn series_with_tail(
+        &self,
+        experiment: &ExperimentId,
+        metric: &str,
+        max_points: usize,
+        from_step: Option<u64>,
+        to_step: Option<u64>,
+        method: Downsample,
+        tail: usize,
+    ) -> Result<(Series, Series)> {
         let chunks = self.chunk_points(&self.graph.chunks(experiment).await?).await?;
-        let merged = metrics::merge_series(&chunks, metric);
-        Ok(metrics::downsample(
-            &metrics::in_range(&merged, from_step, to_step),
-            max_points,
-            method,
-        ))
+        let merged = metrics::in_range(&metrics::merge_series(&chunks, metric), from_step, to_step);
+        let start = merged.steps.len().saturating_sub(tail);
+        let raw_tail = Series {
+            steps: merged.steps[start..].to_vec(),
+            values: merged.values[start..].to_vec(),
+            wall_times: merged.wall_times[start..].to_vec(),
+        };
+        Ok((metrics::downsample(&merged, max_points, method), raw_tail))
     }
 
     /// Every stored point of an experiment, one per (metric, step), by metric then step.
     pub async fn all_points(&self, experiment: &ExperimentId) -> Result<Vec<Point>> {
         let chunks = self.chunk_points(&self.graph.chunks(experiment).await?).await?;
-        Ok(dedupe(chunks.into_iter().flatten().collect()))
+        Ok(dedupe(
+            chunks.iter().flat_map(|chunk| chunk.iter().cloned()).collect(),
+        ))
     }
 
     /// The live chunks of an experiment recorded after sequence `after`, each as its sequence
@@ -166,7 +189,11 @@ impl MetricStore {
             .filter(|record| record.sequence > after)
             .collect();
         let points = self.chunk_points(&newer).await?;
-        Ok(newer.iter().map(|record| record.sequence).zip(points).collect())
+        Ok(newer
+            .iter()
+            .map(|record| record.sequence)
+            .zip(points.iter().map(|chunk| chunk.to_vec()))
+            .collect())
     }
 
     /// Merges an experiment's chunks into one and recomputes its summaries from the stored
@@ -179,7 +206,8 @@ impl MetricStore {
             return Ok(None);
         }
         let chunks = self.chunk_points(&recorded).await?;
-        let points = dedupe(chunks.into_iter().flatten().collect());
+        let points: Arc<[Point]> =
+            dedupe(chunks.iter().flat_map(|chunk| chunk.iter().cloned()).collect()).into();
         let encoded = metrics::encode_parquet(&points)?;
         let bytes = encoded.len() as i64;
         let receipt = self.blobs.put(encoded, None).await?;
@@ -253,7 +281,7 @@ impl MetricStore {
         }
         if !revisited.is_empty() {
             let mut chunks = self.chunk_points(recorded).await?;
-            chunks.push(points.to_vec());
+            chunks.push(points.to_vec().into());
             for metric in revisited {
                 let series = metrics::merge_series(&chunks, &metric);
                 let points: Vec<Point> = series_points(&metric, &series);
@@ -265,8 +293,9 @@ impl MetricStore {
         Ok(to_measured(merged))
     }
 
-    /// The points of each chunk, in manifest order (from the cache or the blob store).
-    async fn chunk_points(&self, recorded: &[ChunkRecord]) -> Result<Vec<Vec<Point>>> {
+    /// The points of each chunk, in manifest order (from the cache or the blob store);
+    /// shared, never copied.
+    async fn chunk_points(&self, recorded: &[ChunkRecord]) -> Result<Vec<Arc<[Point]>>> {
         let mut chunks = Vec::with_capacity(recorded.len());
         for record in recorded {
             let digest = Digest::parse("digest", &record.digest)?;
@@ -278,10 +307,10 @@ impl MetricStore {
                 cache.chunks.get(&digest).cloned()
             };
             let points = match cached {
-                Some(points) => points.as_ref().clone(),
+                Some(points) => points,
                 None => {
                     let bytes = self.blobs.get_bytes(&digest).await?;
-                    let points = metrics::decode_parquet(&bytes)?;
+                    let points: Arc<[Point]> = metrics::decode_parquet(&bytes)?.into();
                     self.remember(digest, points.clone());
                     points
                 }
@@ -291,7 +320,7 @@ impl MetricStore {
         Ok(chunks)
     }
 
-    fn remember(&self, digest: Digest, points: Vec<Point>) {
+    fn remember(&self, digest: Digest, points: Arc<[Point]>) {
         let mut cache = self
             .cache
             .lock()
@@ -301,7 +330,7 @@ impl MetricStore {
             cache.points = 0;
         }
         cache.points += points.len();
-        cache.chunks.insert(digest, Arc::new(points));
+        cache.chunks.insert(digest, points);
     }
 }
 
@@ -318,12 +347,18 @@ fn ack(record: &ChunkRecord, duplicate: bool, live_chunks: usize) -> Ack {
 }
 
 /// One point per (metric, step): the last one given wins; ordered by metric, then step.
-fn dedupe(points: Vec<Point>) -> Vec<Point> {
-    let mut latest: BTreeMap<(String, u64), Point> = BTreeMap::new();
+fn dedupe(mut points: Vec<Point>) -> Vec<Point> {
+    // A stable sort keeps arrival order within a (metric, step), so the last of each run is
+    // the last written.
+    points.sort_by(|a, b| a.metric.cmp(&b.metric).then(a.step.cmp(&b.step)));
+    let mut kept: Vec<Point> = Vec::with_capacity(points.len());
     for point in points {
-        latest.insert((point.metric.clone(), point.step), point);
+        match kept.last_mut() {
+            Some(last) if last.metric == point.metric && last.step == point.step => *last = point,
+            _ => kept.push(point),
+        }
     }
-    latest.into_values().collect()
+    kept
 }
 
 fn step_range(points: &[Point]) -> (i64, i64) {

@@ -324,37 +324,22 @@ impl MetricQuery {
         let (from_step, to_step) = (step("fromStep", from_step).gql()?, step("toStep", to_step).gql()?);
         let experiment = graph.experiment(&project, number).await.gql()?;
         let store = context.data::<MetricStore>()?;
-        let series = store
-            .series(
+        let live = experiment.status == graph::model::Status::Running;
+        let tail = if live { LIVE_TAIL_POINTS } else { 0 };
+        let (series, raw_tail) = store
+            .series_with_tail(
                 &experiment.id,
                 &metric,
                 max_points as usize,
                 from_step,
                 to_step,
                 method.into(),
+                tail,
             )
             .await
             .gql()?;
-        let (tail_steps, tail_values) = if experiment.status == graph::model::Status::Running {
-            let raw = store
-                .series(
-                    &experiment.id,
-                    &metric,
-                    usize::MAX,
-                    from_step,
-                    to_step,
-                    Downsample::MinMax,
-                )
-                .await
-                .gql()?;
-            let start = raw.steps.len().saturating_sub(LIVE_TAIL_POINTS);
-            (
-                raw.steps[start..].iter().map(|step| *step as i64).collect(),
-                raw.values[start..].iter().copied().map(MetricValue).collect(),
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
+        let tail_steps = raw_tail.steps.iter().map(|step| *step as i64).collect();
+        let tail_values = raw_tail.values.into_iter().map(MetricValue).collect();
         Ok(Series {
             metric,
             steps: series.steps.iter().map(|step| *step as i64).collect(),

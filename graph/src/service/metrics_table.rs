@@ -272,7 +272,9 @@ impl Graph {
                 },
             })
             .collect();
-        let dag = self.dag(project).await?;
+        // The two large reads run side by side on the engine's reader pool.
+        let (dag, measured) = tokio::join!(self.dag(project), self.measured_in_project(project));
+        let (dag, measured) = (dag?, measured?);
         let parents: HashMap<i64, i64> = dag
             .edges
             .iter()
@@ -280,7 +282,7 @@ impl Graph {
             .map(|edge| (edge.to, edge.from))
             .collect();
         let mut values: Values = HashMap::new();
-        for (number, summary) in self.measured_in_project(project).await? {
+        for (number, summary) in measured {
             let aggregation = configured
                 .get(&summary.metric)
                 .map_or(Aggregation::Last, |c| c.aggregation);

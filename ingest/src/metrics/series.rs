@@ -45,13 +45,13 @@ impl Series {
 ///
 /// Steps may arrive in any order; when a step repeats, the last written point wins (a later
 /// chunk over an earlier one, a later point of a chunk over an earlier one).
-pub fn merge_series(chunks: &[Vec<Point>], metric: &str) -> Series {
+pub fn merge_series<C: AsRef<[Point]>>(chunks: &[C], metric: &str) -> Series {
     // (step, value, wall_time) in arrival order; a stable sort by step keeps arrival order
     // among equal steps, so the last of each run is the last written. Runs of a training
     // loop arrive nearly sorted, which a stable (merge) sort handles in close to linear time.
     let mut arrivals: Vec<(u64, f64, f64)> = chunks
         .iter()
-        .flatten()
+        .flat_map(|chunk| chunk.as_ref())
         .filter(|point| point.metric == metric)
         .map(|point| (point.step, point.value, point.wall_time))
         .collect();
@@ -121,7 +121,9 @@ mod tests {
     #[test]
     fn in_range_is_inclusive_and_open_without_bounds() {
         let series = merge_series(
-            &[(0..10).map(|step| point("m", step * 10, step as f64)).collect()],
+            &[(0..10)
+                .map(|step| point("m", step * 10, step as f64))
+                .collect::<Vec<_>>()],
             "m",
         );
         assert_eq!(in_range(&series, Some(10), Some(30)).steps, vec![10, 20, 30]);
