@@ -12,7 +12,9 @@ use crate::value::{Params, Row};
 const MAX_PROJECT_NAME_LENGTH: usize = 100;
 const MAX_DESCRIPTION_LENGTH: usize = 10_000;
 
-fn validate_project_name(name: &str) -> Result<()> {
+/// Project names (and team names, which follow the same rule): 1 to 100 of letters, digits,
+/// `_`, `-` and `.`.
+pub(super) fn validate_project_name(name: &str) -> Result<()> {
     if name.is_empty() || name.len() > MAX_PROJECT_NAME_LENGTH {
         return Err(Error::invalid(
             "name",

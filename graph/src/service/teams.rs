@@ -18,24 +18,9 @@ use crate::model::{Membership, Project, Role, Team};
 use crate::queries;
 use crate::value::{Params, Row};
 
-const MAX_TEAM_NAME_LENGTH: usize = 100;
-
 /// Team names follow the project name rule: letters, digits, `_`, `-`, `.`.
 fn validate_team_name(name: &str) -> Result<()> {
-    if name.is_empty() || name.len() > MAX_TEAM_NAME_LENGTH {
-        return Err(Error::invalid(
-            "name",
-            format!("must be 1 to {MAX_TEAM_NAME_LENGTH} characters"),
-        ));
-    }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
-    if let Some(bad) = name.chars().find(|c| !allowed(*c)) {
-        return Err(Error::invalid(
-            "name",
-            format!("`{bad}` is not allowed: use letters, digits, `_`, `-` and `.`"),
-        ));
-    }
-    Ok(())
+    super::projects::validate_project_name(name)
 }
 
 fn team_from_row(row: &Row) -> Result<Team> {
