@@ -199,13 +199,13 @@ impl MetricStore {
     /// Merges an experiment's chunks into one and recomputes its summaries from the stored
     /// points; `None` when there is at most one chunk.
     pub async fn compact(&self, experiment: &ExperimentId) -> Result<Option<ChunkRecord>> {
-        let lock = self.experiment_lock(experiment);
-        let _one_at_a_time = lock.lock().await;
-        let recorded = self.graph.chunks(experiment).await?;
-        if recorded.len() < 2 {
+        // The slow part (reading, merging and re-encoding every point) runs without the
+        // experiment's ingestion lock, on a snapshot of the manifest, so chunks keep landing.
+        let snapshot = self.graph.chunks(experiment).await?;
+        if snapshot.len() < 2 {
             return Ok(None);
         }
-        let chunks = self.chunk_points(&recorded).await?;
+        let chunks = self.chunk_points(&snapshot).await?;
         let points: Arc<[Point]> =
             dedupe(chunks.iter().flat_map(|chunk| chunk.iter().cloned()).collect()).into();
         let encoded = metrics::encode_parquet(&points)?;
@@ -213,7 +213,7 @@ impl MetricStore {
         let receipt = self.blobs.put(encoded, None).await?;
         self.remember(receipt.digest, points.clone());
         let (min_step, max_step) = step_range(&points);
-        let last_sequence = recorded
+        let last_sequence = snapshot
             .iter()
             .map(|record| record.sequence)
             .max()
@@ -227,8 +227,26 @@ impl MetricStore {
             metrics: metric_names(&points),
             bytes,
         };
-        let old: Vec<String> = recorded.iter().map(|record| record.chunk_id.clone()).collect();
-        let summaries = to_measured(metrics::summarize(&points));
+
+        // The swap is quick and holds the lock: the snapshot's chunks must all still be live
+        // (else another compaction won), and chunks that landed meanwhile keep their sequences
+        // after the compacted one.
+        let lock = self.experiment_lock(experiment);
+        let _one_at_a_time = lock.lock().await;
+        let live = self.graph.chunks(experiment).await?;
+        let still_live = |record: &ChunkRecord| live.iter().any(|other| other.chunk_id == record.chunk_id);
+        if !snapshot.iter().all(still_live) {
+            return Ok(None);
+        }
+        let landed_meanwhile = live.len() > snapshot.len();
+        let summaries = if landed_meanwhile {
+            // The stored summaries already include the newer chunks (ingestion keeps them
+            // exact); the compacted points alone would drop those.
+            self.graph.measured(experiment).await?
+        } else {
+            to_measured(metrics::summarize(&points))
+        };
+        let old: Vec<String> = snapshot.iter().map(|record| record.chunk_id.clone()).collect();
         let record = self
             .graph
             .replace_chunks(experiment, &old, new, summaries)

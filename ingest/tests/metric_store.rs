@@ -1,0 +1,175 @@
+//! The metric store on a real embedded graph and a local blob directory: compaction merges
+//! an experiment's chunks into one without changing what reads see, also while chunks keep
+//! landing.
+
+use std::sync::Arc;
+
+use graph::engine::EmbeddedEngine;
+use graph::ids::ExperimentId;
+use graph::model::{NewExperiment, NewProject};
+use graph::Graph;
+use ingest::blob::LocalBlobStore;
+use ingest::metric_store::MetricStore;
+use ingest::metrics::{Chunk, Downsample, Limits, Point};
+
+struct World {
+    store: MetricStore,
+    graph: Graph,
+    experiment: ExperimentId,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = EmbeddedEngine::open(dir.path().join("graph.db"))
+        .await
+        .expect("engine");
+    let graph = Graph::open(Arc::new(engine)).await.expect("schema");
+    let blobs = LocalBlobStore::open(dir.path().join("blobs"))
+        .await
+        .expect("blobs");
+    graph
+        .create_project(NewProject {
+            name: "vit".into(),
+            description: String::new(),
+            settings: None,
+        })
+        .await
+        .expect("project");
+    let experiment = graph
+        .create_experiment(NewExperiment {
+            project: "vit".into(),
+            name: "1".into(),
+            ..NewExperiment::default()
+        })
+        .await
+        .expect("experiment");
+    World {
+        store: MetricStore::new(graph.clone(), Arc::new(blobs), Limits::default()),
+        graph,
+        experiment: experiment.id,
+        _dir: dir,
+    }
+}
+
+fn chunk(id: &str, steps: std::ops::Range<u64>, value: f64) -> Chunk {
+    Chunk {
+        chunk_id: id.into(),
+        points: steps
+            .map(|step| Point {
+                metric: "loss".into(),
+                step,
+                value: value + step as f64,
+                wall_time: 0.0,
+            })
+            .collect(),
+    }
+}
+
+async fn read(world: &World) -> (Vec<u64>, Vec<f64>) {
+    let series = world
+        .store
+        .series(
+            &world.experiment,
+            "loss",
+            usize::MAX,
+            None,
+            None,
+            Downsample::MinMax,
+        )
+        .await
+        .expect("series");
+    (series.steps, series.values)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compaction_merges_chunks_and_reads_see_the_same_series_and_summaries() {
+    let world = world().await;
+    world
+        .store
+        .ingest(&world.experiment, chunk("a", 0..100, 0.0))
+        .await
+        .expect("a");
+    world
+        .store
+        .ingest(&world.experiment, chunk("b", 50..150, 1000.0))
+        .await
+        .expect("b");
+    world
+        .store
+        .ingest(&world.experiment, chunk("c", 10..20, 5000.0))
+        .await
+        .expect("c");
+    let before = read(&world).await;
+    let summaries_before = world.graph.measured(&world.experiment).await.expect("measured");
+
+    let compacted = world.store.compact(&world.experiment).await.expect("compacts");
+    assert!(compacted.is_some());
+    assert_eq!(
+        world.graph.chunks(&world.experiment).await.expect("chunks").len(),
+        1
+    );
+    assert_eq!(read(&world).await, before, "later writes of a step still win");
+    let summaries_after = world.graph.measured(&world.experiment).await.expect("measured");
+    assert_eq!(summaries_after.len(), 1);
+    assert_eq!(summaries_after[0].count, 150);
+    assert!(
+        summaries_after[0].same_as(&summaries_before[0]),
+        "{summaries_after:?} vs {summaries_before:?}"
+    );
+    assert!(
+        world
+            .store
+            .compact(&world.experiment)
+            .await
+            .expect("runs")
+            .is_none(),
+        "one chunk: nothing to do"
+    );
+    let retried = world
+        .store
+        .ingest(&world.experiment, chunk("b", 50..150, 1000.0))
+        .await;
+    assert!(
+        retried.expect("acknowledged").duplicate,
+        "a compacted chunk id is still known"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunks_landing_during_a_compaction_are_kept() {
+    let world = world().await;
+    for index in 0..20_u64 {
+        let steps = index * 1000..(index + 1) * 1000;
+        world
+            .store
+            .ingest(&world.experiment, chunk(&format!("early-{index}"), steps, 0.0))
+            .await
+            .expect("ingested");
+    }
+    let compacting = {
+        let store = world.store.clone();
+        let experiment = world.experiment.clone();
+        tokio::spawn(async move { store.compact(&experiment).await })
+    };
+    for index in 20..40_u64 {
+        let steps = index * 1000..(index + 1) * 1000;
+        world
+            .store
+            .ingest(&world.experiment, chunk(&format!("late-{index}"), steps, 0.0))
+            .await
+            .expect("ingested while compacting");
+    }
+    compacting
+        .await
+        .expect("joins")
+        .expect("compaction succeeds or steps aside");
+    let (steps, _) = read(&world).await;
+    assert_eq!(steps, (0..40_000).collect::<Vec<_>>(), "every point, once");
+    let measured = world.graph.measured(&world.experiment).await.expect("measured");
+    assert_eq!(
+        measured[0].count, 40_000,
+        "the summary counts the late chunks too"
+    );
+    assert_eq!(measured[0].last_step, 39_999);
+}
