@@ -112,19 +112,16 @@ impl Graph {
             })
             .map(|node| {
                 let parent = parents.get(&node.number).copied();
+                // The row's root is the same for every column: found once per row.
+                let root = match query.baseline {
+                    Baseline::Root => primary_chain(&parents, node.number).last().copied(),
+                    Baseline::Best => None,
+                };
                 let cells = columns
                     .iter()
                     .zip(&podiums)
                     .map(|(column, best)| {
-                        cell(
-                            column,
-                            *best,
-                            node.number,
-                            parent,
-                            &parents,
-                            &values,
-                            query.baseline,
-                        )
+                        cell(column, *best, node.number, parent, root, &values, query.baseline)
                     })
                     .collect();
                 TableRow {
@@ -176,16 +173,11 @@ impl Graph {
         let has_children: std::collections::HashSet<i64> = parents.values().copied().collect();
         let mut paths = Vec::new();
         for leaf in nodes.iter().filter(|node| !has_children.contains(&node.number)) {
-            let mut path = Vec::new();
-            let mut current = Some(leaf.number);
-            while let Some(number) = current {
-                path.push((number, value_of(&values, number, metric)));
-                current = parents.get(&number).copied();
-                if path.len() > nodes.len() {
-                    break; // defensive: the DAG is acyclic by construction
-                }
-            }
-            path.reverse();
+            let path = primary_chain(&parents, leaf.number)
+                .into_iter()
+                .rev()
+                .map(|number| (number, value_of(&values, number, metric)))
+                .collect();
             paths.push(path);
         }
         Ok(paths)
@@ -396,35 +388,36 @@ fn podium(values: &Values, column: &TableMetric) -> Podium {
     podium
 }
 
+/// `number` and its primary ancestors, nearest first, ending at its root.
+fn primary_chain(parents: &HashMap<i64, i64>, number: i64) -> Vec<i64> {
+    let mut chain = vec![number];
+    while let Some(up) = chain.last().and_then(|last| parents.get(last)) {
+        if chain.len() > parents.len() {
+            break; // defensive: the DAG is acyclic by construction
+        }
+        chain.push(*up);
+    }
+    chain
+}
+
+/// One cell; `root` is the row's primary root (for the root baseline).
 #[allow(clippy::too_many_arguments)]
 fn cell(
     column: &TableMetric,
     best: Podium,
     number: i64,
     parent: Option<i64>,
-    parents: &HashMap<i64, i64>,
+    root: Option<i64>,
     values: &Values,
     baseline: Baseline,
 ) -> TableCell {
     let value = value_of(values, number, &column.name);
     let parent_value = parent.map_or(f64::NAN, |parent| value_of(values, parent, &column.name));
     let baseline_value = match baseline {
-        Baseline::Root => {
-            let mut root = number;
-            let mut hops = 0;
-            while let Some(up) = parents.get(&root) {
-                root = *up;
-                hops += 1;
-                if hops > parents.len() {
-                    break;
-                }
-            }
-            if root == number {
-                f64::NAN
-            } else {
-                value_of(values, root, &column.name)
-            }
-        }
+        Baseline::Root => match root {
+            Some(root) if root != number => value_of(values, root, &column.name),
+            _ => f64::NAN,
+        },
         Baseline::Best => match best {
             Podium {
                 first: Some((winner, _)),
