@@ -47,7 +47,7 @@ impl Principal {
 
     /// The most the caller may do on `project`: `None` when they may not even read it.
     pub async fn role_on(&self, graph: &Graph, project: &Project) -> graph::Result<Option<Role>> {
-        let Principal::User { user, token } = self else {
+        let Principal::User { user, .. } = self else {
             return Ok(None);
         };
         let own = if user.site_admin {
@@ -55,14 +55,43 @@ impl Principal {
         } else {
             graph.project_role(&user.id, &project.id).await?
         };
-        let Some(token) = token else {
-            return Ok(own);
+        Ok(self.capped(project, own))
+    }
+
+    /// The user's own role on `project` as the API token (if any) caps it: no role outside
+    /// the token's projects, never more than the token's role.
+    fn capped(&self, project: &Project, own: Option<Role>) -> Option<Role> {
+        let Principal::User {
+            token: Some(token), ..
+        } = self
+        else {
+            return own;
         };
         let in_scope = token
             .projects
             .as_ref()
             .is_none_or(|projects| projects.contains(&project.id));
-        Ok(own.filter(|_| in_scope).map(|role| role.min(token.role)))
+        own.filter(|_| in_scope).map(|role| role.min(token.role))
+    }
+
+    /// `Ok` when `role` (the caller's on `project`) is at least `needed`: no role answers
+    /// `missing` (unreadable looks exactly like absent), too low a role `Forbidden`.
+    fn require(
+        project: &Project,
+        role: Option<Role>,
+        needed: Role,
+        missing: impl FnOnce() -> graph::Error,
+    ) -> graph::Result<()> {
+        match role {
+            None => Err(missing()),
+            Some(role) if role >= needed => Ok(()),
+            Some(role) => Err(graph::Error::Forbidden(format!(
+                "your role on project {} is {}; this needs {}",
+                project.name,
+                role.as_str(),
+                needed.as_str()
+            ))),
+        }
     }
 
     /// Project `name` when the caller holds at least `needed` on it.
@@ -77,15 +106,8 @@ impl Principal {
             Err(graph::Error::NotFound { .. }) => return Err(missing()),
             Err(other) => return Err(other),
         };
-        match self.role_on(graph, &project).await? {
-            None => Err(missing()),
-            Some(role) if role >= needed => Ok(project),
-            Some(role) => Err(graph::Error::Forbidden(format!(
-                "your role on project {name} is {}; this needs {}",
-                role.as_str(),
-                needed.as_str()
-            ))),
-        }
+        Self::require(&project, self.role_on(graph, &project).await?, needed, missing)?;
+        Ok(project)
     }
 
     /// The experiment with global id `id` and its project, when the caller holds at least
@@ -98,19 +120,12 @@ impl Principal {
     ) -> graph::Result<(Project, Experiment)> {
         self.user()?;
         let (project, experiment) = graph.experiment_by_id(id).await?;
-        match self.role_on(graph, &project).await? {
-            None => Err(graph::Error::NotFound {
-                entity: "experiment",
-                id: id.to_string(),
-            }),
-            Some(role) if role >= needed => Ok((project, experiment)),
-            Some(role) => Err(graph::Error::Forbidden(format!(
-                "your role on project {} is {}; this needs {}",
-                project.name,
-                role.as_str(),
-                needed.as_str()
-            ))),
-        }
+        let missing = || graph::Error::NotFound {
+            entity: "experiment",
+            id: id.to_string(),
+        };
+        Self::require(&project, self.role_on(graph, &project).await?, needed, missing)?;
+        Ok((project, experiment))
     }
 
     /// Every project the caller may read, with their role on it.
@@ -126,13 +141,11 @@ impl Principal {
         } else {
             graph.projects_with_roles(&user.id).await?
         };
-        let mut readable = Vec::with_capacity(candidates.len());
-        for (project, _) in candidates {
-            if let Some(role) = self.role_on(graph, &project).await? {
-                readable.push((project, role));
-            }
-        }
-        Ok(readable)
+        // The candidates come with the user's own roles: only the token's cap is left to apply.
+        Ok(candidates
+            .into_iter()
+            .filter_map(|(project, own)| self.capped(&project, Some(own)).map(|role| (project, role)))
+            .collect())
     }
 
     /// Refuses a role above the caller's own best role (granting it to a token or to
