@@ -18,11 +18,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::{StreamExt, TryStreamExt};
-use graph::model::NewAuditEntry;
 use graph::Graph;
 use ingest::blob::{BlobStore, Digest};
 
-use crate::auth::audit::{outcome_of, record};
+use crate::auth::caller::failure_code;
 use crate::auth::Caller;
 use crate::error::ApiError;
 
@@ -47,16 +46,16 @@ pub async fn put(
     body: Body,
 ) -> Result<Response, ApiError> {
     let stored = store(&blobs, &caller, &text, body).await;
-    let entry = NewAuditEntry {
-        actor: caller.principal.user_id().cloned(),
-        action: "putBlob".into(),
-        target: format!("blob {text}"),
-        outcome: outcome_of(stored.as_ref().err().map(|error| error.0.code())).into(),
-        summary: serde_json::json!({ "digest": text }).to_string(),
-        request_id: caller.meta.request_id.clone(),
-        client: caller.meta.client.clone(),
-    };
-    record(&blobs.graph, entry).await;
+    let summary = serde_json::json!({ "digest": text });
+    caller
+        .record_write(
+            &blobs.graph,
+            "putBlob",
+            format!("blob {text}"),
+            summary,
+            failure_code(&stored),
+        )
+        .await;
     stored
 }
 

@@ -8,17 +8,29 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use graph::ids::ExperimentId;
-use graph::model::{NewAuditEntry, Role};
+use graph::model::Role;
+use ingest::jobs::JobQueue;
 use ingest::metric_store::COMPACT_AFTER_CHUNKS;
 use ingest::metrics::{self, Chunk};
 
-use crate::auth::audit::{outcome_of, record};
+use crate::auth::caller::failure_code;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::services::Services;
 
 /// The job kind that compacts an experiment's chunks.
 pub const COMPACT_JOB: &str = "compact_metrics";
+
+/// Queues the compaction of an experiment's chunks (once: a queued one is not repeated). A
+/// failure is logged, not returned: the write that asked has landed, and the next chunk or
+/// the run's end asks again.
+pub async fn schedule_compaction(jobs: &JobQueue, experiment: &ExperimentId) {
+    let job = graph::model::NewJob::new(COMPACT_JOB, serde_json::json!({ "experiment": experiment.0 }))
+        .dedupe_key(format!("{COMPACT_JOB}:{experiment}"));
+    if let Err(error) = jobs.enqueue_job(job).await {
+        tracing::warn!(%error, "compaction not scheduled");
+    }
+}
 
 /// `POST /api/v1/experiments/{id}/metrics`.
 pub async fn post_chunk(
@@ -29,16 +41,16 @@ pub async fn post_chunk(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let stored = store_chunk(&services, &caller, &id, &headers, &body).await;
-    let entry = NewAuditEntry {
-        actor: caller.principal.user_id().cloned(),
-        action: "appendMetrics".into(),
-        target: format!("experiment {id}"),
-        outcome: outcome_of(stored.as_ref().err().map(|error| error.0.code())).into(),
-        summary: serde_json::json!({ "bytes": body.len() }).to_string(),
-        request_id: caller.meta.request_id.clone(),
-        client: caller.meta.client.clone(),
-    };
-    record(&services.graph, entry).await;
+    let summary = serde_json::json!({ "bytes": body.len() });
+    caller
+        .record_write(
+            &services.graph,
+            "appendMetrics",
+            format!("experiment {id}"),
+            summary,
+            failure_code(&stored),
+        )
+        .await;
     stored
 }
 
@@ -71,12 +83,7 @@ async fn store_chunk(
             .metrics(&project.name, &experiment, ack.metrics.clone(), ack.last_step);
     }
     if ack.live_chunks > COMPACT_AFTER_CHUNKS {
-        let job =
-            graph::model::NewJob::new(COMPACT_JOB, serde_json::json!({ "experiment": experiment.id.0 }))
-                .dedupe_key(format!("{COMPACT_JOB}:{}", experiment.id));
-        if let Err(error) = services.jobs.enqueue_job(job).await {
-            tracing::warn!(%error, "compaction not scheduled; the next chunk tries again");
-        }
+        schedule_compaction(&services.jobs, &experiment.id).await;
     }
     let body = serde_json::json!({
         "chunkId": ack.chunk_id,

@@ -52,6 +52,20 @@ impl RequestMeta {
         }
     }
 
+    /// Records a refused credential (no actor) for `target`.
+    pub async fn record_refused(&self, graph: &Graph, target: &str, error: &graph::Error) {
+        let entry = NewAuditEntry {
+            actor: None,
+            action: "authenticate".into(),
+            target: target.to_owned(),
+            outcome: "denied".into(),
+            summary: serde_json::json!({ "code": error.code() }).to_string(),
+            request_id: self.request_id.clone(),
+            client: self.client.clone(),
+        };
+        record(graph, entry).await;
+    }
+
     /// Records who the request turned out to be about (sign-in).
     pub fn set_actor(&self, user: &UserId) {
         if let Ok(mut actor) = self.actor.lock() {

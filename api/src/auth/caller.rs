@@ -9,7 +9,9 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use graph::model::NewAuditEntry;
 
-use super::audit::{record, RequestMeta};
+use graph::Graph;
+
+use super::audit::{outcome_of, record, RequestMeta};
 use super::principal::Principal;
 use crate::error::ApiError;
 use crate::services::Services;
@@ -19,6 +21,29 @@ use crate::services::Services;
 pub struct Caller {
     pub principal: Principal,
     pub meta: RequestMeta,
+}
+
+impl Caller {
+    /// Records a REST write by this caller; `failure` is the code it failed with, if it did.
+    pub async fn record_write(
+        &self,
+        graph: &Graph,
+        action: &str,
+        target: String,
+        summary: serde_json::Value,
+        failure: Option<&'static str>,
+    ) {
+        let entry = NewAuditEntry {
+            actor: self.principal.user_id().cloned(),
+            action: action.to_owned(),
+            target,
+            outcome: outcome_of(failure).into(),
+            summary: summary.to_string(),
+            request_id: self.meta.request_id.clone(),
+            client: self.meta.client.clone(),
+        };
+        record(graph, entry).await;
+    }
 }
 
 impl<S> FromRequestParts<S> for Caller
@@ -44,18 +69,15 @@ where
         match Principal::authenticate(header, &services.graph, &services.access_tokens).await {
             Ok(principal) => Ok(Caller { principal, meta }),
             Err(error) => {
-                let entry = NewAuditEntry {
-                    actor: None,
-                    action: "authenticate".into(),
-                    target: parts.uri.path().to_owned(),
-                    outcome: "denied".into(),
-                    summary: serde_json::json!({ "code": error.code() }).to_string(),
-                    request_id: meta.request_id.clone(),
-                    client: meta.client.clone(),
-                };
-                record(&services.graph, entry).await;
+                meta.record_refused(&services.graph, parts.uri.path(), &error)
+                    .await;
                 Err(ApiError(error))
             }
         }
     }
+}
+
+/// The code a handler's result failed with, if it did (for [`Caller::record_write`]).
+pub fn failure_code<T>(result: &Result<T, ApiError>) -> Option<&'static str> {
+    result.as_ref().err().map(|error| error.0.code())
 }

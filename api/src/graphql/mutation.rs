@@ -10,7 +10,7 @@ use super::caller;
 use super::types::{Experiment, Job, Project, StatusGql};
 use crate::error::GraphQlResultExt;
 use crate::events::{Announcer, Change};
-use crate::metrics::COMPACT_JOB;
+use crate::metrics::schedule_compaction;
 use graph::model::Role;
 
 /// A new project.
@@ -187,11 +187,7 @@ impl ExperimentMutation {
             .experiment(Change::Updated, &project, &experiment);
         if experiment.status.is_finished() {
             // A finished run's chunks merge into one, in the background.
-            let job = model::NewJob::new(COMPACT_JOB, serde_json::json!({ "experiment": experiment.id.0 }))
-                .dedupe_key(format!("{COMPACT_JOB}:{}", experiment.id));
-            if let Err(error) = context.data::<JobQueue>()?.enqueue_job(job).await {
-                tracing::warn!(%error, "compaction not scheduled");
-            }
+            schedule_compaction(context.data::<JobQueue>()?, &experiment.id).await;
         }
         Ok(Experiment(experiment))
     }

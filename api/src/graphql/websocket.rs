@@ -16,10 +16,8 @@ use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::Extensions;
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
-use graph::model::NewAuditEntry;
 
 use super::RsdkSchema;
-use crate::auth::audit::record;
 use crate::auth::{Principal, RequestMeta};
 use crate::services::Services;
 
@@ -90,16 +88,7 @@ async fn open_connection(
         }
         Ok(principal) => principal,
         Err(error) => {
-            let entry = NewAuditEntry {
-                actor: None,
-                action: "authenticate".into(),
-                target: "/graphql/ws".into(),
-                outcome: "denied".into(),
-                summary: serde_json::json!({ "code": error.code() }).to_string(),
-                request_id: meta.request_id.clone(),
-                client: meta.client.clone(),
-            };
-            record(&services.graph, entry).await;
+            meta.record_refused(&services.graph, "/graphql/ws", &error).await;
             let message = match &error {
                 graph::Error::Unauthenticated(reason) => reason.clone(),
                 _ => "the credential could not be checked; retry shortly".to_owned(),
