@@ -126,7 +126,7 @@ pub async fn stream(
         .subscribe()
         .take_until(lost)
         .filter_map(move |event| {
-            let keep = match event_project(&event) {
+            let keep = match event.project() {
                 Some(project) => {
                     readable.contains(project)
                         && filter.project.as_deref().is_none_or(|wanted| wanted == project)
@@ -140,16 +140,4 @@ pub async fn stream(
             std::future::ready(message)
         });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
-fn event_project(event: &Event) -> Option<&str> {
-    match event {
-        Event::ExperimentCreated { project, .. }
-        | Event::ExperimentUpdated { project, .. }
-        | Event::ExperimentReparented { project, .. }
-        | Event::MetricsAppended { project, .. }
-        | Event::ArtifactStored { project, .. }
-        | Event::HypothesisChanged { project, .. } => Some(project),
-        Event::Missed { .. } => None,
-    }
 }

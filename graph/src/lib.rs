@@ -21,6 +21,7 @@ pub mod value;
 
 pub use error::{Error, Result};
 pub use service::{
-    Baseline, ExperimentFeatures, ExperimentPage, FeatureSet, Graph, MergePreviewResult, MetricsTable,
-    ParetoPoint, TableCell, TableMetric, TableQuery, TableRow, MAX_PAGE_SIZE, MAX_TABLE_METRICS,
+    check_page_size, Baseline, ExperimentFeatures, ExperimentPage, FeatureSet, Graph, MergePreviewResult,
+    MetricsTable, ParetoPoint, TableCell, TableMetric, TableQuery, TableRow, MAX_PAGE_SIZE,
+    MAX_TABLE_METRICS,
 };

@@ -105,6 +105,44 @@ pub enum AggregationGql {
     Average,
 }
 
+impl From<Direction> for DirectionGql {
+    fn from(direction: Direction) -> Self {
+        match direction {
+            Direction::Minimize => DirectionGql::Minimize,
+            Direction::Maximize => DirectionGql::Maximize,
+        }
+    }
+}
+
+impl From<DirectionGql> for Direction {
+    fn from(direction: DirectionGql) -> Self {
+        match direction {
+            DirectionGql::Minimize => Direction::Minimize,
+            DirectionGql::Maximize => Direction::Maximize,
+        }
+    }
+}
+
+impl From<Aggregation> for AggregationGql {
+    fn from(aggregation: Aggregation) -> Self {
+        match aggregation {
+            Aggregation::Last => AggregationGql::Last,
+            Aggregation::Best => AggregationGql::Best,
+            Aggregation::Average => AggregationGql::Average,
+        }
+    }
+}
+
+impl From<AggregationGql> for Aggregation {
+    fn from(aggregation: AggregationGql) -> Self {
+        match aggregation {
+            AggregationGql::Last => Aggregation::Last,
+            AggregationGql::Best => Aggregation::Best,
+            AggregationGql::Average => Aggregation::Average,
+        }
+    }
+}
+
 /// A key metric of a project.
 #[derive(SimpleObject, InputObject, Debug, Clone)]
 #[graphql(input_name = "MetricConfigInput")]
@@ -122,15 +160,8 @@ impl From<MetricConfig> for MetricConfigGql {
     fn from(config: MetricConfig) -> Self {
         Self {
             name: config.name,
-            direction: match config.direction {
-                Direction::Minimize => DirectionGql::Minimize,
-                Direction::Maximize => DirectionGql::Maximize,
-            },
-            aggregation: match config.aggregation {
-                Aggregation::Last => AggregationGql::Last,
-                Aggregation::Best => AggregationGql::Best,
-                Aggregation::Average => AggregationGql::Average,
-            },
+            direction: config.direction.into(),
+            aggregation: config.aggregation.into(),
             expression: match config.source {
                 MetricSource::Scalar => None,
                 MetricSource::Derived { expression } => Some(expression),
@@ -143,15 +174,8 @@ impl From<MetricConfigGql> for MetricConfig {
     fn from(config: MetricConfigGql) -> Self {
         Self {
             name: config.name,
-            direction: match config.direction {
-                DirectionGql::Minimize => Direction::Minimize,
-                DirectionGql::Maximize => Direction::Maximize,
-            },
-            aggregation: match config.aggregation {
-                AggregationGql::Last => Aggregation::Last,
-                AggregationGql::Best => Aggregation::Best,
-                AggregationGql::Average => Aggregation::Average,
-            },
+            direction: config.direction.into(),
+            aggregation: config.aggregation.into(),
             source: match config.expression {
                 None => MetricSource::Scalar,
                 Some(expression) => MetricSource::Derived { expression },
@@ -227,21 +251,6 @@ pub struct ParetoPointGql {
     pub values: Vec<MetricValue>,
 }
 
-fn direction_gql(direction: Direction) -> DirectionGql {
-    match direction {
-        Direction::Minimize => DirectionGql::Minimize,
-        Direction::Maximize => DirectionGql::Maximize,
-    }
-}
-
-fn aggregation_gql(aggregation: Aggregation) -> AggregationGql {
-    match aggregation {
-        Aggregation::Last => AggregationGql::Last,
-        Aggregation::Best => AggregationGql::Best,
-        Aggregation::Average => AggregationGql::Average,
-    }
-}
-
 impl From<graph::MetricsTable> for MetricsTableGql {
     fn from(table: graph::MetricsTable) -> Self {
         Self {
@@ -250,8 +259,8 @@ impl From<graph::MetricsTable> for MetricsTableGql {
                 .into_iter()
                 .map(|metric| TableMetricGql {
                     name: metric.name,
-                    direction: direction_gql(metric.direction),
-                    aggregation: aggregation_gql(metric.aggregation),
+                    direction: metric.direction.into(),
+                    aggregation: metric.aggregation.into(),
                     derived: metric.derived,
                 })
                 .collect(),
@@ -372,13 +381,7 @@ impl MetricQuery {
             .project(graph, &project, Role::Viewer)
             .await
             .gql()?;
-        if !(1..=graph::MAX_PAGE_SIZE).contains(&first) {
-            return Err(graph::Error::invalid(
-                "first",
-                format!("must be 1 to {}", graph::MAX_PAGE_SIZE),
-            ))
-            .gql();
-        }
+        graph::check_page_size("first", first).gql()?;
         let offset = usize::try_from(offset)
             .map_err(|_| graph::Error::invalid("offset", "must not be negative"))
             .gql()?;

@@ -192,13 +192,7 @@ impl ExperimentQuery {
     ) -> async_graphql::Result<Vec<Job>> {
         caller(context).site_admin().gql()?;
         let jobs = context.data::<JobQueue>()?;
-        if !(1..=graph::MAX_PAGE_SIZE).contains(&first) {
-            return Err(graph::Error::invalid(
-                "first",
-                format!("must be 1 to {}", graph::MAX_PAGE_SIZE),
-            ))
-            .gql();
-        }
+        graph::check_page_size("first", first).gql()?;
         Ok(jobs
             .dead_jobs(first)
             .await

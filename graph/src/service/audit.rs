@@ -12,8 +12,6 @@ use crate::model::{AuditEntry, AuditFilter, NewAuditEntry};
 use crate::queries;
 use crate::value::{Params, Row};
 
-/// The most records one listing returns.
-const MAX_AUDIT_PAGE: i64 = 1_000;
 const MAX_ACTION_LENGTH: usize = 200;
 const MAX_FIELD_LENGTH: usize = 10_000;
 
@@ -81,9 +79,7 @@ impl Graph {
 
     /// Audit records matching `filter`, newest first, at most `filter.first` (1 to 1,000).
     pub async fn audit_log(&self, filter: AuditFilter) -> Result<Vec<AuditEntry>> {
-        if !(1..=MAX_AUDIT_PAGE).contains(&filter.first) {
-            return Err(Error::invalid("first", format!("must be 1 to {MAX_AUDIT_PAGE}")));
-        }
+        super::check_page_size("first", filter.first)?;
         let params = Params::new()
             .with("action", filter.action)
             .with("since", filter.since.map(timestamp))

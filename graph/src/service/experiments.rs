@@ -3,9 +3,7 @@
 use tracing::instrument;
 
 use super::features::{stored_json, FeatureChangeSet};
-use super::{
-    experiment_from_row, experiment_key, experiments_from_rows, now, timestamp, Graph, MAX_PAGE_SIZE,
-};
+use super::{experiment_from_row, experiment_key, experiments_from_rows, now, timestamp, Graph};
 use crate::error::{Error, Result};
 use crate::executor::Statement;
 use crate::features;
@@ -136,9 +134,7 @@ impl Graph {
         first: i64,
         after: Option<i64>,
     ) -> Result<ExperimentPage> {
-        if !(1..=MAX_PAGE_SIZE).contains(&first) {
-            return Err(Error::invalid("first", format!("must be 1 to {MAX_PAGE_SIZE}")));
-        }
+        super::check_page_size("first", first)?;
         let project = self.project(project).await?;
         let mut experiments = self
             .list_experiments(&project, status, first + 1, after.unwrap_or(0))

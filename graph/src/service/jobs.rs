@@ -24,8 +24,6 @@ const MAX_DEDUPE_KEY_LENGTH: usize = 500;
 const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
 const MAX_ATTEMPTS_LIMIT: i64 = 100;
 const MAX_ERROR_LENGTH: usize = 10_000;
-/// The most jobs a recovery or dead-letter list returns at once.
-const MAX_JOB_LIST: i64 = 1_000;
 
 fn validate_new_job(input: &NewJob) -> Result<String> {
     let kind_allowed =
@@ -62,10 +60,7 @@ fn validate_new_job(input: &NewJob) -> Result<String> {
 }
 
 fn validate_limit(limit: i64) -> Result<()> {
-    if !(1..=MAX_JOB_LIST).contains(&limit) {
-        return Err(Error::invalid("limit", format!("must be 1 to {MAX_JOB_LIST}")));
-    }
-    Ok(())
+    super::check_page_size("limit", limit)
 }
 
 /// `at + lease`, refusing a lease too long to add.

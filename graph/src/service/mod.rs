@@ -39,6 +39,14 @@ use crate::value::Row;
 /// The largest page a list returns.
 pub const MAX_PAGE_SIZE: i64 = 1_000;
 
+/// Refuses a page size outside 1 to [`MAX_PAGE_SIZE`], naming the input `field`.
+pub fn check_page_size(field: &str, size: i64) -> Result<()> {
+    if !(1..=MAX_PAGE_SIZE).contains(&size) {
+        return Err(Error::invalid(field, format!("must be 1 to {MAX_PAGE_SIZE}")));
+    }
+    Ok(())
+}
+
 /// Projects, experiments and their lineage on one graph.
 #[derive(Debug, Clone)]
 pub struct Graph {

@@ -121,6 +121,19 @@ impl Event {
             Event::Missed { .. } => "missed",
         }
     }
+
+    /// The project the event belongs to; `None` for a `missed` marker.
+    pub fn project(&self) -> Option<&str> {
+        match self {
+            Event::ExperimentCreated { project, .. }
+            | Event::ExperimentUpdated { project, .. }
+            | Event::ExperimentReparented { project, .. }
+            | Event::MetricsAppended { project, .. }
+            | Event::ArtifactStored { project, .. }
+            | Event::HypothesisChanged { project, .. } => Some(project),
+            Event::Missed { .. } => None,
+        }
+    }
 }
 
 /// A subscriber's stream of events; it ends only when the bus is dropped.
