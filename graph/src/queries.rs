@@ -139,6 +139,7 @@ queries! {
     METRIC_MAX_SEQUENCE = read "metric/max_sequence";
     METRIC_CHUNK_BY_KEY = read "metric/chunk_by_key";
     METRIC_CHUNK_LIST = read "metric/chunk_list";
+    METRIC_DIGEST_IN_USE = read "metric/digest_in_use";
     METRIC_CHUNK_CREATE = write "metric/chunk_create";
     METRIC_CHUNK_COMPACT = write "metric/chunk_compact";
     METRIC_MEASURED_CREATE = write "metric/measured_create";

@@ -98,6 +98,12 @@ pub static MIGRATIONS: &[Migration] = &[
         ],
         statements: Vec::new,
     },
+    Migration {
+        version: 5,
+        description: "index for finding the chunks stored as a blob (blob garbage collection)",
+        indexes: &[index("MetricChunk", "digest")],
+        statements: Vec::new,
+    },
 ];
 
 /// The version a fully migrated graph has.

@@ -9,6 +9,7 @@ support::on_every_engine!(
     derived_metrics_may_not_read_themselves_or_form_cycles,
     recording_a_chunk_twice_keeps_one_record_and_the_first_summaries,
     sequences_increase_with_each_recorded_chunk,
+    a_chunk_and_its_audit_record_land_together_or_not_at_all,
     nan_and_infinite_summaries_read_back_exactly,
     the_metric_count_limit_refuses_and_stores_nothing,
     measured_in_project_returns_every_experiment_in_one_read,
@@ -19,7 +20,8 @@ support::on_every_engine!(
 use graph::ids::ExperimentId;
 use graph::model::metric::MAX_METRICS_PER_EXPERIMENT;
 use graph::model::{
-    Aggregation, ChunkOutcome, Direction, MeasuredSummary, MetricConfig, MetricSource, NewChunk,
+    Aggregation, AuditFilter, ChunkOutcome, Direction, MeasuredSummary, MetricConfig, MetricSource,
+    NewAuditEntry, NewChunk,
 };
 use graph::queries;
 use graph::Error;
@@ -215,6 +217,61 @@ async fn recording_a_chunk_twice_keeps_one_record_and_the_first_summaries(t: Tes
         .record_chunk(&unknown, chunk("c1", &["loss"]), first)
         .await;
     assert!(matches!(missing, Err(Error::NotFound { .. })), "{missing:?}");
+}
+
+async fn a_chunk_and_its_audit_record_land_together_or_not_at_all(t: TestGraph) {
+    let ids = experiments(&t, 1).await;
+    let entry = |outcome: &str| NewAuditEntry {
+        actor: None,
+        action: "appendMetrics".into(),
+        target: format!("experiment {}", ids[0]),
+        outcome: outcome.into(),
+        summary: "{}".into(),
+        request_id: "request-1".into(),
+        client: "127.0.0.1".into(),
+    };
+    let audited = NewChunk {
+        audit: Some(entry("ok")),
+        ..chunk("c1", &["loss"])
+    };
+    t.graph
+        .record_chunk(&ids[0], audited, vec![summary("loss", 1.0, 0)])
+        .await
+        .expect("recorded");
+    let log = t
+        .graph
+        .audit_log(AuditFilter {
+            action: Some("appendMetrics".into()),
+            first: 10,
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("the audit log");
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(
+        (log[0].request_id.as_str(), log[0].outcome.as_str()),
+        ("request-1", "ok")
+    );
+
+    let bad_audit = NewChunk {
+        audit: Some(entry("maybe")),
+        ..chunk("c2", &["loss"])
+    };
+    let refused = t
+        .graph
+        .record_chunk(&ids[0], bad_audit, vec![summary("loss", 2.0, 1)])
+        .await
+        .expect_err("an audit record with an unknown outcome is refused");
+    assert_eq!(invalid_field(refused), "outcome");
+    let chunk_ids: Vec<String> = t
+        .graph
+        .chunks(&ids[0])
+        .await
+        .expect("chunks")
+        .into_iter()
+        .map(|record| record.chunk_id)
+        .collect();
+    assert_eq!(chunk_ids, vec!["c1"], "the refused chunk was not recorded");
 }
 
 async fn sequences_increase_with_each_recorded_chunk(t: TestGraph) {

@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use ingest::metrics::{
-    decode_parquet, downsample, encode_msgpack, encode_parquet, merge_series, Chunk, Downsample, Limits,
-    Point,
+    decode_parquet, downsample, encode_msgpack, encode_parquet, merge_series, Chunk, ChunkSeries, Downsample,
+    Limits, Point,
 };
 
 const CHUNKS: usize = 10;
@@ -87,10 +87,20 @@ fn main() {
         METRICS.len()
     );
 
-    let (elapsed, objects) = best_of_3(|| {
+    let (elapsed, grouped) = best_of_3(|| {
         chunks
             .iter()
-            .map(|points| encode_parquet(points).expect("encode"))
+            .map(|points| ChunkSeries::from_points(points.clone()))
+            .collect::<Vec<_>>()
+    });
+    println!(
+        "group by metric (copy included), {CHUNKS} chunks: {}",
+        per_second(total, elapsed)
+    );
+    let (elapsed, objects) = best_of_3(|| {
+        grouped
+            .iter()
+            .map(|chunk| encode_parquet(chunk).expect("encode"))
             .collect::<Vec<_>>()
     });
     let stored: usize = objects.iter().map(|object| object.len()).sum();
@@ -107,7 +117,8 @@ fn main() {
     });
     println!("parquet decode, {CHUNKS} objects: {}", per_second(total, elapsed));
 
-    let all: Vec<Point> = chunks.iter().flatten().cloned().collect();
+    let (elapsed, all) = best_of_3(|| ChunkSeries::merge(&grouped));
+    println!("merge {CHUNKS} chunks into one: {}", per_second(total, elapsed));
     let (elapsed, compacted) = best_of_3(|| encode_parquet(&all).expect("encode"));
     println!(
         "parquet encode, 1 compacted object: {}, {:.2} bytes/point",
@@ -154,10 +165,11 @@ fn main() {
     );
 
     // One metric of 1,000,000 points: the decoded chunks relabelled to a single metric.
-    let one_metric: Vec<Vec<Point>> = decoded
+    let one_metric: Vec<ChunkSeries> = decoded
         .into_iter()
-        .map(|points| {
-            points
+        .map(|chunk| {
+            let points = chunk
+                .to_points()
                 .into_iter()
                 .enumerate()
                 .map(|(index, mut point)| {
@@ -165,7 +177,8 @@ fn main() {
                     point.metric = "grad_norm".into();
                     point
                 })
-                .collect()
+                .collect();
+            ChunkSeries::from_points(points)
         })
         .collect();
     let (merge_elapsed, series) = best_of_3(|| merge_series(&one_metric, "grad_norm"));

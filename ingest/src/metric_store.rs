@@ -13,17 +13,24 @@
 //! Summaries are merged incrementally while steps move forward; a chunk that revisits steps
 //! at or before a metric's last step has that metric's summary recomputed from every chunk,
 //! so summaries always describe the de-duplicated series. Ingestion of one experiment is
-//! serialised in this process; compaction recomputes every summary from the stored points.
+//! serialised in this process; compaction recomputes every summary from the stored points
+//! and then deletes the blobs of the chunks it replaced, unless a live chunk of any experiment
+//! still names one (identical chunks share a blob).
+//!
+//! In memory and in Parquet a chunk is a [`ChunkSeries`]: one series per metric, so a read
+//! copies slices instead of filtering points by name, and chunks of successive steps merge
+//! by concatenation.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use graph::ids::ExperimentId;
 use graph::model::metric::{ChunkOutcome, ChunkRecord, MeasuredSummary, NewChunk};
+use graph::model::NewAuditEntry;
 use graph::Graph;
 
 use crate::blob::{BlobStore, Digest};
-use crate::metrics::{self, Chunk, Downsample, Limits, Point, Series, Summary};
+use crate::metrics::{self, Chunk, ChunkSeries, Downsample, Limits, Series, Summary};
 use crate::{Error, Result};
 
 /// Decoded chunks kept in memory (they are immutable, so never stale), in points.
@@ -69,7 +76,7 @@ impl std::fmt::Debug for MetricStore {
 #[derive(Default)]
 struct ChunkCache {
     points: usize,
-    chunks: HashMap<Digest, Arc<[Point]>>,
+    chunks: HashMap<Digest, Arc<ChunkSeries>>,
 }
 
 impl MetricStore {
@@ -89,8 +96,15 @@ impl MetricStore {
         &self.limits
     }
 
-    /// Stores `chunk` for `experiment` durably and answers its acknowledgement.
-    pub async fn ingest(&self, experiment: &ExperimentId, chunk: Chunk) -> Result<Ack> {
+    /// Stores `chunk` for `experiment` durably and answers its acknowledgement. `audit`, the
+    /// record of the request, is written in the same batch as the manifest entry (so not at
+    /// all for a chunk already stored: the caller records that request itself).
+    pub async fn ingest(
+        &self,
+        experiment: &ExperimentId,
+        chunk: Chunk,
+        audit: Option<NewAuditEntry>,
+    ) -> Result<Ack> {
         chunk.validate(&self.limits)?;
         check_steps(&chunk)?;
         let lock = self.experiment_lock(experiment);
@@ -99,24 +113,32 @@ impl MetricStore {
         if let Some(existing) = recorded.iter().find(|record| record.chunk_id == chunk.chunk_id) {
             return Ok(ack(existing, true, recorded.len()));
         }
-        let points: Arc<[Point]> = dedupe(chunk.points).into();
-        let encoded = metrics::encode_parquet(&points)?;
-        let bytes = encoded.len() as i64;
-        let receipt = self.blobs.put(encoded, None).await?;
-        self.remember(receipt.digest, points.clone());
-
-        let summaries = self.merged_summaries(experiment, &recorded, &points).await?;
-        let (min_step, max_step) = step_range(&points);
+        let series = Arc::new(ChunkSeries::from_points(chunk.points));
+        // The blob (encoded off the async workers, then written and synced) and the merged
+        // summaries (graph reads) do not depend on each other: both run at once.
+        let encoding = Arc::clone(&series);
+        let store_blob = async {
+            let encoded = tokio::task::spawn_blocking(move || metrics::encode_parquet(&encoding))
+                .await
+                .map_err(|error| Error::Internal(format!("encoding a chunk failed: {error}")))??;
+            let receipt = self.blobs.put(encoded.clone(), None).await?;
+            Ok::<_, Error>((receipt, encoded))
+        };
+        let ((receipt, encoded), summaries) =
+            futures::future::try_join(store_blob, self.merged_summaries(experiment, &recorded, &series))
+                .await?;
+        self.remember(receipt.digest, series.clone());
         let new = NewChunk {
-            chunk_id: chunk.chunk_id,
-            digest: receipt.digest.to_hex(),
-            points: points.len() as i64,
-            min_step,
-            max_step,
-            metrics: metric_names(&points),
-            bytes,
+            audit,
+            ..new_chunk(chunk.chunk_id, receipt.digest, &series, encoded.len() as i64)
         };
         let outcome = self.graph.record_chunk(experiment, new, summaries).await?;
+        if self.blobs.head(&receipt.digest).await?.is_none() {
+            // Identical content stored for another chunk that a compaction then replaced was
+            // deleted by that compaction's blob collection between our put and our record:
+            // store it again (see `delete_unused_blob`).
+            self.blobs.put(encoded, Some(receipt.digest)).await?;
+        }
         Ok(match outcome {
             ChunkOutcome::Recorded(record) => ack(&record, false, recorded.len() + 1),
             ChunkOutcome::AlreadyRecorded(record) => ack(&record, true, recorded.len()),
@@ -164,23 +186,21 @@ impl MetricStore {
         Ok((metrics::downsample(&merged, max_points, method), raw_tail))
     }
 
-    /// Every stored point of an experiment, one per (metric, step), by metric then step.
-    pub async fn all_points(&self, experiment: &ExperimentId) -> Result<Vec<Point>> {
+    /// Every stored point of an experiment, one per (metric, step), as one chunk.
+    pub async fn all_series(&self, experiment: &ExperimentId) -> Result<ChunkSeries> {
         let chunks = self.chunk_points(&self.graph.chunks(experiment).await?).await?;
-        Ok(dedupe(
-            chunks.iter().flat_map(|chunk| chunk.iter().cloned()).collect(),
-        ))
+        Ok(ChunkSeries::merge(&chunks))
     }
 
     /// The live chunks of an experiment recorded after sequence `after`, each as its sequence
-    /// and its points (by metric, then step), oldest first: what a live view has not shown
+    /// and its series, oldest first: what a live view has not shown
     /// yet. A compaction keeps the largest sequence it replaces, so it is never "after" a
     /// chunk already shown.
     pub async fn chunks_after(
         &self,
         experiment: &ExperimentId,
         after: i64,
-    ) -> Result<Vec<(i64, Vec<Point>)>> {
+    ) -> Result<Vec<(i64, Arc<ChunkSeries>)>> {
         let newer: Vec<ChunkRecord> = self
             .graph
             .chunks(experiment)
@@ -189,11 +209,7 @@ impl MetricStore {
             .filter(|record| record.sequence > after)
             .collect();
         let points = self.chunk_points(&newer).await?;
-        Ok(newer
-            .iter()
-            .map(|record| record.sequence)
-            .zip(points.iter().map(|chunk| chunk.to_vec()))
-            .collect())
+        Ok(newer.iter().map(|record| record.sequence).zip(points).collect())
     }
 
     /// Merges an experiment's chunks into one and recomputes its summaries from the stored
@@ -206,27 +222,22 @@ impl MetricStore {
             return Ok(None);
         }
         let chunks = self.chunk_points(&snapshot).await?;
-        let points: Arc<[Point]> =
-            dedupe(chunks.iter().flat_map(|chunk| chunk.iter().cloned()).collect()).into();
-        let encoded = metrics::encode_parquet(&points)?;
+        let merged = Arc::new(ChunkSeries::merge(&chunks));
+        let encoded = metrics::encode_parquet(&merged)?;
         let bytes = encoded.len() as i64;
         let receipt = self.blobs.put(encoded, None).await?;
-        self.remember(receipt.digest, points.clone());
-        let (min_step, max_step) = step_range(&points);
+        self.remember(receipt.digest, merged.clone());
         let last_sequence = snapshot
             .iter()
             .map(|record| record.sequence)
             .max()
             .unwrap_or_default();
-        let new = NewChunk {
-            chunk_id: format!("compacted-{last_sequence}"),
-            digest: receipt.digest.to_hex(),
-            points: points.len() as i64,
-            min_step,
-            max_step,
-            metrics: metric_names(&points),
+        let new = new_chunk(
+            format!("compacted-{last_sequence}"),
+            receipt.digest,
+            &merged,
             bytes,
-        };
+        );
 
         // The swap is quick and holds the lock: the snapshot's chunks must all still be live
         // (else another compaction won), and chunks that landed meanwhile keep their sequences
@@ -244,14 +255,49 @@ impl MetricStore {
             // exact); the compacted points alone would drop those.
             self.graph.measured(experiment).await?
         } else {
-            to_measured(metrics::summarize(&points))
+            to_measured(metrics::summarize(&merged))
         };
         let old: Vec<String> = snapshot.iter().map(|record| record.chunk_id.clone()).collect();
         let record = self
             .graph
             .replace_chunks(experiment, &old, new, summaries)
             .await?;
+        drop(_one_at_a_time);
+        for replaced in &snapshot {
+            let digest = Digest::parse("digest", &replaced.digest)?;
+            if let Err(error) = self.delete_unused_blob(digest).await {
+                // The blob stays until a later collection: wasted space, not lost data.
+                tracing::warn!(%error, digest = %replaced.digest, "a replaced chunk blob was not deleted");
+            }
+        }
         Ok(Some(record))
+    }
+
+    /// Deletes the blob of a replaced chunk unless a live chunk (of any experiment: blobs
+    /// are content-addressed, so identical chunks share one) still names it; whether it was
+    /// deleted.
+    ///
+    /// A chunk recorded concurrently with identical content is never left without its blob:
+    /// the blob is read before the delete and put back when a live chunk names it after the
+    /// delete, and an ingestion checks after recording that its blob is still there
+    /// (`ingest`). Whichever of the record and the second check comes later sees the other.
+    async fn delete_unused_blob(&self, digest: Digest) -> Result<bool> {
+        let hex = digest.to_hex();
+        if self.graph.chunk_blob_in_use(&hex).await? {
+            return Ok(false);
+        }
+        let content = match self.blobs.get_bytes(&digest).await {
+            Ok(content) => content,
+            Err(Error::NotFound { .. }) => return Ok(false),
+            Err(error) => return Err(error),
+        };
+        self.blobs.delete(&digest).await?;
+        self.forget(&digest);
+        if self.graph.chunk_blob_in_use(&hex).await? {
+            self.blobs.put(content, Some(digest)).await?;
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     fn experiment_lock(&self, experiment: &ExperimentId) -> Arc<tokio::sync::Mutex<()>> {
@@ -268,7 +314,7 @@ impl MetricStore {
         &self,
         experiment: &ExperimentId,
         recorded: &[ChunkRecord],
-        points: &[Point],
+        chunk: &Arc<ChunkSeries>,
     ) -> Result<Vec<MeasuredSummary>> {
         let stored: HashMap<String, MeasuredSummary> = self
             .graph
@@ -277,16 +323,12 @@ impl MetricStore {
             .into_iter()
             .map(|summary| (summary.metric.clone(), summary))
             .collect();
-        let fresh = metrics::summarize(points);
         let mut revisited = Vec::new();
         let mut merged = BTreeMap::new();
-        for (metric, summary) in fresh {
-            let first_step = points
-                .iter()
-                .filter(|point| point.metric == metric)
-                .map(|point| point.step)
-                .min()
-                .unwrap_or_default();
+        for (metric, series) in chunk.metrics() {
+            let summary = Summary::of(series);
+            let metric = metric.to_owned();
+            let first_step = series.steps.first().copied().unwrap_or_default();
             match stored.get(&metric) {
                 None => {
                     merged.insert(metric, summary);
@@ -299,56 +341,83 @@ impl MetricStore {
         }
         if !revisited.is_empty() {
             let mut chunks = self.chunk_points(recorded).await?;
-            chunks.push(points.to_vec().into());
+            chunks.push(chunk.clone());
             for metric in revisited {
                 let series = metrics::merge_series(&chunks, &metric);
-                let points: Vec<Point> = series_points(&metric, &series);
-                if let Some(summary) = metrics::summarize(&points).remove(&metric) {
-                    merged.insert(metric, summary);
-                }
+                merged.insert(metric, Summary::of(&series));
             }
         }
         Ok(to_measured(merged))
     }
 
-    /// The points of each chunk, in manifest order (from the cache or the blob store);
-    /// shared, never copied.
-    async fn chunk_points(&self, recorded: &[ChunkRecord]) -> Result<Vec<Arc<[Point]>>> {
-        let mut chunks = Vec::with_capacity(recorded.len());
-        for record in recorded {
-            let digest = Digest::parse("digest", &record.digest)?;
-            let cached = {
-                let cache = self
-                    .cache
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                cache.chunks.get(&digest).cloned()
-            };
-            let points = match cached {
-                Some(points) => points,
-                None => {
-                    let bytes = self.blobs.get_bytes(&digest).await?;
-                    let points: Arc<[Point]> = metrics::decode_parquet(&bytes)?.into();
-                    self.remember(digest, points.clone());
-                    points
-                }
-            };
-            chunks.push(points);
-        }
-        Ok(chunks)
+    /// The series of each chunk, in manifest order, from the cache or else read and decoded
+    /// from the blob store (the missing ones side by side); shared, never copied.
+    async fn chunk_points(&self, recorded: &[ChunkRecord]) -> Result<Vec<Arc<ChunkSeries>>> {
+        let digests = recorded
+            .iter()
+            .map(|record| Digest::parse("digest", &record.digest))
+            .collect::<Result<Vec<_>>>()?;
+        let cached: Vec<Option<Arc<ChunkSeries>>> = {
+            let cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            digests
+                .iter()
+                .map(|digest| cache.chunks.get(digest).cloned())
+                .collect()
+        };
+        let loads = digests.iter().zip(&cached).map(|(digest, cached)| async move {
+            if let Some(series) = cached {
+                return Ok(series.clone());
+            }
+            let bytes = self.blobs.get_bytes(digest).await?;
+            let series = tokio::task::spawn_blocking(move || metrics::decode_parquet(&bytes))
+                .await
+                .map_err(|error| Error::Internal(format!("decoding a chunk failed: {error}")))??;
+            let series = Arc::new(series);
+            self.remember(*digest, series.clone());
+            Ok(series)
+        });
+        futures::future::try_join_all(loads).await
     }
 
-    fn remember(&self, digest: Digest, points: Arc<[Point]>) {
+    fn forget(&self, digest: &Digest) {
         let mut cache = self
             .cache
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if cache.points + points.len() > CACHE_POINTS {
+        if let Some(series) = cache.chunks.remove(digest) {
+            cache.points -= series.len();
+        }
+    }
+
+    fn remember(&self, digest: Digest, series: Arc<ChunkSeries>) {
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.points + series.len() > CACHE_POINTS {
             cache.chunks.clear();
             cache.points = 0;
         }
-        cache.points += points.len();
-        cache.chunks.insert(digest, points);
+        cache.points += series.len();
+        cache.chunks.insert(digest, series);
+    }
+}
+
+/// The manifest entry of a chunk stored as the blob `digest` of `bytes` bytes.
+fn new_chunk(chunk_id: String, digest: Digest, series: &ChunkSeries, bytes: i64) -> NewChunk {
+    let (min_step, max_step) = series.step_range().unwrap_or_default();
+    NewChunk {
+        chunk_id,
+        digest: digest.to_hex(),
+        points: series.len() as i64,
+        min_step: min_step as i64,
+        max_step: max_step as i64,
+        metrics: series.metric_names(),
+        bytes,
+        audit: None,
     }
 }
 
@@ -362,49 +431,6 @@ fn ack(record: &ChunkRecord, duplicate: bool, live_chunks: usize) -> Ack {
         last_step: record.max_step,
         live_chunks,
     }
-}
-
-/// One point per (metric, step): the last one given wins; ordered by metric, then step.
-fn dedupe(mut points: Vec<Point>) -> Vec<Point> {
-    // A stable sort keeps arrival order within a (metric, step), so the last of each run is
-    // the last written.
-    points.sort_by(|a, b| a.metric.cmp(&b.metric).then(a.step.cmp(&b.step)));
-    let mut kept: Vec<Point> = Vec::with_capacity(points.len());
-    for point in points {
-        match kept.last_mut() {
-            Some(last) if last.metric == point.metric && last.step == point.step => *last = point,
-            _ => kept.push(point),
-        }
-    }
-    kept
-}
-
-fn step_range(points: &[Point]) -> (i64, i64) {
-    let min = points.iter().map(|point| point.step).min().unwrap_or_default();
-    let max = points.iter().map(|point| point.step).max().unwrap_or_default();
-    (min as i64, max as i64)
-}
-
-fn metric_names(points: &[Point]) -> Vec<String> {
-    let mut names: Vec<String> = points.iter().map(|point| point.metric.clone()).collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
-fn series_points(metric: &str, series: &Series) -> Vec<Point> {
-    series
-        .steps
-        .iter()
-        .zip(&series.values)
-        .zip(&series.wall_times)
-        .map(|((step, value), wall_time)| Point {
-            metric: metric.to_owned(),
-            step: *step,
-            value: *value,
-            wall_time: *wall_time,
-        })
-        .collect()
 }
 
 fn from_measured(stored: &MeasuredSummary) -> Summary {

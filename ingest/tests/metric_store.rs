@@ -8,12 +8,13 @@ use graph::engine::EmbeddedEngine;
 use graph::ids::ExperimentId;
 use graph::model::{NewExperiment, NewProject};
 use graph::Graph;
-use ingest::blob::LocalBlobStore;
+use ingest::blob::{BlobStore, Digest, LocalBlobStore};
 use ingest::metric_store::MetricStore;
 use ingest::metrics::{Chunk, Downsample, Limits, Point};
 
 struct World {
     store: MetricStore,
+    blobs: Arc<LocalBlobStore>,
     graph: Graph,
     experiment: ExperimentId,
     _dir: tempfile::TempDir,
@@ -25,9 +26,11 @@ async fn world() -> World {
         .await
         .expect("engine");
     let graph = Graph::open(Arc::new(engine)).await.expect("schema");
-    let blobs = LocalBlobStore::open(dir.path().join("blobs"))
-        .await
-        .expect("blobs");
+    let blobs = Arc::new(
+        LocalBlobStore::open(dir.path().join("blobs"))
+            .await
+            .expect("blobs"),
+    );
     graph
         .create_project(NewProject {
             name: "vit".into(),
@@ -45,7 +48,8 @@ async fn world() -> World {
         .await
         .expect("experiment");
     World {
-        store: MetricStore::new(graph.clone(), Arc::new(blobs), Limits::default()),
+        store: MetricStore::new(graph.clone(), blobs.clone(), Limits::default()),
+        blobs,
         graph,
         experiment: experiment.id,
         _dir: dir,
@@ -64,6 +68,31 @@ fn chunk(id: &str, steps: std::ops::Range<u64>, value: f64) -> Chunk {
             })
             .collect(),
     }
+}
+
+async fn experiment(world: &World, name: &str) -> ExperimentId {
+    world
+        .graph
+        .create_experiment(NewExperiment {
+            project: "vit".into(),
+            name: name.into(),
+            ..NewExperiment::default()
+        })
+        .await
+        .expect("experiment")
+        .id
+}
+
+async fn blob_digests(world: &World, experiment: &ExperimentId) -> Vec<Digest> {
+    let chunks = world.graph.chunks(experiment).await.expect("chunks");
+    chunks
+        .iter()
+        .map(|chunk| Digest::parse("digest", &chunk.digest).expect("a digest"))
+        .collect()
+}
+
+async fn stored(world: &World, digest: &Digest) -> bool {
+    world.blobs.head(digest).await.expect("head").is_some()
 }
 
 async fn read(world: &World) -> (Vec<u64>, Vec<f64>) {
@@ -87,17 +116,17 @@ async fn compaction_merges_chunks_and_reads_see_the_same_series_and_summaries() 
     let world = world().await;
     world
         .store
-        .ingest(&world.experiment, chunk("a", 0..100, 0.0))
+        .ingest(&world.experiment, chunk("a", 0..100, 0.0), None)
         .await
         .expect("a");
     world
         .store
-        .ingest(&world.experiment, chunk("b", 50..150, 1000.0))
+        .ingest(&world.experiment, chunk("b", 50..150, 1000.0), None)
         .await
         .expect("b");
     world
         .store
-        .ingest(&world.experiment, chunk("c", 10..20, 5000.0))
+        .ingest(&world.experiment, chunk("c", 10..20, 5000.0), None)
         .await
         .expect("c");
     let before = read(&world).await;
@@ -128,7 +157,7 @@ async fn compaction_merges_chunks_and_reads_see_the_same_series_and_summaries() 
     );
     let retried = world
         .store
-        .ingest(&world.experiment, chunk("b", 50..150, 1000.0))
+        .ingest(&world.experiment, chunk("b", 50..150, 1000.0), None)
         .await;
     assert!(
         retried.expect("acknowledged").duplicate,
@@ -143,7 +172,11 @@ async fn chunks_landing_during_a_compaction_are_kept() {
         let steps = index * 1000..(index + 1) * 1000;
         world
             .store
-            .ingest(&world.experiment, chunk(&format!("early-{index}"), steps, 0.0))
+            .ingest(
+                &world.experiment,
+                chunk(&format!("early-{index}"), steps, 0.0),
+                None,
+            )
             .await
             .expect("ingested");
     }
@@ -156,7 +189,11 @@ async fn chunks_landing_during_a_compaction_are_kept() {
         let steps = index * 1000..(index + 1) * 1000;
         world
             .store
-            .ingest(&world.experiment, chunk(&format!("late-{index}"), steps, 0.0))
+            .ingest(
+                &world.experiment,
+                chunk(&format!("late-{index}"), steps, 0.0),
+                None,
+            )
             .await
             .expect("ingested while compacting");
     }
@@ -172,4 +209,60 @@ async fn chunks_landing_during_a_compaction_are_kept() {
         "the summary counts the late chunks too"
     );
     assert_eq!(measured[0].last_step, 39_999);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compaction_deletes_the_blobs_it_replaced() {
+    let world = world().await;
+    for (id, steps) in [("a", 0..100), ("b", 100..200), ("c", 50..60)] {
+        world
+            .store
+            .ingest(&world.experiment, chunk(id, steps, 0.0), None)
+            .await
+            .expect("ingested");
+    }
+    let before = read(&world).await;
+    let replaced = blob_digests(&world, &world.experiment).await;
+    world.store.compact(&world.experiment).await.expect("compacts");
+    for digest in &replaced {
+        assert!(
+            !stored(&world, digest).await,
+            "replaced blob {digest:?} was deleted"
+        );
+    }
+    let compacted = blob_digests(&world, &world.experiment).await;
+    assert_eq!(compacted.len(), 1);
+    assert!(stored(&world, &compacted[0]).await, "the compacted blob is kept");
+    assert_eq!(read(&world).await, before, "reads see the same series");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_another_experiment_still_uses_survives_compaction() {
+    let world = world().await;
+    let other = experiment(&world, "2").await;
+    // Identical points give identical content, stored once under one digest.
+    for target in [&world.experiment, &other] {
+        world
+            .store
+            .ingest(target, chunk("shared", 0..100, 0.0), None)
+            .await
+            .expect("ingested");
+    }
+    world
+        .store
+        .ingest(&world.experiment, chunk("own", 100..200, 0.0), None)
+        .await
+        .expect("ingested");
+    let shared = blob_digests(&world, &other).await;
+    world.store.compact(&world.experiment).await.expect("compacts");
+    assert!(
+        stored(&world, &shared[0]).await,
+        "the other experiment's blob is kept"
+    );
+    let series = world
+        .store
+        .series(&other, "loss", usize::MAX, None, None, Downsample::MinMax)
+        .await
+        .expect("the other experiment still reads");
+    assert_eq!(series.steps, (0..100).collect::<Vec<_>>());
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use ingest::metrics::{
     decode_parquet, downsample, encode_msgpack, encode_parquet, in_range, merge_series, summarize, Chunk,
-    Downsample, Limits, Point, Series, Summary,
+    ChunkSeries, Downsample, Limits, Point, Series, Summary,
 };
 use ingest::Error;
 use proptest::prelude::*;
@@ -317,8 +317,9 @@ proptest! {
             value: f64::from_bits(value),
             wall_time: f64::from_bits(wall),
         }).collect();
-        let bytes = encode_parquet(&points).expect("encode");
-        prop_assert!(same_bits(&decode_parquet(&bytes).expect("decode"), &points));
+        let chunk = ChunkSeries::from_points(points);
+        let bytes = encode_parquet(&chunk).expect("encode");
+        prop_assert!(same_bits(&decode_parquet(&bytes).expect("decode").to_points(), &chunk.to_points()));
     }
 
     #[test]
@@ -355,7 +356,7 @@ proptest! {
     #[test]
     fn summarize_equals_a_naive_computation(points in any_points(200)) {
         let points = deduplicated(&points);
-        let summaries = summarize(&points);
+        let summaries = summarize(&ChunkSeries::from_points(points.clone()));
         let mut by_metric: BTreeMap<String, Vec<(u64, f64)>> = BTreeMap::new();
         for p in &points {
             by_metric.entry(p.metric.clone()).or_default().push((p.step, p.value));
@@ -371,8 +372,9 @@ proptest! {
     fn merging_summaries_of_two_step_ranges_equals_summarizing_all(points in any_points(200), split in 0..61u64) {
         let points = deduplicated(&points);
         let (earlier, later): (Vec<Point>, Vec<Point>) = points.iter().cloned().partition(|p| p.step < split);
-        let whole = summarize(&points);
-        let (earlier, later) = (summarize(&earlier), summarize(&later));
+        let summarize = |points: Vec<Point>| summarize(&ChunkSeries::from_points(points));
+        let whole = summarize(points);
+        let (earlier, later) = (summarize(earlier), summarize(later));
         for (metric, expected) in &whole {
             let first = earlier.get(metric).copied().unwrap_or(Summary::EMPTY);
             let second = later.get(metric).copied().unwrap_or(Summary::EMPTY);
@@ -387,6 +389,7 @@ proptest! {
         for p in chunks.iter().flatten().filter(|p| p.metric == "loss") {
             model.insert(p.step, (p.value, p.wall_time));
         }
+        let chunks: Vec<ChunkSeries> = chunks.into_iter().map(ChunkSeries::from_points).collect();
         let series = merge_series(&chunks, "loss");
         prop_assert_eq!(&series.steps, &model.keys().copied().collect::<Vec<_>>());
         let values: Vec<u64> = model.values().map(|(v, _)| v.to_bits()).collect();

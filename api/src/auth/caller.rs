@@ -33,7 +33,19 @@ impl Caller {
         summary: serde_json::Value,
         failure: Option<&'static str>,
     ) {
-        let entry = NewAuditEntry {
+        record(graph, self.audit_entry(action, target, summary, failure)).await;
+    }
+
+    /// The audit record of a REST write by this caller, for a write that stores it in its own
+    /// batch or for [`Caller::record_write`].
+    pub fn audit_entry(
+        &self,
+        action: &str,
+        target: String,
+        summary: serde_json::Value,
+        failure: Option<&'static str>,
+    ) -> NewAuditEntry {
+        NewAuditEntry {
             actor: self.principal.user_id().cloned(),
             action: action.to_owned(),
             target,
@@ -41,8 +53,7 @@ impl Caller {
             summary: summary.to_string(),
             request_id: self.meta.request_id.clone(),
             client: self.meta.client.clone(),
-        };
-        record(graph, entry).await;
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use graph::model::Role;
 use graph::Graph;
 use ingest::events::{Event, EventBus, EventStream};
 use ingest::metric_store::MetricStore;
-use ingest::metrics::Point;
+use ingest::metrics::ChunkSeries;
 
 use super::caller;
 use super::metrics::MetricValue;
@@ -167,7 +167,7 @@ impl ChunkWatch {
             }
             let batches = chunks
                 .into_iter()
-                .map(|(sequence, points)| Ok(batch(sequence, points)))
+                .map(|(sequence, chunk)| Ok(batch(sequence, &chunk)))
                 .collect();
             return Some((batches, self));
         }
@@ -184,18 +184,25 @@ impl ChunkWatch {
     }
 }
 
-fn batch(sequence: i64, points: Vec<Point>) -> MetricPointBatch {
+fn batch(sequence: i64, chunk: &ChunkSeries) -> MetricPointBatch {
+    let mut points = Vec::with_capacity(chunk.len());
+    for (metric, series) in chunk.metrics() {
+        points.extend(
+            series
+                .steps
+                .iter()
+                .zip(&series.values)
+                .map(|(step, value)| LiveMetricPoint {
+                    metric: metric.to_owned(),
+                    // Steps past i64::MAX are refused at ingestion.
+                    step: i64::try_from(*step).unwrap_or(i64::MAX),
+                    value: MetricValue(*value),
+                }),
+        );
+    }
     MetricPointBatch {
         chunk_sequence: sequence,
-        points: points
-            .into_iter()
-            .map(|point| LiveMetricPoint {
-                // Steps past i64::MAX are refused at ingestion.
-                step: i64::try_from(point.step).unwrap_or(i64::MAX),
-                metric: point.metric,
-                value: MetricValue(point.value),
-            })
-            .collect(),
+        points,
     }
 }
 

@@ -147,7 +147,7 @@ pub struct AuditEntry {
 }
 
 /// An audit record to append.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAuditEntry {
     pub actor: Option<UserId>,
     pub action: String,

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::ids::ExperimentId;
+use crate::model::NewAuditEntry;
 
 /// The most distinct metrics one experiment may measure.
 pub const MAX_METRICS_PER_EXPERIMENT: usize = 1_000;
@@ -146,6 +147,9 @@ pub struct NewChunk {
     pub metrics: Vec<String>,
     /// The stored size in bytes.
     pub bytes: i64,
+    /// The audit record of the request that stores the chunk, written in the same atomic
+    /// batch, so an acknowledged chunk and its record land together; `None` for server jobs.
+    pub audit: Option<NewAuditEntry>,
 }
 
 /// A recorded chunk of an experiment's metric points.

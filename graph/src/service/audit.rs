@@ -7,6 +7,7 @@ use tracing::instrument;
 
 use super::{now, parse_timestamp, timestamp, Graph};
 use crate::error::{Error, Result};
+use crate::executor::Statement;
 use crate::ids::UserId;
 use crate::model::{AuditEntry, AuditFilter, NewAuditEntry};
 use crate::queries;
@@ -55,22 +56,29 @@ fn validate_entry(entry: &NewAuditEntry) -> Result<()> {
     Ok(())
 }
 
+/// The statement that appends `entry`, stamped now, after validating it (also used by writes
+/// that record their audit entry in their own batch).
+pub(super) fn audit_statement(entry: NewAuditEntry) -> Result<Statement> {
+    validate_entry(&entry)?;
+    let params = Params::new()
+        .with("id", uuid::Uuid::now_v7().to_string())
+        .with("actor", entry.actor.map(|actor| actor.0))
+        .with("action", entry.action)
+        .with("target", entry.target)
+        .with("outcome", entry.outcome)
+        .with("summary", entry.summary)
+        .with("at", timestamp(now()))
+        .with("request_id", entry.request_id)
+        .with("client", entry.client);
+    Ok(Statement::new(&queries::AUDIT_APPEND, params))
+}
+
 impl Graph {
     /// Appends one audit record, stamped now.
     #[instrument(skip_all, fields(action = %entry.action, outcome = %entry.outcome))]
     pub async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry> {
-        validate_entry(&entry)?;
-        let params = Params::new()
-            .with("id", uuid::Uuid::now_v7().to_string())
-            .with("actor", entry.actor.map(|actor| actor.0))
-            .with("action", entry.action)
-            .with("target", entry.target)
-            .with("outcome", entry.outcome)
-            .with("summary", entry.summary)
-            .with("at", timestamp(now()))
-            .with("request_id", entry.request_id)
-            .with("client", entry.client);
-        let rows = self.executor.execute(&queries::AUDIT_APPEND, params).await?;
+        let statement = audit_statement(entry)?;
+        let rows = self.executor.execute(statement.query, statement.params).await?;
         let row = rows
             .first()
             .ok_or_else(|| Error::Internal("audit/append returned no row".into()))?;

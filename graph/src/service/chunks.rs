@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use tracing::instrument;
 
+use super::audit::audit_statement;
 use super::metrics::{metric_key, validate_metric_name};
 use super::{now, parse_timestamp, timestamp, Graph};
 use crate::error::{Error, Result};
@@ -29,6 +30,8 @@ const MAX_DIGEST_LENGTH: usize = 200;
 struct ChunkContext {
     project_id: ProjectId,
     measured: BTreeSet<String>,
+    /// The summaries cached on the experiment (every metric it measured).
+    summaries: Vec<MeasuredSummary>,
 }
 
 fn chunk_key(experiment: &ExperimentId, chunk_id: &str) -> String {
@@ -186,6 +189,10 @@ impl Graph {
         Ok(ChunkContext {
             project_id: ProjectId(row.string("project_id")?),
             measured: row.strings("metrics")?.into_iter().collect(),
+            summaries: match row.opt_string("measured")? {
+                Some(text) => cached_summaries(&text)?,
+                None => Vec::new(),
+            },
         })
     }
 
@@ -274,16 +281,15 @@ impl Graph {
 
     /// The statement that caches every summary of the experiment on its node: the stored ones
     /// with `changed` laid over them.
-    async fn cached_summaries_statement(
-        &self,
+    fn cached_summaries_statement(
         experiment: &ExperimentId,
+        context: &ChunkContext,
         changed: &[MeasuredSummary],
-    ) -> Result<Statement> {
-        let mut all: std::collections::BTreeMap<String, MeasuredSummary> = self
-            .measured(experiment)
-            .await?
-            .into_iter()
-            .map(|summary| (summary.metric.clone(), summary))
+    ) -> Statement {
+        let mut all: std::collections::BTreeMap<String, MeasuredSummary> = context
+            .summaries
+            .iter()
+            .map(|summary| (summary.metric.clone(), summary.clone()))
             .collect();
         for summary in changed {
             all.insert(summary.metric.clone(), summary.clone());
@@ -306,7 +312,7 @@ impl Graph {
         let params = Params::new()
             .with("experiment_id", experiment.as_str())
             .with("measured", serde_json::Value::Object(cached).to_string());
-        Ok(Statement::new(&queries::METRIC_SET_EXPERIMENT_SUMMARIES, params))
+        Statement::new(&queries::METRIC_SET_EXPERIMENT_SUMMARIES, params)
     }
 
     /// Records a chunk with the experiment's merged summaries of the metrics it touches, in
@@ -327,10 +333,12 @@ impl Graph {
             return Ok(ChunkOutcome::AlreadyRecorded(existing));
         }
         Self::check_metric_limit(&context, &metrics_named(&chunk, &summaries))?;
+        let audit = chunk.audit.clone().map(audit_statement).transpose()?;
         let record = new_record(experiment, chunk, self.max_sequence(experiment).await? + 1);
         let mut statements = vec![Self::chunk_statement(experiment, &record)];
         statements.extend(Self::summary_statements(experiment, &context, &summaries));
-        statements.push(self.cached_summaries_statement(experiment, &summaries).await?);
+        statements.push(Self::cached_summaries_statement(experiment, &context, &summaries));
+        statements.extend(audit);
         self.executor.execute_atomic(statements).await?;
         Ok(ChunkOutcome::Recorded(record))
     }
@@ -377,6 +385,7 @@ impl Graph {
         }
         Self::check_metric_limit(&context, &metrics_named(&new, &summaries))?;
         let sequence = replaced_sequences.into_iter().max().unwrap_or_default();
+        let audit = new.audit.clone().map(audit_statement).transpose()?;
         let record = new_record(experiment, new, sequence);
         let mut statements = vec![Self::chunk_statement(experiment, &record)];
         let distinct_old: BTreeSet<&String> = old_chunk_ids.iter().collect();
@@ -387,7 +396,8 @@ impl Graph {
             Statement::new(&queries::METRIC_CHUNK_COMPACT, params)
         }));
         statements.extend(Self::summary_statements(experiment, &context, &summaries));
-        statements.push(self.cached_summaries_statement(experiment, &summaries).await?);
+        statements.push(Self::cached_summaries_statement(experiment, &context, &summaries));
+        statements.extend(audit);
         self.executor.execute_atomic(statements).await?;
         Ok(record)
     }
@@ -434,6 +444,20 @@ impl Graph {
         let mut summaries = rows.iter().map(summary_from_row).collect::<Result<Vec<_>>>()?;
         summaries.sort_by(|a, b| a.metric.cmp(&b.metric));
         Ok(summaries)
+    }
+
+    /// Whether a live (not compacted) chunk of any experiment is stored as the blob `digest`;
+    /// a blob no live chunk names may be deleted.
+    pub async fn chunk_blob_in_use(&self, digest: &str) -> Result<bool> {
+        let params = Params::new().with("digest", digest);
+        let rows = self
+            .executor
+            .execute(&queries::METRIC_DIGEST_IN_USE, params)
+            .await?;
+        Ok(match rows.first() {
+            Some(row) => row.int("live")? > 0,
+            None => false,
+        })
     }
 
     /// Every summary of every experiment of a project, in one read, by experiment number then
@@ -506,6 +530,7 @@ mod tests {
             max_step: 4,
             metrics: vec!["loss".into()],
             bytes: 1,
+            audit: None,
         };
         let error = validate_chunk(&chunk, &[]).expect_err("backwards");
         assert!(error.to_string().starts_with("min_step:"), "{error}");

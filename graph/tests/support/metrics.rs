@@ -13,6 +13,7 @@ pub fn chunk(chunk_id: &str, metrics: &[&str]) -> NewChunk {
         max_step: 0,
         metrics: metrics.iter().map(|m| (*m).to_owned()).collect(),
         bytes: 100,
+        audit: None,
     }
 }
 
@@ -99,6 +100,20 @@ pub async fn exercise_metric_queries(graph: &graph::Graph) {
         )
         .await
         .expect("compacted");
+    assert!(
+        graph
+            .chunk_blob_in_use("sha256:exercise-c")
+            .await
+            .expect("in use"),
+        "the compacted chunk's blob is named by a live chunk"
+    );
+    assert!(
+        !graph
+            .chunk_blob_in_use("sha256:exercise-1")
+            .await
+            .expect("in use"),
+        "a replaced chunk's blob is not"
+    );
     graph.chunks(experiment).await.expect("chunks");
     graph.measured(experiment).await.expect("measured");
     graph

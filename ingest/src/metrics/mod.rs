@@ -2,7 +2,8 @@
 //!
 //! The SDK batches scalar points (`metric`, `step`, `value`, `wall_time`) and sends them in
 //! chunks. The server decodes and validates a chunk ([`Chunk::from_json`],
-//! [`Chunk::from_msgpack`]), stores it as one immutable Parquet object ([`encode_parquet`]),
+//! [`Chunk::from_msgpack`]), groups it by metric ([`ChunkSeries::from_points`]), stores it as
+//! one immutable Parquet object ([`encode_parquet`]),
 //! folds it into per-metric summaries ([`summarize`], [`Summary::merge`]) and, on read,
 //! merges the stored chunks into one series per metric ([`merge_series`]), cuts a step range
 //! ([`in_range`]) and downsamples it for charts ([`downsample`]). This module is pure: no
@@ -55,7 +56,10 @@
 //! [`encode_parquet`] writes four required columns: `metric` (UTF-8 string, dictionary
 //! encoded), `step` (INT64 annotated unsigned, delta encoded), `value` and `wall_time` (DOUBLE,
 //! byte-stream-split so zstd compresses them well; the bits are stored as they are, so NaN
-//! payloads and ±inf survive). Codec zstd; pandas (`pd.read_parquet`) and polars read it.
+//! payloads and ±inf survive). Rows go by metric, then step, one row group per metric (split
+//! past 1,048,576 rows) whose `metric` statistics hold the full name, so [`decode_parquet`]
+//! reads a group's metric without decoding that column. Codec zstd; pandas
+//! (`pd.read_parquet`) and polars read it.
 
 mod chunk;
 mod downsample;
@@ -68,7 +72,7 @@ mod summary;
 pub use downsample::{downsample, Downsample};
 pub use msgpack::encode_msgpack;
 pub use parquet::{decode_parquet, encode_parquet};
-pub use series::{in_range, merge_series, Series};
+pub use series::{in_range, merge_series, ChunkSeries, Series};
 pub use summary::{summarize, Summary};
 
 #[cfg(doc)]

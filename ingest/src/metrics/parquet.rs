@@ -6,7 +6,6 @@
 //! finds the repeated exponent bytes). Values are written as raw IEEE 754 bits, so NaN
 //! payloads and ±inf come back bit-exactly.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -20,7 +19,9 @@ use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 
-use super::Point;
+use parquet::file::statistics::Statistics;
+
+use super::{ChunkSeries, Point, Series};
 use crate::{Error, Result};
 
 /// The object's schema; column order is relied on by the writer and checked by the reader.
@@ -39,8 +40,8 @@ const COLUMNS: [(&str, PhysicalType); 4] = [
     ("wall_time", PhysicalType::DOUBLE),
 ];
 
-/// Rows per row group: a chunk (≤ 100,000 points) is one group; compacted runs get several
-/// so readers can stream them.
+/// Most rows per row group: a metric's series longer than this (after compaction) is split
+/// so readers can stream it.
 const ROW_GROUP_ROWS: usize = 1024 * 1024;
 
 fn internal(context: &'static str) -> impl Fn(parquet::errors::ParquetError) -> Error {
@@ -59,6 +60,9 @@ fn writer_properties() -> WriterProperties {
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_statistics_enabled(EnabledStatistics::Chunk)
+        // Whole metric names (up to 200 characters) in the statistics, so a reader can tell a
+        // row group's metric without decoding the column.
+        .set_statistics_truncate_length(Some(1024))
         .set_created_by(format!("rsdk {}", env!("CARGO_PKG_VERSION")))
         .set_column_dictionary_enabled(ColumnPath::from("step"), false)
         .set_column_encoding(ColumnPath::from("step"), Encoding::DELTA_BINARY_PACKED);
@@ -66,44 +70,36 @@ fn writer_properties() -> WriterProperties {
     plain_floats(builder, "wall_time").build()
 }
 
-/// Encodes points as one zstd-compressed Parquet object (columns `metric`, `step`, `value`,
-/// `wall_time`; see the module docs). Points keep their order; an empty slice gives a valid
-/// object with no rows.
-pub fn encode_parquet(points: &[Point]) -> Result<Bytes> {
+/// Encodes a chunk as one zstd-compressed Parquet object (columns `metric`, `step`, `value`,
+/// `wall_time`; see the module docs): rows by metric, then step, one row group per metric (a
+/// long series is split), so a reader learns each group's metric from its statistics. An
+/// empty chunk gives a valid object with no rows.
+pub fn encode_parquet(chunk: &ChunkSeries) -> Result<Bytes> {
     let schema = parse_message_type(SCHEMA).map_err(internal("parsing the metric schema"))?;
     let mut writer = SerializedFileWriter::new(
-        Vec::with_capacity(points.len() * 4 + 1024),
+        Vec::with_capacity(chunk.len() * 4 + 1024),
         Arc::new(schema),
         Arc::new(writer_properties()),
     )
     .map_err(internal("starting a parquet object"))?;
-    // One shared buffer per distinct name: the dictionary encoder hashes the bytes anyway,
-    // and a million per-point copies would dominate the encoding time.
-    let mut names: HashMap<&str, Bytes> = HashMap::new();
-    for group in points.chunks(ROW_GROUP_ROWS) {
-        let metrics: Vec<ByteArray> = group
-            .iter()
-            .map(|point| {
-                let name = names
-                    .entry(point.metric.as_str())
-                    .or_insert_with(|| Bytes::copy_from_slice(point.metric.as_bytes()));
-                ByteArray::from(name.clone())
-            })
-            .collect();
-        // Parquet has no unsigned physical type: the bits are stored as INT64 and the column
-        // is annotated unsigned, so steps above i64::MAX survive (and read back as uint64).
-        let steps: Vec<i64> = group.iter().map(|point| point.step as i64).collect();
-        let values: Vec<f64> = group.iter().map(|point| point.value).collect();
-        let wall_times: Vec<f64> = group.iter().map(|point| point.wall_time).collect();
-
-        let mut row_group = writer
-            .next_row_group()
-            .map_err(internal("starting a row group"))?;
-        write_column::<ByteArrayType>(&mut row_group, &metrics)?;
-        write_column::<Int64Type>(&mut row_group, &steps)?;
-        write_column::<DoubleType>(&mut row_group, &values)?;
-        write_column::<DoubleType>(&mut row_group, &wall_times)?;
-        row_group.close().map_err(internal("closing a row group"))?;
+    for (name, series) in chunk.metrics() {
+        let name = ByteArray::from(Bytes::copy_from_slice(name.as_bytes()));
+        for start in (0..series.len()).step_by(ROW_GROUP_ROWS) {
+            let end = (start + ROW_GROUP_ROWS).min(series.len());
+            let metrics = vec![name.clone(); end - start];
+            // Parquet has no unsigned physical type: the bits are stored as INT64 and the
+            // column is annotated unsigned, so steps above i64::MAX survive (and read back as
+            // uint64).
+            let steps: Vec<i64> = series.steps[start..end].iter().map(|&step| step as i64).collect();
+            let mut row_group = writer
+                .next_row_group()
+                .map_err(internal("starting a row group"))?;
+            write_column::<ByteArrayType>(&mut row_group, &metrics)?;
+            write_column::<Int64Type>(&mut row_group, &steps)?;
+            write_column::<DoubleType>(&mut row_group, &series.values[start..end])?;
+            write_column::<DoubleType>(&mut row_group, &series.wall_times[start..end])?;
+            row_group.close().map_err(internal("closing a row group"))?;
+        }
     }
     let buffer = writer
         .into_inner()
@@ -125,55 +121,109 @@ fn write_column<T: DataType>(
     column.close().map_err(internal("closing a column"))
 }
 
-/// Decodes an object written by [`encode_parquet`] back into points, in stored order.
+/// Decodes an object written by [`encode_parquet`] back into a chunk.
 ///
+/// A row group whose `metric` statistics say it holds one name is read without decoding that
+/// column; other objects (several names per group, rows in any order, e.g. written by
+/// another tool) are decoded row by row and grouped (a repeated step keeps its last row).
 /// Bytes that are not such an object (truncated, another schema) are refused with
 /// [`Error::Invalid`] on the field `parquet`.
-pub fn decode_parquet(bytes: &[u8]) -> Result<Vec<Point>> {
-    let unreadable = |error: parquet::errors::ParquetError| Error::Invalid {
-        field: "parquet".into(),
-        reason: format!("not a readable metric object: {error}"),
-    };
+pub fn decode_parquet(bytes: &[u8]) -> Result<ChunkSeries> {
     let reader = SerializedFileReader::new(Bytes::copy_from_slice(bytes)).map_err(unreadable)?;
     check_schema(&reader)?;
-    let total_rows = usize::try_from(reader.metadata().file_metadata().num_rows()).unwrap_or(0);
-    let mut points = Vec::with_capacity(total_rows);
+    let mut runs: Vec<(String, Series)> = Vec::new();
+    let mut mixed: Vec<Point> = Vec::new();
     for group_index in 0..reader.num_row_groups() {
         let row_group = reader.get_row_group(group_index).map_err(unreadable)?;
         let rows = usize::try_from(row_group.metadata().num_rows()).map_err(|_| Error::Invalid {
             field: "parquet".into(),
             reason: "a row group has a negative row count".into(),
         })?;
-        let metrics = read_column::<ByteArrayType>(&*row_group, 0, rows)?;
-        let steps = read_column::<Int64Type>(&*row_group, 1, rows)?;
-        let values = read_column::<DoubleType>(&*row_group, 2, rows)?;
-        let wall_times = read_column::<DoubleType>(&*row_group, 3, rows)?;
-
-        // Names repeat: decode each distinct one once, then clone the string.
-        let mut last_name: Option<(ByteArray, String)> = None;
-        for (((metric, step), value), wall_time) in metrics.into_iter().zip(steps).zip(values).zip(wall_times)
-        {
-            let name = match &last_name {
-                Some((bytes, name)) if *bytes == metric => name.clone(),
-                _ => {
-                    let name = metric
-                        .as_utf8()
-                        .map_err(|error| Error::Invalid {
-                            field: "parquet".into(),
-                            reason: format!("a metric name is not utf-8: {error}"),
-                        })?
-                        .to_string();
-                    last_name = Some((metric, name.clone()));
-                    name
-                }
-            };
-            points.push(Point {
-                metric: name,
-                step: step as u64,
-                value,
-                wall_time,
-            });
+        if rows == 0 {
+            continue;
         }
+        let steps = read_column::<Int64Type>(&*row_group, 1, rows)?;
+        let series = Series {
+            steps: steps.into_iter().map(|step| step as u64).collect(),
+            values: read_column::<DoubleType>(&*row_group, 2, rows)?,
+            wall_times: read_column::<DoubleType>(&*row_group, 3, rows)?,
+        };
+        match single_metric(row_group.metadata().column(0).statistics()) {
+            Some(name) if mixed.is_empty() => match runs.last_mut() {
+                Some((last, run)) if *last == name => {
+                    run.steps.extend_from_slice(&series.steps);
+                    run.values.extend_from_slice(&series.values);
+                    run.wall_times.extend_from_slice(&series.wall_times);
+                }
+                _ => runs.push((name, series)),
+            },
+            single => {
+                let names = match single {
+                    Some(name) => vec![ByteArray::from(name.into_bytes()); rows],
+                    None => read_column::<ByteArrayType>(&*row_group, 0, rows)?,
+                };
+                mixed.extend(to_points(&names, &series)?);
+            }
+        }
+    }
+    if mixed.is_empty() {
+        runs = match ChunkSeries::from_sorted(runs) {
+            Ok(chunk) => return Ok(chunk),
+            Err(runs) => runs,
+        };
+    }
+    // Not in the order encode_parquet writes: group row by row, in stored order.
+    let mut points = Vec::with_capacity(mixed.len() + runs.iter().map(|(_, s)| s.len()).sum::<usize>());
+    for (name, series) in &runs {
+        let names = vec![ByteArray::from(name.as_bytes().to_vec()); series.len()];
+        points.extend(to_points(&names, series)?);
+    }
+    points.extend(mixed);
+    Ok(ChunkSeries::from_points(points))
+}
+
+fn unreadable(error: parquet::errors::ParquetError) -> Error {
+    Error::Invalid {
+        field: "parquet".into(),
+        reason: format!("not a readable metric object: {error}"),
+    }
+}
+
+/// The metric of a row group whose `metric` statistics hold exactly one name.
+fn single_metric(statistics: Option<&Statistics>) -> Option<String> {
+    let statistics = statistics?;
+    if !(statistics.min_is_exact() && statistics.max_is_exact()) {
+        return None;
+    }
+    let (min, max) = (statistics.min_bytes_opt()?, statistics.max_bytes_opt()?);
+    (min == max).then(|| std::str::from_utf8(min).ok().map(str::to_owned))?
+}
+
+fn to_points(names: &[ByteArray], series: &Series) -> Result<Vec<Point>> {
+    let mut points = Vec::with_capacity(names.len());
+    let mut last_name: Option<(&ByteArray, String)> = None;
+    for (index, metric) in names.iter().enumerate() {
+        // Names repeat: decode each distinct one once, then clone the string.
+        let name = match &last_name {
+            Some((bytes, name)) if *bytes == metric => name.clone(),
+            _ => {
+                let name = metric
+                    .as_utf8()
+                    .map_err(|error| Error::Invalid {
+                        field: "parquet".into(),
+                        reason: format!("a metric name is not utf-8: {error}"),
+                    })?
+                    .to_string();
+                last_name = Some((metric, name.clone()));
+                name
+            }
+        };
+        points.push(Point {
+            metric: name,
+            step: series.steps[index],
+            value: series.values[index],
+            wall_time: series.wall_times[index],
+        });
     }
     Ok(points)
 }
@@ -248,28 +298,69 @@ mod tests {
         }
     }
 
+    fn write_rows(points: &[Point]) -> Bytes {
+        let schema = parse_message_type(SCHEMA).expect("schema");
+        let mut writer =
+            SerializedFileWriter::new(Vec::new(), Arc::new(schema), Arc::new(writer_properties()))
+                .expect("writer");
+        let names: Vec<ByteArray> = points
+            .iter()
+            .map(|p| ByteArray::from(p.metric.as_str()))
+            .collect();
+        let steps: Vec<i64> = points.iter().map(|p| p.step as i64).collect();
+        let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+        let wall_times: Vec<f64> = points.iter().map(|p| p.wall_time).collect();
+        let mut row_group = writer.next_row_group().expect("row group");
+        write_column::<ByteArrayType>(&mut row_group, &names).expect("metric");
+        write_column::<Int64Type>(&mut row_group, &steps).expect("step");
+        write_column::<DoubleType>(&mut row_group, &values).expect("value");
+        write_column::<DoubleType>(&mut row_group, &wall_times).expect("wall_time");
+        row_group.close().expect("close");
+        Bytes::from(writer.into_inner().expect("finish"))
+    }
+
     #[test]
-    fn parquet_round_trips_points_in_order() {
-        let points = vec![
+    fn parquet_round_trips_a_chunk_bit_exactly() {
+        let chunk = ChunkSeries::from_points(vec![
             point("loss", 3, 0.5),
             point("acc", 1, f64::NAN),
             point("loss", u64::MAX, f64::INFINITY),
             point("loss", 0, f64::NEG_INFINITY),
+        ]);
+        let decoded = decode_parquet(&encode_parquet(&chunk).expect("encode")).expect("decode");
+        let bits = |chunk: &ChunkSeries| -> Vec<(String, u64, u64, u64)> {
+            chunk
+                .to_points()
+                .into_iter()
+                .map(|p| (p.metric, p.step, p.value.to_bits(), p.wall_time.to_bits()))
+                .collect()
+        };
+        assert_eq!(bits(&decoded), bits(&chunk));
+    }
+
+    #[test]
+    fn rows_in_any_order_with_several_metrics_per_group_are_grouped() {
+        let rows = vec![
+            point("b", 2, 1.0),
+            point("a", 5, 2.0),
+            point("b", 1, 3.0),
+            point("b", 2, 4.0),
         ];
-        let bytes = encode_parquet(&points).expect("encode");
-        let decoded = decode_parquet(&bytes).expect("decode");
-        assert_eq!(decoded.len(), points.len());
-        for (got, want) in decoded.iter().zip(&points) {
-            assert_eq!(got.metric, want.metric);
-            assert_eq!(got.step, want.step);
-            assert_eq!(got.value.to_bits(), want.value.to_bits());
-            assert_eq!(got.wall_time.to_bits(), want.wall_time.to_bits());
-        }
+        let decoded = decode_parquet(&write_rows(&rows)).expect("decode");
+        assert_eq!(decoded, ChunkSeries::from_points(rows));
+    }
+
+    #[test]
+    fn a_long_metric_name_still_reads_from_the_statistics() {
+        let name = "n".repeat(200);
+        let chunk = ChunkSeries::from_points(vec![point(&name, 1, 1.0), point("z", 1, 2.0)]);
+        let decoded = decode_parquet(&encode_parquet(&chunk).expect("encode")).expect("decode");
+        assert_eq!(decoded, chunk);
     }
 
     #[test]
     fn parquet_of_no_points_is_a_valid_empty_object() {
-        let bytes = encode_parquet(&[]).expect("encode");
+        let bytes = encode_parquet(&ChunkSeries::default()).expect("encode");
         assert!(decode_parquet(&bytes).expect("decode").is_empty());
     }
 
@@ -277,7 +368,8 @@ mod tests {
     fn decode_parquet_refuses_garbage_and_names_the_field() {
         let error = decode_parquet(b"definitely not parquet").expect_err("garbage");
         assert!(matches!(error, Error::Invalid { ref field, .. } if field == "parquet"));
-        let bytes = encode_parquet(&[point("a", 1, 1.0)]).expect("encode");
+        let chunk = ChunkSeries::from_points(vec![point("a", 1, 1.0)]);
+        let bytes = encode_parquet(&chunk).expect("encode");
         let truncated = &bytes[..bytes.len() / 2];
         assert!(decode_parquet(truncated).is_err());
     }

@@ -1,5 +1,7 @@
 //! One metric's series as charts read it: merged from chunks, one value per step.
 
+use std::collections::{BTreeSet, HashMap};
+
 use super::Point;
 
 /// A metric's points sorted by step, one per step, as three parallel columns.
@@ -41,35 +43,177 @@ impl Series {
     }
 }
 
-/// Merges `metric`'s points from `chunks` (in arrival order) into one series.
-///
-/// Steps may arrive in any order; when a step repeats, the last written point wins (a later
-/// chunk over an earlier one, a later point of a chunk over an earlier one).
-pub fn merge_series<C: AsRef<[Point]>>(chunks: &[C], metric: &str) -> Series {
-    // (step, value, wall_time) in arrival order; a stable sort by step keeps arrival order
-    // among equal steps, so the last of each run is the last written. Runs of a training
-    // loop arrive nearly sorted, which a stable (merge) sort handles in close to linear time.
-    let mut arrivals: Vec<(u64, f64, f64)> = chunks
-        .iter()
-        .flat_map(|chunk| chunk.as_ref())
-        .filter(|point| point.metric == metric)
-        .map(|point| (point.step, point.value, point.wall_time))
-        .collect();
-    arrivals.sort_by_key(|&(step, _, _)| step);
+/// A stored chunk: one [`Series`] per metric, metrics ordered by name. This is the form
+/// chunks are kept in memory and written to Parquet in, so a read copies slices of steps and
+/// values instead of filtering points by name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChunkSeries {
+    metrics: Vec<(String, Series)>,
+}
 
+impl AsRef<ChunkSeries> for ChunkSeries {
+    fn as_ref(&self) -> &ChunkSeries {
+        self
+    }
+}
+
+impl ChunkSeries {
+    /// Groups points by metric, one value per step: when a step repeats, the last written
+    /// point wins.
+    pub fn from_points(points: Vec<Point>) -> ChunkSeries {
+        // (step, value, wall_time) per metric in arrival order; names are looked up by &str
+        // so only the first point of each metric allocates.
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut arrivals: Vec<Vec<(u64, f64, f64)>> = Vec::new();
+        for point in points {
+            let slot = match index.get(point.metric.as_str()) {
+                Some(&slot) => slot,
+                None => {
+                    index.insert(point.metric, arrivals.len());
+                    arrivals.push(Vec::new());
+                    arrivals.len() - 1
+                }
+            };
+            arrivals[slot].push((point.step, point.value, point.wall_time));
+        }
+        let mut metrics: Vec<(String, Series)> = index
+            .into_iter()
+            .map(|(name, slot)| (name, last_write_wins(std::mem::take(&mut arrivals[slot]))))
+            .collect();
+        metrics.sort_by(|a, b| a.0.cmp(&b.0));
+        ChunkSeries { metrics }
+    }
+
+    /// Builds a chunk from per-metric series, or gives them back unless the names strictly
+    /// ascend, no series is empty and every series' steps strictly ascend.
+    pub(super) fn from_sorted(
+        metrics: Vec<(String, Series)>,
+    ) -> std::result::Result<ChunkSeries, Vec<(String, Series)>> {
+        let names_ascend = metrics.windows(2).all(|pair| pair[0].0 < pair[1].0);
+        let steps_ascend = metrics
+            .iter()
+            .all(|(_, series)| !series.is_empty() && series.steps.windows(2).all(|pair| pair[0] < pair[1]));
+        if names_ascend && steps_ascend {
+            Ok(ChunkSeries { metrics })
+        } else {
+            Err(metrics)
+        }
+    }
+
+    /// How many points (one per metric and step).
+    pub fn len(&self) -> usize {
+        self.metrics.iter().map(|(_, series)| series.len()).sum()
+    }
+
+    /// Whether the chunk holds no point.
+    pub fn is_empty(&self) -> bool {
+        self.metrics.is_empty()
+    }
+
+    /// Each metric's name and series, by name.
+    pub fn metrics(&self) -> impl Iterator<Item = (&str, &Series)> {
+        self.metrics.iter().map(|(name, series)| (name.as_str(), series))
+    }
+
+    /// The metric names, ascending.
+    pub fn metric_names(&self) -> Vec<String> {
+        self.metrics.iter().map(|(name, _)| name.clone()).collect()
+    }
+
+    /// One metric's series, if the chunk has it.
+    pub fn get(&self, metric: &str) -> Option<&Series> {
+        self.metrics
+            .binary_search_by(|(name, _)| name.as_str().cmp(metric))
+            .ok()
+            .map(|at| &self.metrics[at].1)
+    }
+
+    /// The smallest and largest step over every metric; `None` for an empty chunk.
+    pub fn step_range(&self) -> Option<(u64, u64)> {
+        let firsts = self.metrics.iter().filter_map(|(_, series)| series.steps.first());
+        let lasts = self.metrics.iter().filter_map(|(_, series)| series.steps.last());
+        Some((*firsts.min()?, *lasts.max()?))
+    }
+
+    /// The points, by metric then step.
+    pub fn to_points(&self) -> Vec<Point> {
+        let mut points = Vec::with_capacity(self.len());
+        for (name, series) in &self.metrics {
+            for index in 0..series.len() {
+                points.push(Point {
+                    metric: name.clone(),
+                    step: series.steps[index],
+                    value: series.values[index],
+                    wall_time: series.wall_times[index],
+                });
+            }
+        }
+        points
+    }
+
+    /// Merges chunks given in arrival order into one (a later chunk wins a step).
+    pub fn merge<C: AsRef<ChunkSeries>>(chunks: &[C]) -> ChunkSeries {
+        let names: BTreeSet<&str> = chunks
+            .iter()
+            .flat_map(|chunk| chunk.as_ref().metrics.iter().map(|(name, _)| name.as_str()))
+            .collect();
+        let metrics = names
+            .into_iter()
+            .map(|name| (name.to_owned(), merge_series(chunks, name)))
+            .collect();
+        ChunkSeries { metrics }
+    }
+}
+
+/// Sorts `(step, value, wall_time)` arrivals by step keeping the last of each step. A stable
+/// sort keeps arrival order among equal steps; a training loop's points arrive sorted, which
+/// is checked first.
+fn last_write_wins(mut arrivals: Vec<(u64, f64, f64)>) -> Series {
+    if !arrivals.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+        arrivals.sort_by_key(|&(step, _, _)| step);
+    }
     let mut series = Series::with_capacity(arrivals.len());
     for (index, &(step, value, wall_time)) in arrivals.iter().enumerate() {
         let next_has_same_step = arrivals
             .get(index + 1)
             .is_some_and(|&(next_step, _, _)| next_step == step);
-        if next_has_same_step {
-            continue;
+        if !next_has_same_step {
+            series.steps.push(step);
+            series.values.push(value);
+            series.wall_times.push(wall_time);
         }
-        series.steps.push(step);
-        series.values.push(value);
-        series.wall_times.push(wall_time);
     }
     series
+}
+
+/// Merges `metric`'s series from `chunks` (in arrival order) into one: when a step repeats,
+/// the later chunk wins.
+///
+/// Chunks of a training run cover successive step ranges; then the merge is a concatenation.
+pub fn merge_series<C: AsRef<ChunkSeries>>(chunks: &[C], metric: &str) -> Series {
+    let parts: Vec<&Series> = chunks
+        .iter()
+        .filter_map(|chunk| chunk.as_ref().get(metric))
+        .collect();
+    let successive = parts
+        .windows(2)
+        .all(|pair| pair[0].steps.last() < pair[1].steps.first());
+    if successive {
+        let mut series = Series::with_capacity(parts.iter().map(|part| part.len()).sum());
+        for part in parts {
+            series.steps.extend_from_slice(&part.steps);
+            series.values.extend_from_slice(&part.values);
+            series.wall_times.extend_from_slice(&part.wall_times);
+        }
+        return series;
+    }
+    let arrivals = parts
+        .iter()
+        .flat_map(|part| {
+            (0..part.len()).map(|index| (part.steps[index], part.values[index], part.wall_times[index]))
+        })
+        .collect();
+    last_write_wins(arrivals)
 }
 
 /// The part of `series` with `from_step <= step <= to_step` (a missing bound is open).
@@ -111,6 +255,7 @@ mod tests {
                 point("loss", 0, 5.0),
             ],
         ];
+        let chunks: Vec<ChunkSeries> = chunks.into_iter().map(ChunkSeries::from_points).collect();
         let series = merge_series(&chunks, "loss");
         assert_eq!(series.steps, vec![0, 1, 2]);
         assert_eq!(series.values, vec![5.0, 2.0, 3.0]);
@@ -121,9 +266,9 @@ mod tests {
     #[test]
     fn in_range_is_inclusive_and_open_without_bounds() {
         let series = merge_series(
-            &[(0..10)
-                .map(|step| point("m", step * 10, step as f64))
-                .collect::<Vec<_>>()],
+            &[ChunkSeries::from_points(
+                (0..10).map(|step| point("m", step * 10, step as f64)).collect(),
+            )],
             "m",
         );
         assert_eq!(in_range(&series, Some(10), Some(30)).steps, vec![10, 20, 30]);
@@ -132,5 +277,39 @@ mod tests {
         assert_eq!(in_range(&series, Some(85), None).steps, vec![90]);
         assert_eq!(in_range(&series, None, None), series);
         assert!(in_range(&series, Some(50), Some(40)).is_empty());
+    }
+
+    #[test]
+    fn a_chunk_groups_points_by_metric_and_keeps_the_last_write_of_a_step() {
+        let chunk = ChunkSeries::from_points(vec![
+            point("loss", 2, 1.0),
+            point("acc", 1, 9.0),
+            point("loss", 1, 2.0),
+            point("loss", 2, 3.0),
+        ]);
+        assert_eq!(chunk.metric_names(), vec!["acc", "loss"]);
+        assert_eq!(chunk.len(), 3);
+        assert_eq!(chunk.get("loss").map(|s| s.values.clone()), Some(vec![2.0, 3.0]));
+        assert_eq!(chunk.step_range(), Some((1, 2)));
+        assert_eq!(chunk.to_points()[0], point("acc", 1, 9.0));
+        assert!(ChunkSeries::from_points(Vec::new()).step_range().is_none());
+    }
+
+    #[test]
+    fn successive_chunks_merge_by_concatenation_and_overlapping_ones_by_step() {
+        let early = ChunkSeries::from_points((0..3).map(|step| point("m", step, 1.0)).collect());
+        let late = ChunkSeries::from_points((3..5).map(|step| point("m", step, 2.0)).collect());
+        let merged = ChunkSeries::merge(&[early.clone(), late.clone()]);
+        assert_eq!(
+            merged.get("m").map(|s| s.steps.clone()),
+            Some(vec![0, 1, 2, 3, 4])
+        );
+        let rewrite = ChunkSeries::from_points(vec![point("m", 1, 7.0), point("n", 0, 0.0)]);
+        let merged = ChunkSeries::merge(&[early, late, rewrite]);
+        assert_eq!(
+            merged.get("m").map(|s| s.values.clone()),
+            Some(vec![1.0, 7.0, 1.0, 2.0, 2.0])
+        );
+        assert_eq!(merged.metric_names(), vec!["m", "n"]);
     }
 }

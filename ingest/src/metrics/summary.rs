@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Point;
+use super::{ChunkSeries, Series};
 
 /// The summary of one metric over some points.
 ///
@@ -63,6 +63,15 @@ impl Summary {
         }
     }
 
+    /// The summary of one series.
+    pub fn of(series: &Series) -> Summary {
+        let mut summary = Summary::EMPTY;
+        for (step, value) in series.steps.iter().zip(&series.values) {
+            summary.add(*step, *value);
+        }
+        summary
+    }
+
     /// Combines the summary of earlier points (`self`) with that of `later` ones, e.g. the
     /// stored summary of a run with the summary of a newly arrived chunk. For disjoint step
     /// ranges the result equals summarizing all points; on a tie of `last_step` the later
@@ -101,27 +110,19 @@ impl Summary {
     }
 }
 
-/// Summarizes each metric of `points` (already deduplicated: one point per metric and step;
-/// if a step repeats, the later point is `last`).
-pub fn summarize(points: &[Point]) -> BTreeMap<String, Summary> {
-    let mut summaries: BTreeMap<String, Summary> = BTreeMap::new();
-    for point in points {
-        // Look up by &str first so the common case allocates no key.
-        match summaries.get_mut(point.metric.as_str()) {
-            Some(summary) => summary.add(point.step, point.value),
-            None => {
-                let mut summary = Summary::EMPTY;
-                summary.add(point.step, point.value);
-                summaries.insert(point.metric.clone(), summary);
-            }
-        }
-    }
-    summaries
+/// Summarizes each metric of a chunk.
+pub fn summarize(chunk: &ChunkSeries) -> BTreeMap<String, Summary> {
+    chunk
+        .metrics()
+        .map(|(name, series)| (name.to_owned(), Summary::of(series)))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::metrics::Point;
 
     fn point(step: u64, value: f64) -> Point {
         Point {
@@ -130,6 +131,10 @@ mod tests {
             value,
             wall_time: 0.0,
         }
+    }
+
+    fn summarize(points: &[Point]) -> BTreeMap<String, Summary> {
+        super::summarize(&ChunkSeries::from_points(points.to_vec()))
     }
 
     #[test]
