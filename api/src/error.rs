@@ -84,7 +84,10 @@ impl ErrorExtensions for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "code": self.0.code(), "message": self.public_message() });
+        let mut body = serde_json::json!({ "code": self.0.code(), "message": self.public_message() });
+        if let graph::Error::Invalid { field, .. } | graph::Error::Conflict { field, .. } = &self.0 {
+            body["field"] = serde_json::Value::String(field.clone());
+        }
         let mut response = (self.status(), Json(body)).into_response();
         if let graph::Error::RateLimited { retry_after_seconds } = &self.0 {
             if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_seconds.to_string()) {

@@ -5,6 +5,7 @@ pub mod blobs;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod graphql;
 pub mod metrics;
 pub mod server;

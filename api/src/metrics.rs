@@ -160,7 +160,8 @@ async fn export_series(
     Ok(services.metrics.all_series(&experiment.id).await?)
 }
 
-fn download(bytes: Bytes, content_type: &'static str, file_name: &str) -> Response {
+/// A download response: `bytes` as an attachment named `file_name`, never sniffed.
+pub(crate) fn download(bytes: Bytes, content_type: &str, file_name: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

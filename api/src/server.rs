@@ -12,7 +12,7 @@ use axum::extract::FromRef;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use tokio::net::TcpListener;
 
@@ -21,6 +21,7 @@ use crate::blobs::{self, BlobRoutes};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::events;
+use crate::files;
 use crate::graphql::{build_schema, RsdkSchema};
 use crate::metrics;
 use crate::services::Services;
@@ -134,6 +135,16 @@ pub fn router(services: &Services, config: &Config) -> Router {
             get(metrics::export_parquet),
         )
         .route("/api/v1/experiments/{id}/metrics.csv", get(metrics::export_csv))
+        .route("/api/v1/experiments/{id}/files/plan", post(files::plan))
+        .route(
+            "/api/v1/experiments/{id}/files/content",
+            put(files::put_content).layer(DefaultBodyLimit::max(
+                usize::try_from(config.max_blob_bytes).unwrap_or(usize::MAX),
+            )),
+        )
+        .route("/api/v1/experiments/{id}/files/commit", post(files::commit))
+        .route("/api/v1/experiments/{id}/tree/{*path}", get(files::download_file))
+        .route("/api/v1/experiments/{id}/tree.tar", get(files::download_tar))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

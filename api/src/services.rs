@@ -11,6 +11,7 @@ use graph::model::Job;
 use graph::Graph;
 use ingest::blob::{BlobStore, BlobUrl};
 use ingest::events::EventBus;
+use ingest::file_store::FileStore;
 use ingest::jobs::{Handlers, JobQueue, WorkerConfig, Workers};
 use ingest::metric_store::MetricStore;
 use ingest::metrics::Limits;
@@ -44,6 +45,8 @@ pub struct Services {
     pub refresh_lifetime: Duration,
     /// Metric series: chunk manifests in the graph, chunk contents in the blob store.
     pub metrics: MetricStore,
+    /// Experiment files: policies, uploads, trees, diffs, downloads.
+    pub files: FileStore,
 }
 
 impl Services {
@@ -74,6 +77,7 @@ impl Services {
             .context("cannot open the blob store")?;
         Ok(Self {
             metrics: MetricStore::new(graph.clone(), blobs.clone(), Limits::default()),
+            files: FileStore::new(graph.clone(), blobs.clone()),
             access_tokens: AccessTokens::load(config)?,
             login_limiter: Arc::default(),
             refresh_lifetime: Duration::from_secs(config.refresh_token_days * 24 * 3600),

@@ -415,6 +415,65 @@ impl World {
         (status, digest)
     }
 
+    /// Sends a request to an experiment-files route of alpha #1 (`suffix` after
+    /// `/api/v1/experiments/{id}`) and answers the status.
+    async fn files_status(
+        &mut self,
+        who: Who,
+        method: reqwest::Method,
+        suffix: &str,
+        request: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> u16 {
+        let experiment = self
+            .ok(
+                Who::Bootstrap,
+                "{ experiment(project: \"alpha-proj\", number: 1) { id } }",
+            )
+            .await;
+        let id = experiment["experiment"]["id"].as_str().expect("an id").to_owned();
+        let url = format!("{}/api/v1/experiments/{id}{suffix}", self.server.url);
+        let response = request(self.client(who).request(method.clone(), url))
+            .send()
+            .await
+            .expect("the request is sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        self.record(who, &format!("{method} {suffix}"), &text);
+        status
+    }
+
+    /// Uploads and commits `path` with `content` to alpha #1 as `who`: the statuses of the
+    /// plan, the content upload and the commit.
+    async fn upload_file(&mut self, who: Who, path: &str, content: &str) -> [u16; 3] {
+        let hash = hex::encode(Sha256::digest(content.as_bytes()));
+        let manifest =
+            json!({ "files": [{ "path": path, "size": content.len(), "hash": hash, "mime": "text/plain" }] });
+        let plan = self
+            .files_status(who, reqwest::Method::POST, "/files/plan", |request| {
+                request.json(&manifest)
+            })
+            .await;
+        let put = self
+            .files_status(
+                who,
+                reqwest::Method::PUT,
+                &format!("/files/content?path={path}"),
+                |request| {
+                    request
+                        .header("x-rsdk-sha256", hash.as_str())
+                        .header("content-type", "text/plain")
+                        .body(content.to_owned())
+                },
+            )
+            .await;
+        let commit = self
+            .files_status(who, reqwest::Method::POST, "/files/commit", |request| {
+                request.json(&manifest)
+            })
+            .await;
+        [plan, put, commit]
+    }
+
     async fn blob_status(&mut self, who: Who, method: reqwest::Method, digest: &str) -> u16 {
         let response = self
             .client(who)
@@ -877,6 +936,88 @@ fn operations() -> Vec<Operation> {
                 },
                 pointer: "/data/project",
             }),
+        },
+        Operation {
+            name: "files",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ files(project: \"alpha-proj\", number: 1) { against entries { path status } } }".into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "fileHistory",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ fileHistory(project: \"alpha-proj\", number: 1, path: \"config.yaml\") { version hash } }"
+                    .into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "fileDiff",
+            expect: alpha_viewer,
+            tolerated: &["NOT_FOUND"],
+            note: "diffs a path neither side has: allowed cells get past the policy to NOT_FOUND",
+            document: |_, _| {
+                "{ fileDiff(project: \"alpha-proj\", left: 1, right: 1, path: \"none.txt\") { binary } }"
+                    .into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "capturePolicies",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| "{ capturePolicies(project: \"alpha-proj\") { name include } }".into(),
+            probe: None,
+        },
+        Operation {
+            name: "setCapturePolicy",
+            expect: alpha_admin,
+            tolerated: &[],
+            note: "",
+            document: |_, who| {
+                format!(
+                    "mutation {{ setCapturePolicy(project: \"alpha-proj\", policy: {{name: \"p-{}\", include: [\"**\"], exclude: [], maxFileBytes: 1000, maxExperimentBytes: 10000}}) {{ name }} }}",
+                    who.slug()
+                )
+            },
+            probe: Some(Probe {
+                run_as: bootstrap,
+                document: |_, _| "{ capturePolicies(project: \"alpha-proj\") { name } }".into(),
+                pointer: "/data/capturePolicies",
+            }),
+        },
+        Operation {
+            name: "removeCapturePolicy",
+            expect: alpha_admin,
+            tolerated: &["NOT_FOUND"],
+            note: "removes a policy that does not exist: allowed cells get past the policy to NOT_FOUND",
+            document: |_, who| {
+                format!(
+                    "mutation {{ removeCapturePolicy(project: \"alpha-proj\", name: \"never-{}\") }}",
+                    who.slug()
+                )
+            },
+            probe: Some(Probe {
+                run_as: bootstrap,
+                document: |_, _| "{ capturePolicies(project: \"alpha-proj\") { name } }".into(),
+                pointer: "/data/capturePolicies",
+            }),
+        },
+        Operation {
+            name: "collectFileGarbage",
+            expect: site_admin,
+            tolerated: &[],
+            note: "",
+            document: |_, _| "mutation { collectFileGarbage { deleted kept } }".into(),
+            probe: None,
         },
         Operation {
             name: "setMetricConfig",
@@ -1486,6 +1627,53 @@ async fn rest_matrix(world: &mut World) -> (usize, Vec<String>) {
         for method in [reqwest::Method::GET, reqwest::Method::HEAD] {
             let status = world.blob_status(who, method.clone(), &digest).await;
             check(format!("{method} /api/v1/blobs as {who:?}"), status, expected);
+        }
+    }
+    // Experiment files of alpha #1: a shared file first, then each principal's own upload.
+    let shared = world.upload_file(Who::Bootstrap, "shared.txt", "read me").await;
+    assert_eq!(shared, [200, 201, 200], "the bootstrap admin uploads a file");
+    let status_of = |expect: Expect, allowed: u16| -> u16 {
+        match expect {
+            Expect::Allowed => allowed,
+            Expect::Refused(UNAUTHENTICATED) => 401,
+            Expect::Refused(NOT_FOUND) => 404,
+            Expect::Refused(_) => 403,
+        }
+    };
+    for who in PRINCIPALS {
+        let [plan, put, commit] = world
+            .upload_file(
+                who,
+                &format!("own-{}.txt", who.slug()),
+                &format!("by {}", who.slug()),
+            )
+            .await;
+        let writer = alpha_researcher(who);
+        check(
+            format!("POST files/plan as {who:?}"),
+            plan,
+            &[status_of(writer, 200)],
+        );
+        check(
+            format!("PUT files/content as {who:?}"),
+            put,
+            &[status_of(writer, 201)],
+        );
+        check(
+            format!("POST files/commit as {who:?}"),
+            commit,
+            &[status_of(writer, 200)],
+        );
+        let reader = alpha_viewer(who);
+        for suffix in ["/tree/shared.txt", "/tree.tar"] {
+            let status = world
+                .files_status(who, reqwest::Method::GET, suffix, |request| request)
+                .await;
+            check(
+                format!("GET {suffix} as {who:?}"),
+                status,
+                &[status_of(reader, 200)],
+            );
         }
     }
     problems.extend(stored_anyway);

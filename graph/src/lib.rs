@@ -22,6 +22,6 @@ pub mod value;
 pub use error::{Error, Result};
 pub use service::{
     check_page_size, Baseline, ExperimentFeatures, ExperimentPage, FeatureSet, Graph, MergePreviewResult,
-    MetricsTable, ParetoPoint, TableCell, TableMetric, TableQuery, TableRow, MAX_PAGE_SIZE,
-    MAX_TABLE_METRICS,
+    MetricsTable, ParetoPoint, TableCell, TableMetric, TableQuery, TableRow, MAX_FILES_PER_COMMIT,
+    MAX_PAGE_SIZE, MAX_TABLE_METRICS,
 };

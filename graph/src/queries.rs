@@ -147,6 +147,18 @@ queries! {
     METRIC_MEASURED = read "metric/measured";
     METRIC_MEASURED_IN_PROJECT = read "metric/measured_in_project";
     METRIC_SET_EXPERIMENT_SUMMARIES = write "metric/set_experiment_summaries";
+
+    FILE_CONTENT = read "file/content";
+    FILE_CONTENT_CREATE = write "file/content_create";
+    FILE_CONTENT_DELETE = write "file/content_delete";
+    FILE_CURRENT = read "file/current";
+    FILE_HISTORY = read "file/history";
+    FILE_RETIRE = write "file/retire";
+    FILE_PRODUCE = write "file/produce";
+    FILE_USES = read "file/uses";
+    FILE_POLICY_LIST = read "file/policy_list";
+    FILE_POLICY_SET = write "file/policy_set";
+    FILE_POLICY_REMOVE = write "file/policy_remove";
 }
 
 #[cfg(test)]

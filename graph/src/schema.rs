@@ -104,6 +104,16 @@ pub static MIGRATIONS: &[Migration] = &[
         indexes: &[index("MetricChunk", "digest")],
         statements: Vec::new,
     },
+    Migration {
+        version: 6,
+        description: "indexes for experiment files (contents by hash) and capture policies",
+        indexes: &[
+            unique("Artifact", "hash"),
+            unique("CapturePolicy", "key"),
+            index("CapturePolicy", "project_id"),
+        ],
+        statements: Vec::new,
+    },
 ];
 
 /// The version a fully migrated graph has.

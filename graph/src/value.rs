@@ -127,6 +127,14 @@ impl Row {
         }
     }
 
+    /// A boolean column that must be present and non-null.
+    pub fn bool(&self, name: &str) -> Result<bool> {
+        match self.column(name)? {
+            Value::Bool(flag) => Ok(*flag),
+            other => Err(Self::wrong_type(name, "a boolean", other)),
+        }
+    }
+
     /// An integer column that may be null or absent.
     pub fn opt_int(&self, name: &str) -> Result<Option<i64>> {
         match self.0.get(name) {

@@ -29,7 +29,7 @@ use graph::model::metric::{ChunkOutcome, ChunkRecord, MeasuredSummary, NewChunk}
 use graph::model::NewAuditEntry;
 use graph::Graph;
 
-use crate::blob::{BlobStore, Digest};
+use crate::blob::{self, BlobStore, Digest};
 use crate::metrics::{self, Chunk, ChunkSeries, Downsample, Limits, Series, Summary};
 use crate::{Error, Result};
 
@@ -275,29 +275,16 @@ impl MetricStore {
 
     /// Deletes the blob of a replaced chunk unless a live chunk (of any experiment: blobs
     /// are content-addressed, so identical chunks share one) still names it; whether it was
-    /// deleted.
-    ///
-    /// A chunk recorded concurrently with identical content is never left without its blob:
-    /// the blob is read before the delete and put back when a live chunk names it after the
-    /// delete, and an ingestion checks after recording that its blob is still there
-    /// (`ingest`). Whichever of the record and the second check comes later sees the other.
+    /// deleted. An ingestion checks after recording that its blob is still there (`ingest`),
+    /// as [`blob::delete_unless_used`] requires.
     async fn delete_unused_blob(&self, digest: Digest) -> Result<bool> {
         let hex = digest.to_hex();
-        if self.graph.chunk_blob_in_use(&hex).await? {
-            return Ok(false);
+        let in_use = || async { Ok(self.graph.chunk_blob_in_use(&hex).await?) };
+        let deleted = blob::delete_unless_used(&*self.blobs, &digest, in_use).await?;
+        if deleted {
+            self.forget(&digest);
         }
-        let content = match self.blobs.get_bytes(&digest).await {
-            Ok(content) => content,
-            Err(Error::NotFound { .. }) => return Ok(false),
-            Err(error) => return Err(error),
-        };
-        self.blobs.delete(&digest).await?;
-        self.forget(&digest);
-        if self.graph.chunk_blob_in_use(&hex).await? {
-            self.blobs.put(content, Some(digest)).await?;
-            return Ok(false);
-        }
-        Ok(true)
+        Ok(deleted)
     }
 
     fn experiment_lock(&self, experiment: &ExperimentId) -> Arc<tokio::sync::Mutex<()>> {

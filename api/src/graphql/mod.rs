@@ -1,6 +1,7 @@
 //! The GraphQL schema: query and mutation roots over the domain service, with limits.
 
 mod auth;
+mod files;
 mod metrics;
 mod mutation;
 mod query;
@@ -15,6 +16,7 @@ use crate::services::Services;
 
 pub use auth::RefreshLifetime;
 use auth::{AuthMutation, AuthQuery};
+use files::{FileMutation, FileQuery};
 use metrics::{MetricMutation, MetricQuery};
 use mutation::ExperimentMutation;
 use query::ExperimentQuery;
@@ -22,11 +24,11 @@ pub use subscription::SubscriptionRoot;
 
 /// The root of read operations.
 #[derive(MergedObject, Debug, Default)]
-pub struct QueryRoot(ExperimentQuery, MetricQuery, AuthQuery);
+pub struct QueryRoot(ExperimentQuery, MetricQuery, FileQuery, AuthQuery);
 
 /// The root of write operations; each root field is one audited action.
 #[derive(MergedObject, Debug, Default)]
-pub struct MutationRoot(ExperimentMutation, MetricMutation, AuthMutation);
+pub struct MutationRoot(ExperimentMutation, MetricMutation, FileMutation, AuthMutation);
 
 /// The caller of the request being resolved (anonymous when none was attached).
 pub(crate) fn caller<'a>(context: &Context<'a>) -> &'a Principal {
@@ -54,6 +56,7 @@ pub fn build_schema(services: Option<&Services>) -> RsdkSchema {
             .data(services.announcer.clone())
             .data(services.jobs.clone())
             .data(services.metrics.clone())
+            .data(services.files.clone())
             .data(services.access_tokens.clone())
             .data(services.login_limiter.clone())
             .data(RefreshLifetime(services.refresh_lifetime))

@@ -2,6 +2,7 @@
 
 pub mod auth;
 mod experiment;
+pub mod files;
 pub mod job;
 pub mod metric;
 mod project;
@@ -15,6 +16,7 @@ pub use experiment::{
     Dag, DagEdge, DagNode, EdgeKind, Experiment, ExperimentUpdate, KanbanColumn, NewExperiment, ParentRef,
     Status,
 };
+pub use files::{ContentStorage, ContentUse, FileChange, FileVersion, StoredContent};
 pub use job::{Job, JobId, JobStatus, NewJob, DEFAULT_MAX_ATTEMPTS};
 pub use metric::{
     Aggregation, ChunkOutcome, ChunkRecord, Direction, MeasuredSummary, MetricConfig, MetricInfo,

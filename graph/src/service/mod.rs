@@ -10,6 +10,7 @@ mod audit;
 mod chunks;
 mod experiments;
 mod features;
+mod files;
 mod jobs;
 mod lineage;
 mod metrics;
@@ -21,6 +22,7 @@ mod users;
 
 pub use experiments::ExperimentPage;
 pub use features::{ExperimentFeatures, FeatureSet, MergePreviewResult};
+pub use files::MAX_FILES_PER_COMMIT;
 pub use metrics_table::{
     Baseline, MetricsTable, ParetoPoint, TableCell, TableMetric, TableQuery, TableRow, MAX_TABLE_METRICS,
 };

@@ -132,6 +132,34 @@ pub async fn collect(stream: BlobStream) -> Result<Bytes> {
     Ok(buffer.freeze())
 }
 
+/// Deletes blob `digest` unless `in_use` says something still names it; whether it was
+/// deleted.
+///
+/// Safe against a writer that names the same content at the same time, provided that writer
+/// checks after recording its reference that the blob still exists (and puts it again when
+/// not): the content is read before the delete and put back when `in_use` holds after it, so
+/// whichever of the reference and the second check comes later sees the other.
+pub async fn delete_unless_used<F, Fut>(store: &dyn BlobStore, digest: &Digest, in_use: F) -> Result<bool>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<bool>>,
+{
+    if in_use().await? {
+        return Ok(false);
+    }
+    let content = match store.get_bytes(digest).await {
+        Ok(content) => content,
+        Err(Error::NotFound { .. }) => return Ok(false),
+        Err(error) => return Err(error),
+    };
+    store.delete(digest).await?;
+    if in_use().await? {
+        store.put(content, Some(*digest)).await?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// The error for a source stream that failed mid-upload.
 pub(crate) fn source_failed(error: std::io::Error) -> Error {
     Error::Invalid {

@@ -1,0 +1,69 @@
+//! Runs every file query once, so the every-query-runs test covers `cypher/file/`.
+
+use graph::model::{ContentStorage, FileChange, StoredContent};
+use graph::Graph;
+
+/// A whole-blob content record for `hash` (the blob digest is made up: the graph never reads
+/// blobs).
+pub fn content(hash: &str, size: i64) -> StoredContent {
+    StoredContent {
+        hash: hash.into(),
+        size,
+        mime: "text/plain".into(),
+        text: true,
+        storage: ContentStorage::Full,
+        blob: format!("blob-of-{hash}"),
+        base: None,
+        chain: 0,
+    }
+}
+
+/// A change of `path` to content `hash`.
+pub fn change(path: &str, hash: &str) -> FileChange {
+    FileChange {
+        path: path.into(),
+        hash: hash.into(),
+    }
+}
+
+/// Records contents, commits, lists, deletes, sets and removes policies and collects unused
+/// contents of a project of its own. Panics when a step misbehaves.
+pub async fn exercise_file_queries(graph: &Graph) {
+    let project = "file-exercise";
+    super::project(graph, project).await;
+    let experiment = graph
+        .create_experiment(super::experiment(project, "1", None))
+        .await
+        .expect("experiment");
+    graph
+        .record_file_content(content("aa", 1))
+        .await
+        .expect("recorded");
+    graph.file_content("aa").await.expect("read");
+    graph
+        .commit_files(&experiment, vec![change("a.txt", "aa")], Vec::new())
+        .await
+        .expect("committed");
+    graph
+        .commit_files(&experiment, Vec::new(), vec!["a.txt".into()])
+        .await
+        .expect("deleted");
+    graph
+        .file_history(&experiment.id, "a.txt")
+        .await
+        .expect("history");
+    graph
+        .set_capture_policy(project, "p", "{}".into())
+        .await
+        .expect("policy set");
+    graph.capture_policies(project).await.expect("policies");
+    graph
+        .remove_capture_policy(project, "p")
+        .await
+        .expect("policy removed");
+    graph.file_content_uses().await.expect("uses");
+    graph
+        .delete_file_content_if_unused("aa", Vec::new())
+        .await
+        .expect("collect");
+}

@@ -1,0 +1,602 @@
+//! Experiment files over the graph (which content each path holds) and the blob store (the
+//! bytes): capture policies, the "what do you lack" upload plan, storing contents whole or as
+//! a delta against the parent's version, commits, reads, trees with their status against
+//! another experiment, text diffs, tar downloads and garbage collection.
+//!
+//! Storage model: a content is stored once by its sha256, so a child's unchanged files cost
+//! nothing. A changed text file is stored as a delta ([`files::encode_delta`]) against the
+//! version of the same path in the experiment itself or its primary parent when the delta is
+//! at most a quarter of the file and the chain of deltas stays short; anything else (binary
+//! files, first versions, large rewrites) is one whole blob.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use graph::ids::ExperimentId;
+use graph::model::{ContentStorage, Experiment, FileChange, FileVersion, StoredContent};
+use graph::Graph;
+use sha2::{Digest as _, Sha256};
+
+use crate::blob::{self, BlobStore, Digest};
+use crate::files::{self, CapturePolicy, TextDiff};
+use crate::{Error, Result};
+
+/// Longest delta chain: rebuilding a content applies at most this many deltas.
+pub const MAX_DELTA_CHAIN: i64 = 8;
+/// Largest file considered for delta storage (the delta is computed in memory).
+pub const MAX_DELTA_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest file a text diff reads.
+pub const MAX_DIFF_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Lines of context around each change in a text diff, and the most lines it shows.
+const DIFF_CONTEXT: usize = 3;
+const DIFF_MAX_LINES: usize = 20_000;
+
+/// One file of an upload manifest, as the client describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestEntry {
+    pub path: String,
+    pub size: u64,
+    /// The sha256 of the content, lowercase hex.
+    pub hash: String,
+    pub mime: String,
+}
+
+/// How a path compares with the same path of another experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileStatus {
+    Added,
+    Modified,
+    Deleted,
+    Unchanged,
+}
+
+/// One path of a tree compared with another experiment's tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeEntry {
+    pub path: String,
+    pub status: FileStatus,
+    /// The version in this experiment (the deleted one for a path deleted here).
+    pub this: Option<FileVersion>,
+    /// The version in the other experiment.
+    pub other: Option<FileVersion>,
+}
+
+/// The diff of one path between two experiments.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileDiff {
+    /// Both sides are text (or absent): line hunks with word highlights.
+    Text {
+        left: Option<FileVersion>,
+        right: Option<FileVersion>,
+        diff: TextDiff,
+    },
+    /// At least one side is binary or too large to diff: compare hash, size and mime.
+    Binary {
+        left: Option<FileVersion>,
+        right: Option<FileVersion>,
+    },
+}
+
+/// What a garbage collection did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CollectReport {
+    /// Contents no file version used, deleted with their blobs.
+    pub deleted: usize,
+    /// Contents kept: used, a delta base, or younger than the grace period.
+    pub kept: usize,
+}
+
+/// Experiment files, over the graph and the blob store.
+#[derive(Clone)]
+pub struct FileStore {
+    graph: Graph,
+    blobs: Arc<dyn BlobStore>,
+}
+
+impl std::fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileStore").field("blobs", &self.blobs).finish()
+    }
+}
+
+impl FileStore {
+    pub fn new(graph: Graph, blobs: Arc<dyn BlobStore>) -> Self {
+        Self { graph, blobs }
+    }
+
+    /// A project's capture policies: the stored ones, and the built-in `project-default`
+    /// unless the project replaced it; by name.
+    pub async fn policies(&self, project: &str) -> Result<Vec<CapturePolicy>> {
+        let mut policies: BTreeMap<String, CapturePolicy> = BTreeMap::new();
+        for (name, json) in self.graph.capture_policies(project).await? {
+            let policy: CapturePolicy = serde_json::from_str(&json).map_err(|error| {
+                Error::Internal(format!("stored capture policy {name} is unreadable: {error}"))
+            })?;
+            policies.insert(name, policy);
+        }
+        let default = CapturePolicy::project_default();
+        policies.entry(default.name.clone()).or_insert(default);
+        Ok(policies.into_values().collect())
+    }
+
+    /// The policy named `name` (default `project-default`); [`Error::Invalid`] on `policy`
+    /// naming the ones there are when the project has no such policy.
+    pub async fn policy(&self, project: &str, name: Option<&str>) -> Result<CapturePolicy> {
+        let name = name.unwrap_or("project-default");
+        let policies = self.policies(project).await?;
+        let names: Vec<&str> = policies.iter().map(|policy| policy.name.as_str()).collect();
+        let reason = format!("no capture policy `{name}` in project {project}; it has {names:?}");
+        policies
+            .iter()
+            .find(|policy| policy.name == name)
+            .cloned()
+            .ok_or(Error::Invalid {
+                field: "policy".into(),
+                reason,
+            })
+    }
+
+    /// Validates and stores a named policy (replacing one of the same name, the built-in
+    /// `project-default` included).
+    pub async fn set_policy(&self, project: &str, policy: CapturePolicy) -> Result<CapturePolicy> {
+        policy.validate()?;
+        let json = serde_json::to_string(&policy).map_err(|error| Error::Internal(error.to_string()))?;
+        self.graph.set_capture_policy(project, &policy.name, json).await?;
+        Ok(policy)
+    }
+
+    /// Removes a stored policy (removing a replaced `project-default` restores the built-in).
+    pub async fn remove_policy(&self, project: &str, name: &str) -> Result<()> {
+        Ok(self.graph.remove_capture_policy(project, name).await?)
+    }
+
+    /// Checks a manifest against the policy and answers the paths whose content the server
+    /// lacks: only those need uploading. `entries` are the files that change; the
+    /// experiment's other current files count towards its size limit.
+    pub async fn plan(
+        &self,
+        project: &str,
+        experiment: &Experiment,
+        policy: Option<&str>,
+        entries: &[ManifestEntry],
+    ) -> Result<Vec<String>> {
+        let entries = self.check_manifest(project, experiment, policy, entries).await?;
+        let mut lacking = Vec::new();
+        let mut asked = BTreeSet::new();
+        for entry in &entries {
+            if asked.insert(entry.hash.clone()) && self.graph.file_content(&entry.hash).await?.is_none() {
+                lacking.push(entry.path.clone());
+            }
+        }
+        Ok(lacking)
+    }
+
+    /// Stores the content of one file of `experiment` (`path`, declared `hash` and `mime`),
+    /// verifying the hash; whole, or as a delta against the previous version of the path in
+    /// the experiment or its parent when that is much smaller. Content stored already is not
+    /// stored again.
+    pub async fn put_content(
+        &self,
+        experiment: &Experiment,
+        path: &str,
+        hash: &str,
+        mime: &str,
+        content: Bytes,
+    ) -> Result<StoredContent> {
+        let path = files::validate_path("path", path)?;
+        let hash = check_hash("hash", hash)?;
+        check_mime("mime", mime)?;
+        let actual = hex::encode(Sha256::digest(&content));
+        if actual != hash {
+            return Err(Error::HashMismatch {
+                expected: hash,
+                actual,
+            });
+        }
+        if let Some(stored) = self.graph.file_content(&hash).await? {
+            self.ensure_blob(&stored, &content).await?;
+            return Ok(stored);
+        }
+        let text = files::is_text(&content);
+        let delta = match text && content.len() as u64 <= MAX_DELTA_FILE_BYTES {
+            true => self.delta_against_previous(experiment, &path, &content).await?,
+            false => None,
+        };
+        let (storage, stored_bytes, base, chain) = match delta {
+            Some((base, delta)) => (ContentStorage::Delta, delta, Some(base.hash), base.chain + 1),
+            None => (ContentStorage::Full, content.clone(), None, 0),
+        };
+        let receipt = self.blobs.put(stored_bytes.clone(), None).await?;
+        let record = StoredContent {
+            hash,
+            size: content.len() as i64,
+            mime: mime.to_owned(),
+            text,
+            storage,
+            blob: receipt.digest.to_hex(),
+            base,
+            chain,
+        };
+        let stored = self.graph.record_file_content(record).await?;
+        if stored.blob == receipt.digest.to_hex() && self.blobs.head(&receipt.digest).await?.is_none() {
+            // Garbage collection deleted identical bytes between our put and our record.
+            self.blobs.put(stored_bytes, Some(receipt.digest)).await?;
+        }
+        Ok(stored)
+    }
+
+    /// Records the manifest's files (each content uploaded before) and deletions of paths,
+    /// atomically, after checking the manifest against the policy again; answers the
+    /// experiment's files afterwards.
+    pub async fn commit(
+        &self,
+        project: &str,
+        experiment: &Experiment,
+        policy: Option<&str>,
+        entries: &[ManifestEntry],
+        deleted: &[String],
+    ) -> Result<Vec<FileVersion>> {
+        let entries = self.check_manifest(project, experiment, policy, entries).await?;
+        let deleted = deleted
+            .iter()
+            .enumerate()
+            .map(|(index, path)| files::validate_path(&format!("deleted[{index}]"), path))
+            .collect::<Result<Vec<_>>>()?;
+        for (index, entry) in entries.iter().enumerate() {
+            let Some(stored) = self.graph.file_content(&entry.hash).await? else {
+                return Err(Error::Invalid {
+                    field: format!("files[{index}].hash"),
+                    reason: format!(
+                        "content {} of {} was not uploaded: upload it first",
+                        entry.hash, entry.path
+                    ),
+                });
+            };
+            if stored.size != entry.size as i64 {
+                return Err(Error::Invalid {
+                    field: format!("files[{index}].size"),
+                    reason: format!(
+                        "{} bytes declared, the content {} has {}",
+                        entry.size, entry.hash, stored.size
+                    ),
+                });
+            }
+        }
+        let changes = entries
+            .into_iter()
+            .map(|entry| FileChange {
+                path: entry.path,
+                hash: entry.hash,
+            })
+            .collect();
+        Ok(self.graph.commit_files(experiment, changes, deleted).await?)
+    }
+
+    /// The bytes of a stored content, rebuilt through its delta chain.
+    pub async fn read(&self, hash: &str) -> Result<Bytes> {
+        let mut chain = Vec::new();
+        let mut next = Some(hash.to_owned());
+        while let Some(hash) = next {
+            let stored = self
+                .graph
+                .file_content(&hash)
+                .await?
+                .ok_or_else(|| Error::NotFound {
+                    entity: "file content",
+                    id: hash.clone(),
+                })?;
+            next = stored.base.clone();
+            chain.push(stored);
+            if chain.len() as i64 > MAX_DELTA_CHAIN + 1 {
+                return Err(Error::Internal(format!("the delta chain of {hash} is too long")));
+            }
+        }
+        let mut content: Option<Bytes> = None;
+        for stored in chain.into_iter().rev() {
+            let digest = Digest::parse("blob", &stored.blob)?;
+            let bytes = self.blobs.get_bytes(&digest).await?;
+            content = Some(match (stored.storage, content) {
+                (ContentStorage::Full, _) => bytes,
+                (ContentStorage::Delta, Some(base)) => {
+                    let rebuilt = tokio::task::spawn_blocking(move || files::apply_delta(&base, &bytes))
+                        .await
+                        .map_err(|error| Error::Internal(format!("applying a delta failed: {error}")))??;
+                    Bytes::from(rebuilt)
+                }
+                (ContentStorage::Delta, None) => {
+                    return Err(Error::Internal(format!(
+                        "delta content {} has no base",
+                        stored.hash
+                    )));
+                }
+            });
+        }
+        content.ok_or_else(|| Error::Internal("an empty delta chain".into()))
+    }
+
+    /// The current, not deleted version of `path` in `experiment`.
+    pub async fn file(&self, experiment: &ExperimentId, path: &str) -> Result<FileVersion> {
+        let path = files::validate_path("path", path)?;
+        self.graph
+            .current_files(experiment)
+            .await?
+            .into_iter()
+            .find(|file| file.path == path && !file.deleted)
+            .ok_or(Error::NotFound {
+                entity: "file",
+                id: path,
+            })
+    }
+
+    /// The experiment's tree compared with `other` (its primary parent's tree when `None`, an
+    /// empty tree for a root): every path present on either side, by path.
+    pub async fn tree(&self, experiment: &Experiment, other: Option<&Experiment>) -> Result<Vec<TreeEntry>> {
+        let other = match other {
+            Some(other) => Some(other.clone()),
+            None => self.graph.primary_parent(experiment).await?,
+        };
+        let this = self.graph.current_files(&experiment.id).await?;
+        let theirs = match &other {
+            Some(other) => self.graph.current_files(&other.id).await?,
+            None => Vec::new(),
+        };
+        Ok(compare_trees(this, theirs))
+    }
+
+    /// The diff of `path` between `left` and `right` (either may lack it).
+    pub async fn diff(&self, left: &ExperimentId, right: &ExperimentId, path: &str) -> Result<FileDiff> {
+        let path = files::validate_path("path", path)?;
+        let find =
+            |files: Vec<FileVersion>| files.into_iter().find(|file| file.path == path && !file.deleted);
+        let left_file = find(self.graph.current_files(left).await?);
+        let right_file = find(self.graph.current_files(right).await?);
+        if left_file.is_none() && right_file.is_none() {
+            return Err(Error::NotFound {
+                entity: "file",
+                id: path,
+            });
+        }
+        let diffable = |file: &Option<FileVersion>| {
+            file.as_ref()
+                .is_none_or(|file| file.text && file.size as u64 <= MAX_DIFF_FILE_BYTES)
+        };
+        if !(diffable(&left_file) && diffable(&right_file)) {
+            return Ok(FileDiff::Binary {
+                left: left_file,
+                right: right_file,
+            });
+        }
+        let left_text = self.text_of(&left_file).await?;
+        let right_text = self.text_of(&right_file).await?;
+        let diff = tokio::task::spawn_blocking(move || {
+            files::text_diff(&left_text, &right_text, DIFF_CONTEXT, DIFF_MAX_LINES)
+        })
+        .await
+        .map_err(|error| Error::Internal(format!("diffing failed: {error}")))?;
+        Ok(FileDiff::Text {
+            left: left_file,
+            right: right_file,
+            diff,
+        })
+    }
+
+    /// Every current file of the experiment as one tar archive (paths below the root).
+    pub async fn tar(&self, experiment: &ExperimentId) -> Result<Bytes> {
+        let mut entries = Vec::new();
+        for file in self.graph.current_files(experiment).await? {
+            if !file.deleted {
+                let bytes = self.read(&file.hash).await?;
+                entries.push((file.path, bytes.to_vec()));
+            }
+        }
+        let archive = tokio::task::spawn_blocking(move || files::write_tar(Vec::new(), entries))
+            .await
+            .map_err(|error| Error::Internal(format!("writing a tar failed: {error}")))??;
+        Ok(Bytes::from(archive))
+    }
+
+    /// Deletes every content no file version uses (nor a delta of a used content applies
+    /// to) and older than `grace` (an upload not committed yet is younger), with its blob.
+    pub async fn collect_garbage(&self, grace: Duration) -> Result<CollectReport> {
+        let uses = self.graph.file_content_uses().await?;
+        let by_hash: HashMap<&str, &graph::model::ContentUse> = uses
+            .iter()
+            .map(|content| (content.hash.as_str(), content))
+            .collect();
+        // A used content keeps its whole chain of bases.
+        let mut needed: BTreeSet<&str> = BTreeSet::new();
+        for content in uses.iter().filter(|content| content.uses > 0) {
+            let mut next = Some(content.hash.as_str());
+            while let Some(hash) = next.filter(|hash| needed.insert(hash)) {
+                next = by_hash.get(hash).and_then(|content| content.base.as_deref());
+            }
+        }
+        let bases: Vec<String> = uses.iter().filter_map(|content| content.base.clone()).collect();
+        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(grace).unwrap_or_default();
+        let mut report = CollectReport::default();
+        for content in &uses {
+            let collectable = !needed.contains(content.hash.as_str()) && content.created_at < cutoff;
+            if !collectable
+                || !self
+                    .graph
+                    .delete_file_content_if_unused(&content.hash, bases.clone())
+                    .await?
+            {
+                report.kept += 1;
+                continue;
+            }
+            let digest = Digest::parse("blob", &content.blob)?;
+            let hash = content.hash.clone();
+            let in_use = || async { Ok(self.graph.file_content(&hash).await?.is_some()) };
+            blob::delete_unless_used(&*self.blobs, &digest, in_use).await?;
+            report.deleted += 1;
+        }
+        Ok(report)
+    }
+
+    /// Validates paths, hashes, mimes and duplicates of a manifest and checks it against the
+    /// policy; answers the entries with normalized paths.
+    async fn check_manifest(
+        &self,
+        project: &str,
+        experiment: &Experiment,
+        policy: Option<&str>,
+        entries: &[ManifestEntry],
+    ) -> Result<Vec<ManifestEntry>> {
+        let matcher = self.policy(project, policy).await?.matcher()?;
+        let mut seen = BTreeSet::new();
+        let mut checked = Vec::with_capacity(entries.len());
+        for (index, entry) in entries.iter().enumerate() {
+            let path = files::validate_path(&format!("files[{index}].path"), &entry.path)?;
+            if !seen.insert(path.clone()) {
+                return Err(Error::Invalid {
+                    field: format!("files[{index}].path"),
+                    reason: format!("`{path}` appears twice in the manifest"),
+                });
+            }
+            let hash = check_hash(&format!("files[{index}].hash"), &entry.hash)?;
+            check_mime(&format!("files[{index}].mime"), &entry.mime)?;
+            matcher.check_file(&format!("files[{index}].path"), &path, entry.size)?;
+            checked.push(ManifestEntry {
+                path,
+                size: entry.size,
+                hash,
+                mime: entry.mime.clone(),
+            });
+        }
+        let unchanged_bytes: u64 = self
+            .graph
+            .current_files(&experiment.id)
+            .await?
+            .iter()
+            .filter(|file| !file.deleted && !seen.contains(&file.path))
+            .map(|file| file.size as u64)
+            .sum();
+        let total = unchanged_bytes + checked.iter().map(|entry| entry.size).sum::<u64>();
+        matcher.check_total("files", total)?;
+        Ok(checked)
+    }
+
+    /// The previous version of `path` (the experiment's own, else its primary parent's) to
+    /// store `content` as a delta against, with the delta, when that saves enough.
+    async fn delta_against_previous(
+        &self,
+        experiment: &Experiment,
+        path: &str,
+        content: &Bytes,
+    ) -> Result<Option<(StoredContent, Bytes)>> {
+        let own = self.graph.current_files(&experiment.id).await?;
+        let previous = match own.into_iter().find(|file| file.path == path) {
+            Some(file) => Some(file),
+            None => match self.graph.primary_parent(experiment).await? {
+                Some(parent) => self
+                    .graph
+                    .current_files(&parent.id)
+                    .await?
+                    .into_iter()
+                    .find(|file| file.path == path),
+                None => None,
+            },
+        };
+        let Some(previous) = previous.filter(|file| file.text) else {
+            return Ok(None);
+        };
+        let Some(base) = self.graph.file_content(&previous.hash).await? else {
+            return Ok(None);
+        };
+        if base.chain >= MAX_DELTA_CHAIN || base.size as u64 > MAX_DELTA_FILE_BYTES {
+            return Ok(None);
+        }
+        let base_bytes = self.read(&base.hash).await?;
+        let target = content.clone();
+        let delta = tokio::task::spawn_blocking(move || files::encode_delta(&base_bytes, &target))
+            .await
+            .map_err(|error| Error::Internal(format!("computing a delta failed: {error}")))?;
+        let worth_it = delta.len() * 4 <= content.len();
+        Ok(worth_it.then(|| (base, Bytes::from(delta))))
+    }
+
+    /// A file's text (empty when absent).
+    async fn text_of(&self, file: &Option<FileVersion>) -> Result<String> {
+        let Some(file) = file else {
+            return Ok(String::new());
+        };
+        let bytes = self.read(&file.hash).await?;
+        String::from_utf8(bytes.to_vec())
+            .map_err(|_| Error::Internal(format!("text content {} is not utf-8", file.hash)))
+    }
+
+    /// Puts `content` back when its recorded blob is missing (a whole blob only: a delta's
+    /// blob is not the content).
+    async fn ensure_blob(&self, stored: &StoredContent, content: &Bytes) -> Result<()> {
+        if stored.storage != ContentStorage::Full {
+            return Ok(());
+        }
+        let digest = Digest::parse("blob", &stored.blob)?;
+        if self.blobs.head(&digest).await?.is_none() {
+            self.blobs.put(content.clone(), Some(digest)).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Compares two trees path by path (see [`FileStore::tree`]).
+fn compare_trees(this: Vec<FileVersion>, theirs: Vec<FileVersion>) -> Vec<TreeEntry> {
+    let mut theirs: BTreeMap<String, FileVersion> = theirs
+        .into_iter()
+        .filter(|file| !file.deleted)
+        .map(|file| (file.path.clone(), file))
+        .collect();
+    let mut entries = Vec::new();
+    for file in this {
+        let other = theirs.remove(&file.path);
+        let status = match (&other, file.deleted) {
+            (None, true) => continue,
+            (Some(_), true) => FileStatus::Deleted,
+            (None, false) => FileStatus::Added,
+            (Some(other), false) if other.hash == file.hash => FileStatus::Unchanged,
+            (Some(_), false) => FileStatus::Modified,
+        };
+        entries.push(TreeEntry {
+            path: file.path.clone(),
+            status,
+            this: Some(file),
+            other,
+        });
+    }
+    entries.extend(theirs.into_values().map(|other| TreeEntry {
+        path: other.path.clone(),
+        status: FileStatus::Deleted,
+        this: None,
+        other: Some(other),
+    }));
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries
+}
+
+/// A sha256 in lowercase hex (64 characters); upper case is accepted and lowered.
+fn check_hash(field: &str, hash: &str) -> Result<String> {
+    let hash = hash.to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return Err(Error::Invalid {
+            field: field.to_owned(),
+            reason: "must be a sha256 as 64 hexadecimal characters".into(),
+        });
+    }
+    Ok(hash)
+}
+
+/// A media type such as `text/plain` or `application/octet-stream`: at most 255 printable
+/// ASCII characters with one `/`.
+fn check_mime(field: &str, mime: &str) -> Result<()> {
+    let printable = mime.bytes().all(|byte| byte.is_ascii_graphic());
+    if mime.is_empty() || mime.len() > 255 || !printable || mime.matches('/').count() != 1 {
+        return Err(Error::Invalid {
+            field: field.to_owned(),
+            reason: "must be a media type such as text/plain (at most 255 characters)".into(),
+        });
+    }
+    Ok(())
+}
