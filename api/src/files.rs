@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use graph::ids::ExperimentId;
-use graph::model::{ContentStorage, Experiment, FileVersion, Project, Role};
+use graph::model::{Experiment, FileVersion, Project, Role};
 use ingest::file_store::ManifestEntry;
 use serde::Deserialize;
 
@@ -155,10 +155,7 @@ async fn store_content(
         .files
         .put_content(&experiment, path, hash, mime, body)
         .await?;
-    let storage = match stored.storage {
-        ContentStorage::Full => "full",
-        ContentStorage::Delta => "delta",
-    };
+    let storage = stored.storage.as_str();
     let body = serde_json::json!({ "hash": stored.hash, "size": stored.size, "storage": storage });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use graph::ids::ExperimentId;
-use graph::model::{ContentStorage, FileVersion, Role};
+use graph::model::{FileVersion, Role};
 use graph::Graph;
 use ingest::file_store::{FileDiff, FileStatus, FileStore};
 use ingest::files::{CapturePolicy, LineKind, TextDiff};
@@ -193,10 +193,7 @@ impl Numbers {
     async fn version(&mut self, graph: &Graph, file: FileVersion) -> graph::Result<FileVersionGql> {
         let introduced_by = self.of(graph, &file.introduced_by).await?;
         Ok(FileVersionGql {
-            storage: match file.storage {
-                ContentStorage::Full => "full".into(),
-                ContentStorage::Delta => "delta".into(),
-            },
+            storage: file.storage.as_str().into(),
             path: file.path,
             version: file.version,
             deleted: file.deleted,
