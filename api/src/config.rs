@@ -49,6 +49,13 @@ pub struct Config {
     pub client_config: Option<PathBuf>,
     /// Email of the administrator the first start creates. `RSDK_ADMIN_EMAIL`, default `admin@localhost`.
     pub admin_email: String,
+    /// Seconds between garbage collections of file and code contents no experiment uses
+    /// (0: never; `collectFileGarbage` still runs one). `RSDK_FILE_GC_INTERVAL_SECONDS`,
+    /// default 86400 (daily).
+    pub file_gc_interval_seconds: u64,
+    /// How old an unused content must be before a scheduled collection deletes it (an
+    /// upload awaiting its commit is younger). `RSDK_FILE_GC_GRACE_SECONDS`, default 3600.
+    pub file_gc_grace_seconds: u64,
 }
 
 impl Default for Config {
@@ -68,6 +75,8 @@ impl Default for Config {
             refresh_token_days: 30,
             client_config: None,
             admin_email: "admin@localhost".into(),
+            file_gc_interval_seconds: 24 * 3600,
+            file_gc_grace_seconds: 3600,
         }
     }
 }
@@ -88,6 +97,8 @@ pub const ENV_VARS: &[&str] = &[
     "RSDK_REFRESH_TOKEN_DAYS",
     "RSDK_CLIENT_CONFIG",
     "RSDK_ADMIN_EMAIL",
+    "RSDK_FILE_GC_INTERVAL_SECONDS",
+    "RSDK_FILE_GC_GRACE_SECONDS",
 ];
 
 /// A setting that may hold a password (a url with credentials): `Debug` never prints it.
@@ -159,6 +170,11 @@ impl Config {
             self.client_config = Some(PathBuf::from(path));
         }
         parse_env("RSDK_ADMIN_EMAIL", &mut self.admin_email)?;
+        parse_env(
+            "RSDK_FILE_GC_INTERVAL_SECONDS",
+            &mut self.file_gc_interval_seconds,
+        )?;
+        parse_env("RSDK_FILE_GC_GRACE_SECONDS", &mut self.file_gc_grace_seconds)?;
         Ok(())
     }
 

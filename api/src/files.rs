@@ -8,14 +8,19 @@
 //! `POST …/files/commit` with the same manifest (and `deleted` paths) records the new versions
 //! atomically. Unchanged files are never sent again.
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use graph::ids::ExperimentId;
-use graph::model::{Experiment, FileVersion, Project, Role};
+use graph::model::{Experiment, FileVersion, Job, NewJob, Project, Role, StoredContent};
+use ingest::file_store::FileStore;
 use ingest::file_store::ManifestEntry;
+use ingest::jobs::JobQueue;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::auth::caller::failure_code;
@@ -24,7 +29,51 @@ use crate::error::ApiError;
 use crate::metrics::download as attachment;
 use crate::services::Services;
 
-/// A manifest entry as JSON.
+/// The job that deletes file and code contents nothing uses.
+pub const COLLECT_JOB: &str = "collect_files";
+
+/// Enqueues the next garbage collection of contents, due at the next multiple of `every`
+/// since the epoch; replicas name the same slot, so its dedupe key leaves one queued job per
+/// slot. The job collects contents unused for `grace` and schedules the one after it.
+pub async fn schedule_collection(jobs: &JobQueue, every: Duration, grace: Duration) {
+    let every = every.as_secs().max(1);
+    let slot = chrono::Utc::now().timestamp().max(0) as u64 / every + 1;
+    let due = i64::try_from(slot.saturating_mul(every))
+        .ok()
+        .and_then(|seconds| chrono::DateTime::from_timestamp(seconds, 0))
+        .unwrap_or_else(chrono::Utc::now);
+    let payload = serde_json::json!({ "every_seconds": every, "grace_seconds": grace.as_secs() });
+    let job = NewJob::new(COLLECT_JOB, payload)
+        .dedupe_key(format!("{COLLECT_JOB}:{every}:{slot}"))
+        .run_after(due);
+    if let Err(error) = jobs.enqueue_job(job).await {
+        tracing::warn!(%error, "cannot schedule the next collection of file contents");
+    }
+}
+
+/// Runs a scheduled collection (a [`COLLECT_JOB`]) and schedules the next one.
+pub async fn run_collection(files: &FileStore, jobs: &JobQueue, job: &Job) -> Result<(), String> {
+    let seconds = |name: &str| {
+        job.payload[name]
+            .as_u64()
+            .map(Duration::from_secs)
+            .ok_or_else(|| format!("the job has no {name}"))
+    };
+    let (every, grace) = (seconds("every_seconds")?, seconds("grace_seconds")?);
+    let report = files
+        .collect_garbage(grace)
+        .await
+        .map_err(|error| error.to_string())?;
+    tracing::info!(
+        deleted = report.deleted,
+        kept = report.kept,
+        "collected unused file contents"
+    );
+    schedule_collection(jobs, every, grace).await;
+    Ok(())
+}
+
+/// A manifest entry as JSON (also the entries of a code upload plan).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManifestFile {
@@ -51,27 +100,30 @@ pub struct Manifest {
     deleted: Vec<String>,
 }
 
+impl ManifestFile {
+    pub(crate) fn entry(&self) -> ManifestEntry {
+        ManifestEntry {
+            path: self.path.clone(),
+            size: self.size,
+            hash: self.hash.clone(),
+            mime: self.mime.clone(),
+        }
+    }
+}
+
 impl Manifest {
     fn entries(&self) -> Vec<ManifestEntry> {
-        self.files
-            .iter()
-            .map(|file| ManifestEntry {
-                path: file.path.clone(),
-                size: file.size,
-                hash: file.hash.clone(),
-                mime: file.mime.clone(),
-            })
-            .collect()
+        self.files.iter().map(ManifestFile::entry).collect()
     }
 }
 
 /// The `path` query parameter of a content upload.
 #[derive(Debug, Deserialize)]
 pub struct ContentTarget {
-    path: String,
+    pub(crate) path: String,
 }
 
-async fn experiment(
+pub(crate) async fn experiment(
     services: &Services,
     caller: &Caller,
     id: &str,
@@ -81,13 +133,10 @@ async fn experiment(
     Ok(caller.principal.experiment(&services.graph, &id, role).await?)
 }
 
-fn manifest(body: &[u8]) -> Result<Manifest, ApiError> {
-    serde_json::from_slice(body).map_err(|error| {
-        ApiError(graph::Error::invalid(
-            "body",
-            format!("not a files manifest: {error}"),
-        ))
-    })
+/// A JSON request body; `what` names what it should have been in the error.
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|error| ApiError(graph::Error::invalid("body", format!("not {what}: {error}"))))
 }
 
 /// `POST /api/v1/experiments/{id}/files/plan`: which of the manifest's contents to upload.
@@ -98,7 +147,7 @@ pub async fn plan(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (project, experiment) = experiment(&services, &caller, &id, Role::Researcher).await?;
-    let manifest = manifest(&body)?;
+    let manifest: Manifest = json_body(&body, "a files manifest")?;
     let lacking = services
         .files
         .plan(
@@ -143,6 +192,17 @@ async fn store_content(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (_, experiment) = experiment(services, caller, id, Role::Researcher).await?;
+    let (hash, mime) = content_headers(headers)?;
+    let stored = services
+        .files
+        .put_content(&experiment, path, hash, mime, body)
+        .await?;
+    Ok(stored_response(&stored))
+}
+
+/// The declared sha256 (header `x-rsdk-sha256`, required) and media type (`content-type`,
+/// default `application/octet-stream`) of an uploaded content.
+pub(crate) fn content_headers(headers: &HeaderMap) -> Result<(&str, &str), ApiError> {
     let header_text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     let hash = header_text("x-rsdk-sha256").ok_or_else(|| {
         ApiError(graph::Error::invalid(
@@ -151,13 +211,14 @@ async fn store_content(
         ))
     })?;
     let mime = header_text(header::CONTENT_TYPE.as_str()).unwrap_or("application/octet-stream");
-    let stored = services
-        .files
-        .put_content(&experiment, path, hash, mime, body)
-        .await?;
+    Ok((hash, mime))
+}
+
+/// `201 Created` with how an uploaded content is stored.
+pub(crate) fn stored_response(stored: &StoredContent) -> Response {
     let storage = stored.storage.as_str();
     let body = serde_json::json!({ "hash": stored.hash, "size": stored.size, "storage": storage });
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    (StatusCode::CREATED, Json(body)).into_response()
 }
 
 /// `POST /api/v1/experiments/{id}/files/commit`: records the manifest's files and deletions.
@@ -188,7 +249,7 @@ async fn commit_files(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let (project, experiment) = experiment(services, caller, id, Role::Researcher).await?;
-    let manifest = manifest(body)?;
+    let manifest: Manifest = json_body(body, "a files manifest")?;
     let files = services
         .files
         .commit(

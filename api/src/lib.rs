@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod blobs;
+pub mod code;
 pub mod config;
 pub mod error;
 pub mod events;

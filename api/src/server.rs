@@ -3,6 +3,7 @@
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use async_graphql::http::GraphiQLSource;
@@ -21,10 +22,10 @@ use crate::blobs::{self, BlobRoutes};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::events;
-use crate::files;
 use crate::graphql::{build_schema, RsdkSchema};
 use crate::metrics;
 use crate::services::Services;
+use crate::{code, files};
 
 #[derive(Clone)]
 struct AppState {
@@ -145,6 +146,21 @@ pub fn router(services: &Services, config: &Config) -> Router {
         .route("/api/v1/experiments/{id}/files/commit", post(files::commit))
         .route("/api/v1/experiments/{id}/tree/{*path}", get(files::download_file))
         .route("/api/v1/experiments/{id}/tree.tar", get(files::download_tar))
+        .route("/api/v1/experiments/{id}/code", post(code::record))
+        .route("/api/v1/experiments/{id}/code/plan", post(code::plan))
+        .route(
+            "/api/v1/experiments/{id}/code/content",
+            put(code::put_content).layer(DefaultBodyLimit::max(
+                usize::try_from(config.max_blob_bytes).unwrap_or(usize::MAX),
+            )),
+        )
+        .route(
+            "/api/v1/experiments/{id}/code.tar",
+            put(code::record_tarball).layer(DefaultBodyLimit::max(
+                usize::try_from(config.max_blob_bytes).unwrap_or(usize::MAX),
+            )),
+        )
+        .route("/api/v1/experiments/{id}/code/restore", get(code::restore))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -175,6 +191,11 @@ pub async fn start(
     }
     let app = router(&services, config);
     let workers = services.start_workers();
+    if config.file_gc_interval_seconds > 0 {
+        let every = Duration::from_secs(config.file_gc_interval_seconds);
+        let grace = Duration::from_secs(config.file_gc_grace_seconds);
+        files::schedule_collection(&services.jobs, every, grace).await;
+    }
     let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown);
     Ok((address, async move {

@@ -10,6 +10,7 @@ use graph::ids::ExperimentId;
 use graph::model::Job;
 use graph::Graph;
 use ingest::blob::{BlobStore, BlobUrl};
+use ingest::code_store::CodeStore;
 use ingest::events::EventBus;
 use ingest::file_store::FileStore;
 use ingest::jobs::{Handlers, JobQueue, WorkerConfig, Workers};
@@ -19,6 +20,7 @@ use ingest::metrics::Limits;
 use crate::auth::{AccessTokens, LoginLimiter};
 use crate::config::Config;
 use crate::events::Announcer;
+use crate::files::{run_collection, COLLECT_JOB};
 use crate::metrics::COMPACT_JOB;
 
 /// How long shutdown waits for running jobs to finish.
@@ -47,6 +49,8 @@ pub struct Services {
     pub metrics: MetricStore,
     /// Experiment files: policies, uploads, trees, diffs, downloads.
     pub files: FileStore,
+    /// Code snapshots: uploads, trees, diffs, restore archives.
+    pub code: CodeStore,
 }
 
 impl Services {
@@ -75,9 +79,11 @@ impl Services {
             .open()
             .await
             .context("cannot open the blob store")?;
+        let files = FileStore::new(graph.clone(), blobs.clone());
         Ok(Self {
             metrics: MetricStore::new(graph.clone(), blobs.clone(), Limits::default()),
-            files: FileStore::new(graph.clone(), blobs.clone()),
+            code: CodeStore::new(graph.clone(), files.clone()),
+            files,
             access_tokens: AccessTokens::load(config)?,
             login_limiter: Arc::default(),
             refresh_lifetime: Duration::from_secs(config.refresh_token_days * 24 * 3600),
@@ -89,21 +95,27 @@ impl Services {
         })
     }
 
-    /// Starts the job workers: metric compaction (feature recomputation runs inside the
-    /// write that needs it, so it is no job).
+    /// Starts the job workers: metric compaction and the collection of unused file contents
+    /// (feature recomputation runs inside the write that needs it, so it is no job).
     pub fn start_workers(&self) -> Workers {
         let metrics = self.metrics.clone();
-        let handlers = Handlers::new().on_fn(COMPACT_JOB, move |job: Job| {
-            let metrics = metrics.clone();
-            async move {
-                let experiment = job.payload["experiment"]
-                    .as_str()
-                    .ok_or("the job names no experiment")?
-                    .to_owned();
-                metrics.compact(&ExperimentId(experiment)).await?;
-                Ok(())
-            }
-        });
+        let (files, jobs) = (self.files.clone(), self.jobs.clone());
+        let handlers = Handlers::new()
+            .on_fn(COMPACT_JOB, move |job: Job| {
+                let metrics = metrics.clone();
+                async move {
+                    let experiment = job.payload["experiment"]
+                        .as_str()
+                        .ok_or("the job names no experiment")?
+                        .to_owned();
+                    metrics.compact(&ExperimentId(experiment)).await?;
+                    Ok(())
+                }
+            })
+            .on_fn(COLLECT_JOB, move |job: Job| {
+                let (files, jobs) = (files.clone(), jobs.clone());
+                async move { Ok(run_collection(&files, &jobs, &job).await?) }
+            });
         self.jobs.start(handlers, WorkerConfig::default())
     }
 

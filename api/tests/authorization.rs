@@ -474,6 +474,41 @@ impl World {
         [plan, put, commit]
     }
 
+    /// Plans, uploads and records a one-file `tarball` code snapshot of alpha #1 as `who`:
+    /// the statuses of the three requests.
+    async fn upload_code(&mut self, who: Who, path: &str) -> [u16; 3] {
+        let content = format!("# {path}\n");
+        let hash = hex::encode(Sha256::digest(content.as_bytes()));
+        let file = json!({ "path": path, "size": content.len(), "hash": hash });
+        let plan = self
+            .files_status(who, reqwest::Method::POST, "/code/plan", |request| {
+                request.json(&json!({ "files": [file] }))
+            })
+            .await;
+        let put = self
+            .files_status(
+                who,
+                reqwest::Method::PUT,
+                &format!("/code/content?path={path}"),
+                |request| {
+                    request
+                        .header("x-rsdk-sha256", hash.as_str())
+                        .body(content.clone())
+                },
+            )
+            .await;
+        let snapshot = json!({
+            "format": "tarball",
+            "files": [{ "path": path, "size": content.len(), "hash": hash, "stored": true }],
+        });
+        let record = self
+            .files_status(who, reqwest::Method::POST, "/code", |request| {
+                request.json(&snapshot)
+            })
+            .await;
+        [plan, put, record]
+    }
+
     async fn blob_status(&mut self, who: Who, method: reqwest::Method, digest: &str) -> u16 {
         let response = self
             .client(who)
@@ -584,6 +619,22 @@ async fn build_world() -> World {
         (1, 2, 3),
         "the documents below name these numbers"
     );
+    world
+        .ok(
+            Who::Bootstrap,
+            "mutation { recordEnvironment(project: \"alpha-proj\", number: 1, environment: \
+             {interpreter: \"aurora-interpreter-canary\", platform: \"linux\", workingDirectory: \"/aurora\"}) \
+             { recordedAt } }",
+        )
+        .await;
+    world.alpha_secrets.push("aurora-interpreter-canary".to_owned());
+    let code = world.upload_code(Who::Bootstrap, "aurora-code-canary.py").await;
+    assert_eq!(
+        code,
+        [200, 201, 200],
+        "the bootstrap admin records a code snapshot"
+    );
+    world.alpha_secrets.push("aurora-code-canary.py".to_owned());
     for who in PRINCIPALS {
         let slug = who.slug();
         let features = "{\"lr\": 0.02}";
@@ -931,7 +982,7 @@ fn operations() -> Vec<Operation> {
             probe: Some(Probe {
                 run_as: bootstrap,
                 document: |_, _| {
-                    "{ project(name: \"alpha-proj\") { description namingPattern parentFromName missingParentMakesRoot ignoredFeaturePaths } }"
+                    "{ project(name: \"alpha-proj\") { description namingPattern parentFromName missingParentMakesRoot ignoredFeaturePaths environmentVariables } }"
                         .into()
                 },
                 pointer: "/data/project",
@@ -966,6 +1017,36 @@ fn operations() -> Vec<Operation> {
             document: |_, _| {
                 "{ fileDiff(project: \"alpha-proj\", left: 1, right: 1, path: \"none.txt\") { binary } }"
                     .into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "codeSnapshot",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ codeSnapshot(project: \"alpha-proj\", number: 1) { format fileCount } }".into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "codeTree",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ codeTree(project: \"alpha-proj\", number: 1) { against entries { path status } } }".into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "codeDiff",
+            expect: alpha_viewer,
+            tolerated: &["NOT_FOUND"],
+            note: "diffs a path neither snapshot has: allowed cells get past the policy to NOT_FOUND",
+            document: |_, _| {
+                "{ codeDiff(project: \"alpha-proj\", left: 1, right: 1, path: \"none.py\") { text } }".into()
             },
             probe: None,
         },
@@ -1018,6 +1099,50 @@ fn operations() -> Vec<Operation> {
             note: "",
             document: |_, _| "mutation { collectFileGarbage { deleted kept } }".into(),
             probe: None,
+        },
+        Operation {
+            name: "environment",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ environment(project: \"alpha-proj\", number: 1) { interpreter packages { name } } }".into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "environmentDiff",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ environmentDiff(project: \"alpha-proj\", number: 1, against: 1) { against left { interpreter } changedFields } }"
+                    .into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "recordEnvironment",
+            expect: alpha_researcher,
+            tolerated: &[],
+            note: "",
+            document: |w, who| {
+                format!(
+                    "mutation {{ recordEnvironment(project: \"alpha-proj\", number: {}, environment: {{interpreter: \"CPython by {}\", platform: \"linux\", workingDirectory: \"/\", variables: [{{name: \"OMP_NUM_THREADS\", value: \"8\"}}]}}) {{ interpreter variables {{ name }} }} }}",
+                    w.own(who).update,
+                    who.slug()
+                )
+            },
+            probe: Some(Probe {
+                run_as: bootstrap,
+                document: |w, who| {
+                    format!(
+                        "{{ environment(project: \"alpha-proj\", number: {}) {{ interpreter recordedAt }} }}",
+                        w.own(who).update
+                    )
+                },
+                pointer: "/data/environment",
+            }),
         },
         Operation {
             name: "setMetricConfig",
@@ -1664,8 +1789,33 @@ async fn rest_matrix(world: &mut World) -> (usize, Vec<String>) {
             commit,
             &[status_of(writer, 200)],
         );
+        let [plan, put, record] = world.upload_code(who, &format!("own-{}.py", who.slug())).await;
+        check(
+            format!("POST code/plan as {who:?}"),
+            plan,
+            &[status_of(writer, 200)],
+        );
+        check(
+            format!("PUT code/content as {who:?}"),
+            put,
+            &[status_of(writer, 201)],
+        );
+        check(format!("POST code as {who:?}"), record, &[status_of(writer, 200)]);
+        let tarball = world
+            .files_status(who, reqwest::Method::PUT, "/code.tar", |request| {
+                request.body(
+                    ingest::files::write_tar(Vec::new(), [("a.py".to_owned(), b"x".to_vec())])
+                        .expect("a tar"),
+                )
+            })
+            .await;
+        check(
+            format!("PUT code.tar as {who:?}"),
+            tarball,
+            &[status_of(writer, 200)],
+        );
         let reader = alpha_viewer(who);
-        for suffix in ["/tree/shared.txt", "/tree.tar"] {
+        for suffix in ["/tree/shared.txt", "/tree.tar", "/code/restore"] {
             let status = world
                 .files_status(who, reqwest::Method::GET, suffix, |request| request)
                 .await;

@@ -472,3 +472,39 @@ async fn garbage_collection_deletes_only_contents_no_experiment_uses() {
         .expect("sent");
     assert_eq!(kept.bytes().await.expect("bytes").as_ref(), b"kept\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_collection_deletes_abandoned_uploads_by_itself() {
+    let server = support::start_with(|config| {
+        config.file_gc_interval_seconds = 1;
+        config.file_gc_grace_seconds = 0;
+    })
+    .await;
+    server.create_project("files").await;
+    let root = run(&server, "1", None).await;
+    upload(&server, &root, &[("kept.txt", b"kept\n")]).await;
+    let abandoned = entry("abandoned.txt", b"never committed", "text/plain");
+    let (status, _) = put(
+        &server,
+        &root,
+        "abandoned.txt",
+        b"never committed",
+        &sha(b"never committed"),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let plan = json!({ "files": [abandoned, entry("kept.txt", b"kept\n", "text/plain")] });
+    let mut lacking = Value::Null;
+    for _ in 0..100 {
+        (_, lacking) = post(&server, &root, "plan", &plan).await;
+        if lacking["lacking"] == json!(["abandoned.txt"]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        lacking["lacking"],
+        json!(["abandoned.txt"]),
+        "the scheduled job deleted the abandoned content and kept the committed one"
+    );
+}

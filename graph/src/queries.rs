@@ -55,6 +55,8 @@ queries! {
     EXPERIMENT_LINK_FEATURE = write "experiment/link_feature";
     EXPERIMENT_UNLINK_FEATURES = write "experiment/unlink_features";
     EXPERIMENT_FEATURE_SETS = read "experiment/feature_sets";
+    EXPERIMENT_ENVIRONMENT = read "experiment/environment";
+    EXPERIMENT_SET_ENVIRONMENT = write "experiment/set_environment";
 
     ADD_PRIMARY_PARENT = write "lineage/add_primary_parent";
     REMOVE_PRIMARY_PARENT = write "lineage/remove_primary_parent";
@@ -159,6 +161,13 @@ queries! {
     FILE_POLICY_LIST = read "file/policy_list";
     FILE_POLICY_SET = write "file/policy_set";
     FILE_POLICY_REMOVE = write "file/policy_remove";
+
+    CODE_SNAPSHOT = read "code/snapshot";
+    CODE_CONTENTS = read "code/contents";
+    CODE_CREATE = write "code/create";
+    CODE_CONTAIN = write "code/contain";
+    CODE_RELEASE = write "code/release";
+    CODE_REMOVE = write "code/remove";
 }
 
 #[cfg(test)]

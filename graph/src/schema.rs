@@ -114,6 +114,12 @@ pub static MIGRATIONS: &[Migration] = &[
         ],
         statements: Vec::new,
     },
+    Migration {
+        version: 7,
+        description: "index for code snapshots by experiment",
+        indexes: &[unique("CodeSnapshot", "experiment_id")],
+        statements: Vec::new,
+    },
 ];
 
 /// The version a fully migrated graph has.

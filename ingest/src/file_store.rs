@@ -33,6 +33,16 @@ pub const MAX_DIFF_FILE_BYTES: u64 = 16 * 1024 * 1024;
 const DIFF_CONTEXT: usize = 3;
 const DIFF_MAX_LINES: usize = 20_000;
 
+/// Where the earlier version of a path, which a new content may be stored as a delta
+/// against, is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lineage {
+    /// The experiment files (`PRODUCED`).
+    Files,
+    /// The code snapshots (`HAS_CODE`, `CONTAINS`).
+    Code,
+}
+
 /// One file of an upload manifest, as the client describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestEntry {
@@ -185,6 +195,21 @@ impl FileStore {
         mime: &str,
         content: Bytes,
     ) -> Result<StoredContent> {
+        self.put_content_in(Lineage::Files, experiment, path, hash, mime, content)
+            .await
+    }
+
+    /// [`FileStore::put_content`] with the delta base looked up in `lineage`: the files, or
+    /// the code snapshots, of the experiment and its primary parent.
+    pub(crate) async fn put_content_in(
+        &self,
+        lineage: Lineage,
+        experiment: &Experiment,
+        path: &str,
+        hash: &str,
+        mime: &str,
+        content: Bytes,
+    ) -> Result<StoredContent> {
         let path = files::validate_path("path", path)?;
         let hash = check_hash("hash", hash)?;
         check_mime("mime", mime)?;
@@ -201,7 +226,10 @@ impl FileStore {
         }
         let text = files::is_text(&content);
         let delta = match text && content.len() as u64 <= MAX_DELTA_FILE_BYTES {
-            true => self.delta_against_previous(experiment, &path, &content).await?,
+            true => {
+                self.delta_against_previous(lineage, experiment, &path, &content)
+                    .await?
+            }
             false => None,
         };
         let (storage, stored_bytes, base, chain) = match delta {
@@ -358,28 +386,59 @@ impl FileStore {
                 id: path,
             });
         }
-        let diffable = |file: &Option<FileVersion>| {
-            file.as_ref()
-                .is_none_or(|file| file.text && file.size as u64 <= MAX_DIFF_FILE_BYTES)
-        };
-        if !(diffable(&left_file) && diffable(&right_file)) {
-            return Ok(FileDiff::Binary {
+        let left_hash = left_file.as_ref().map(|file| file.hash.as_str());
+        let right_hash = right_file.as_ref().map(|file| file.hash.as_str());
+        Ok(match self.diff_contents(left_hash, right_hash).await? {
+            Some(diff) => FileDiff::Text {
                 left: left_file,
                 right: right_file,
-            });
+                diff,
+            },
+            None => FileDiff::Binary {
+                left: left_file,
+                right: right_file,
+            },
+        })
+    }
+
+    /// The line diff of two stored contents (an absent side is empty), or `None` when a side
+    /// is binary or too large to diff.
+    pub(crate) async fn diff_contents(
+        &self,
+        left: Option<&str>,
+        right: Option<&str>,
+    ) -> Result<Option<TextDiff>> {
+        let mut texts = Vec::with_capacity(2);
+        for hash in [left, right] {
+            let Some(hash) = hash else {
+                texts.push(String::new());
+                continue;
+            };
+            let stored = self
+                .graph
+                .file_content(hash)
+                .await?
+                .ok_or_else(|| Error::NotFound {
+                    entity: "file content",
+                    id: hash.to_owned(),
+                })?;
+            if !stored.text || stored.size as u64 > MAX_DIFF_FILE_BYTES {
+                return Ok(None);
+            }
+            let bytes = self.read(hash).await?;
+            texts.push(
+                String::from_utf8(bytes.to_vec())
+                    .map_err(|_| Error::Internal(format!("text content {hash} is not utf-8")))?,
+            );
         }
-        let left_text = self.text_of(&left_file).await?;
-        let right_text = self.text_of(&right_file).await?;
+        let right_text = texts.pop().unwrap_or_default();
+        let left_text = texts.pop().unwrap_or_default();
         let diff = tokio::task::spawn_blocking(move || {
             files::text_diff(&left_text, &right_text, DIFF_CONTEXT, DIFF_MAX_LINES)
         })
         .await
         .map_err(|error| Error::Internal(format!("diffing failed: {error}")))?;
-        Ok(FileDiff::Text {
-            left: left_file,
-            right: right_file,
-            diff,
-        })
+        Ok(Some(diff))
     }
 
     /// Every current file of the experiment as one tar archive (paths below the root).
@@ -479,34 +538,30 @@ impl FileStore {
         Ok(checked)
     }
 
-    /// The previous version of `path` (the experiment's own, else its primary parent's) to
-    /// store `content` as a delta against, with the delta, when that saves enough.
+    /// The previous version of `path` in `lineage` (the experiment's own, else its primary
+    /// parent's) to store `content` as a delta against, with the delta, when that saves
+    /// enough.
     async fn delta_against_previous(
         &self,
+        lineage: Lineage,
         experiment: &Experiment,
         path: &str,
         content: &Bytes,
     ) -> Result<Option<(StoredContent, Bytes)>> {
-        let own = self.graph.current_files(&experiment.id).await?;
-        let previous = match own.into_iter().find(|file| file.path == path) {
-            Some(file) => Some(file),
+        let previous = match self.version_in(lineage, &experiment.id, path).await? {
+            Some(hash) => Some(hash),
             None => match self.graph.primary_parent(experiment).await? {
-                Some(parent) => self
-                    .graph
-                    .current_files(&parent.id)
-                    .await?
-                    .into_iter()
-                    .find(|file| file.path == path),
+                Some(parent) => self.version_in(lineage, &parent.id, path).await?,
                 None => None,
             },
         };
-        let Some(previous) = previous.filter(|file| file.text) else {
+        let Some(previous) = previous else {
             return Ok(None);
         };
-        let Some(base) = self.graph.file_content(&previous.hash).await? else {
+        let Some(base) = self.graph.file_content(&previous).await? else {
             return Ok(None);
         };
-        if base.chain >= MAX_DELTA_CHAIN || base.size as u64 > MAX_DELTA_FILE_BYTES {
+        if !base.text || base.chain >= MAX_DELTA_CHAIN || base.size as u64 > MAX_DELTA_FILE_BYTES {
             return Ok(None);
         }
         let base_bytes = self.read(&base.hash).await?;
@@ -518,14 +573,30 @@ impl FileStore {
         Ok(worth_it.then(|| (base, Bytes::from(delta))))
     }
 
-    /// A file's text (empty when absent).
-    async fn text_of(&self, file: &Option<FileVersion>) -> Result<String> {
-        let Some(file) = file else {
-            return Ok(String::new());
-        };
-        let bytes = self.read(&file.hash).await?;
-        String::from_utf8(bytes.to_vec())
-            .map_err(|_| Error::Internal(format!("text content {} is not utf-8", file.hash)))
+    /// The hash of the content at `path` in the experiment's files (current version) or code
+    /// snapshot.
+    async fn version_in(
+        &self,
+        lineage: Lineage,
+        experiment: &ExperimentId,
+        path: &str,
+    ) -> Result<Option<String>> {
+        Ok(match lineage {
+            Lineage::Files => self
+                .graph
+                .current_files(experiment)
+                .await?
+                .into_iter()
+                .find(|file| file.path == path)
+                .map(|file| file.hash),
+            Lineage::Code => self
+                .graph
+                .code_contents(experiment)
+                .await?
+                .into_iter()
+                .find(|content| content.path == path)
+                .map(|content| content.hash),
+        })
     }
 
     /// Puts `content` back when its recorded blob is missing (a whole blob only: a delta's
@@ -544,40 +615,53 @@ impl FileStore {
 
 /// Compares two trees path by path (see [`FileStore::tree`]).
 fn compare_trees(this: Vec<FileVersion>, theirs: Vec<FileVersion>) -> Vec<TreeEntry> {
-    let mut theirs: BTreeMap<String, FileVersion> = theirs
+    let this = this.into_iter().map(|file| (file.path.clone(), file));
+    let theirs = theirs
         .into_iter()
         .filter(|file| !file.deleted)
-        .map(|file| (file.path.clone(), file))
-        .collect();
-    let mut entries = Vec::new();
-    for file in this {
-        let other = theirs.remove(&file.path);
-        let status = match (&other, file.deleted) {
-            (None, true) => continue,
-            (Some(_), true) => FileStatus::Deleted,
-            (None, false) => FileStatus::Added,
-            (Some(other), false) if other.hash == file.hash => FileStatus::Unchanged,
-            (Some(_), false) => FileStatus::Modified,
-        };
-        entries.push(TreeEntry {
-            path: file.path.clone(),
-            status,
-            this: Some(file),
-            other,
-        });
+        .map(|file| (file.path.clone(), file));
+    pair_by_path(this, theirs)
+        .into_iter()
+        .filter_map(|(path, this, other)| {
+            let status = match (&this, &other) {
+                (Some(file), None) if file.deleted => return None,
+                (Some(file), Some(_)) if file.deleted => FileStatus::Deleted,
+                (Some(_), None) => FileStatus::Added,
+                (Some(file), Some(other)) if other.hash == file.hash => FileStatus::Unchanged,
+                (Some(_), Some(_)) => FileStatus::Modified,
+                (None, _) => FileStatus::Deleted,
+            };
+            Some(TreeEntry {
+                path,
+                status,
+                this,
+                other,
+            })
+        })
+        .collect()
+}
+
+/// Pairs the entries of two trees by path: every path on either side with this side's and
+/// the other side's entry, by path.
+pub(crate) fn pair_by_path<T>(
+    this: impl IntoIterator<Item = (String, T)>,
+    theirs: impl IntoIterator<Item = (String, T)>,
+) -> Vec<(String, Option<T>, Option<T>)> {
+    let mut paired: BTreeMap<String, (Option<T>, Option<T>)> = BTreeMap::new();
+    for (path, entry) in this {
+        paired.entry(path).or_insert((None, None)).0 = Some(entry);
     }
-    entries.extend(theirs.into_values().map(|other| TreeEntry {
-        path: other.path.clone(),
-        status: FileStatus::Deleted,
-        this: None,
-        other: Some(other),
-    }));
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    entries
+    for (path, entry) in theirs {
+        paired.entry(path).or_insert((None, None)).1 = Some(entry);
+    }
+    paired
+        .into_iter()
+        .map(|(path, (this, other))| (path, this, other))
+        .collect()
 }
 
 /// A sha256 in lowercase hex (64 characters); upper case is accepted and lowered.
-fn check_hash(field: &str, hash: &str) -> Result<String> {
+pub(crate) fn check_hash(field: &str, hash: &str) -> Result<String> {
     let hash = hash.to_ascii_lowercase();
     if hash.len() != 64 || !hash.bytes().all(|byte| byte.is_ascii_hexdigit()) {
         return Err(Error::Invalid {
@@ -590,7 +674,7 @@ fn check_hash(field: &str, hash: &str) -> Result<String> {
 
 /// A media type such as `text/plain` or `application/octet-stream`: at most 255 printable
 /// ASCII characters with one `/`.
-fn check_mime(field: &str, mime: &str) -> Result<()> {
+pub(crate) fn check_mime(field: &str, mime: &str) -> Result<()> {
     let printable = mime.bytes().all(|byte| byte.is_ascii_graphic());
     if mime.is_empty() || mime.len() > 255 || !printable || mime.matches('/').count() != 1 {
         return Err(Error::Invalid {

@@ -8,6 +8,7 @@
 //! experiment files over the graph and the blob store.
 
 pub mod blob;
+pub mod code_store;
 pub mod error;
 pub mod events;
 pub mod file_store;

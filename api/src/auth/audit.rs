@@ -17,7 +17,8 @@ use graph::Graph;
 
 use super::principal::Principal;
 
-/// Argument names whose values never reach the audit log.
+/// Argument names whose values never reach the audit log. `environment` (of
+/// `recordEnvironment`) holds variable values before the secret screen, and can be large.
 const REDACTED: &[&str] = &[
     "password",
     "newPassword",
@@ -27,6 +28,7 @@ const REDACTED: &[&str] = &[
     "secret",
     "email",
     "displayName",
+    "environment",
 ];
 
 /// Where and by whom a request was made, attached to every GraphQL request.

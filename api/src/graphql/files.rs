@@ -218,7 +218,7 @@ impl Numbers {
     }
 }
 
-fn hunks(diff: TextDiff) -> Vec<DiffHunkGql> {
+pub(super) fn hunks(diff: TextDiff) -> Vec<DiffHunkGql> {
     diff.hunks
         .into_iter()
         .map(|hunk| DiffHunkGql {

@@ -1,6 +1,8 @@
 //! The GraphQL schema: query and mutation roots over the domain service, with limits.
 
 mod auth;
+mod code;
+mod environment;
 mod files;
 mod metrics;
 mod mutation;
@@ -16,6 +18,8 @@ use crate::services::Services;
 
 pub use auth::RefreshLifetime;
 use auth::{AuthMutation, AuthQuery};
+use code::CodeQuery;
+use environment::{EnvironmentMutation, EnvironmentQuery};
 use files::{FileMutation, FileQuery};
 use metrics::{MetricMutation, MetricQuery};
 use mutation::ExperimentMutation;
@@ -24,11 +28,24 @@ pub use subscription::SubscriptionRoot;
 
 /// The root of read operations.
 #[derive(MergedObject, Debug, Default)]
-pub struct QueryRoot(ExperimentQuery, MetricQuery, FileQuery, AuthQuery);
+pub struct QueryRoot(
+    ExperimentQuery,
+    MetricQuery,
+    FileQuery,
+    CodeQuery,
+    EnvironmentQuery,
+    AuthQuery,
+);
 
 /// The root of write operations; each root field is one audited action.
 #[derive(MergedObject, Debug, Default)]
-pub struct MutationRoot(ExperimentMutation, MetricMutation, FileMutation, AuthMutation);
+pub struct MutationRoot(
+    ExperimentMutation,
+    MetricMutation,
+    FileMutation,
+    EnvironmentMutation,
+    AuthMutation,
+);
 
 /// The caller of the request being resolved (anonymous when none was attached).
 pub(crate) fn caller<'a>(context: &Context<'a>) -> &'a Principal {
@@ -57,6 +74,7 @@ pub fn build_schema(services: Option<&Services>) -> RsdkSchema {
             .data(services.jobs.clone())
             .data(services.metrics.clone())
             .data(services.files.clone())
+            .data(services.code.clone())
             .data(services.access_tokens.clone())
             .data(services.login_limiter.clone())
             .data(RefreshLifetime(services.refresh_lifetime))

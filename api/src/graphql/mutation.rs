@@ -39,6 +39,11 @@ pub struct UpdateProjectInput {
     pub missing_parent_makes_root: Option<bool>,
     /// Feature paths whose changes are stored but not treated as changes (e.g. `seed`).
     pub ignored_feature_paths: Option<Vec<String>>,
+    /// Environment variables an environment record keeps: names, or prefixes ending in `*`
+    /// (e.g. `CUDA_*`); replaces the list. Names that look secret (KEY, TOKEN, SECRET, …) are
+    /// dropped even when listed. The default keeps device, thread, seed and distributed-run
+    /// settings (`CUDA_*`, `OMP_NUM_THREADS`, `PYTHONHASHSEED`, `TORCH_*`, …).
+    pub environment_variables: Option<Vec<String>>,
 }
 
 /// A new experiment.
@@ -79,6 +84,7 @@ impl From<UpdateProjectInput> for model::ProjectUpdate {
             parent_from_name: input.parent_from_name,
             missing_parent_makes_root: input.missing_parent_makes_root,
             ignored_feature_paths: input.ignored_feature_paths,
+            environment_variables: input.environment_variables,
         }
     }
 }

@@ -97,6 +97,11 @@ impl Project {
     async fn ignored_feature_paths(&self) -> &[String] {
         &self.0.settings.feature_diff.ignored_paths
     }
+    /// Environment variables an environment record keeps: names, or prefixes ending in `*`.
+    /// Names that look secret are dropped even when listed.
+    async fn environment_variables(&self) -> &[String] {
+        &self.0.settings.environment_variables
+    }
     /// The number the next experiment without one in its name gets.
     async fn next_number(&self) -> i64 {
         self.0.next_number

@@ -1,6 +1,8 @@
 //! Domain types: what a project and an experiment are, independent of any transport.
 
 pub mod auth;
+pub mod code;
+pub mod environment;
 mod experiment;
 pub mod files;
 pub mod job;
@@ -11,6 +13,11 @@ mod settings;
 pub use auth::{
     ApiToken, AuditEntry, AuditFilter, Membership, NewApiToken, NewAuditEntry, NewUser, RefreshGrant, Role,
     Team, User,
+};
+pub use code::{CodeCounts, CodeFormat, CodeSnapshot, GitReference, NewCodeSnapshot};
+pub use environment::{
+    Accelerator, Environment, EnvironmentComparison, EnvironmentDiff, EnvironmentField, NewEnvironment,
+    Package, PackageChange, PackageChangeKind, Variable,
 };
 pub use experiment::{
     Dag, DagEdge, DagNode, EdgeKind, Experiment, ExperimentUpdate, KanbanColumn, NewExperiment, ParentRef,
@@ -23,4 +30,7 @@ pub use metric::{
     MetricSource, NewChunk,
 };
 pub use project::{NewProject, Project, ProjectUpdate};
-pub use settings::{FeatureDiffPolicy, NameParts, ParentDetection, ProjectSettings, DEFAULT_NAMING_PATTERN};
+pub use settings::{
+    FeatureDiffPolicy, NameParts, ParentDetection, ProjectSettings, DEFAULT_ENVIRONMENT_VARIABLES,
+    DEFAULT_NAMING_PATTERN,
+};

@@ -16,7 +16,7 @@ pub struct Project {
     pub description: String,
     /// When it was created.
     pub created_at: DateTime<Utc>,
-    /// Naming, parent detection and feature diff rules.
+    /// Naming, parent detection, feature diff rules and the environment variable allow-list.
     pub settings: ProjectSettings,
     /// The number the next experiment without one in its name gets.
     pub next_number: i64,
@@ -46,6 +46,8 @@ pub struct ProjectUpdate {
     pub missing_parent_makes_root: Option<bool>,
     /// Feature paths whose changes are not treated as changes (replaces the list).
     pub ignored_feature_paths: Option<Vec<String>>,
+    /// Environment variables an environment record keeps: names or `PREFIX*` (replaces the list).
+    pub environment_variables: Option<Vec<String>>,
 }
 
 impl ProjectUpdate {
@@ -65,6 +67,9 @@ impl ProjectUpdate {
             updated.feature_diff = FeatureDiffPolicy {
                 ignored_paths: ignored_paths.clone(),
             };
+        }
+        if let Some(environment_variables) = &self.environment_variables {
+            updated.environment_variables = environment_variables.clone();
         }
         updated
     }

@@ -16,6 +16,29 @@ pub const DEFAULT_NAMING_PATTERN: &str = r"^(?:(?P<number>\d+)(?:_from_(?P<paren
 const MAX_PATTERN_LENGTH: usize = 1_000;
 const MAX_NAME_LENGTH: usize = 256;
 const MAX_IGNORED_PATHS: usize = 1_000;
+const MAX_ENVIRONMENT_VARIABLE_PATTERNS: usize = 1_000;
+const MAX_ENVIRONMENT_VARIABLE_PATTERN_LENGTH: usize = 256;
+
+/// The environment variables an environment record keeps unless a project says otherwise:
+/// what decides which devices a run sees, how many threads it uses, how reproducible it is
+/// and how a distributed run is laid out. None of them holds a secret; the secret screen
+/// (`model::environment::looks_secret`) still applies to whatever `*` patterns match.
+pub const DEFAULT_ENVIRONMENT_VARIABLES: [&str; 14] = [
+    "CUDA_*",
+    "CUBLAS_WORKSPACE_CONFIG",
+    "NVIDIA_VISIBLE_DEVICES",
+    "HIP_VISIBLE_DEVICES",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "PYTHONHASHSEED",
+    "TORCH_*",
+    "NCCL_*",
+    "XLA_FLAGS",
+    "WORLD_SIZE",
+    "RANK",
+    "LOCAL_RANK",
+];
 /// Compiled naming patterns kept for reuse: compiling one costs more than the rest of
 /// name validation. Few projects means few patterns; the cache is cleared if it fills.
 const MAX_CACHED_PATTERNS: usize = 256;
@@ -35,6 +58,10 @@ pub struct ProjectSettings {
     pub parent_detection: ParentDetection,
     /// Which feature changes are recorded as `SETS` edges and shown in explanations.
     pub feature_diff: FeatureDiffPolicy,
+    /// The environment variables an environment record keeps: exact names, or prefixes
+    /// ending in `*` (`CUDA_*`). Names are compared case-sensitively, as POSIX does. Settings
+    /// stored before this field existed read as [`DEFAULT_ENVIRONMENT_VARIABLES`].
+    pub environment_variables: Vec<String>,
 }
 
 impl Default for ProjectSettings {
@@ -43,6 +70,7 @@ impl Default for ProjectSettings {
             naming_pattern: DEFAULT_NAMING_PATTERN.to_owned(),
             parent_detection: ParentDetection::default(),
             feature_diff: FeatureDiffPolicy::default(),
+            environment_variables: DEFAULT_ENVIRONMENT_VARIABLES.map(str::to_owned).to_vec(),
         }
     }
 }
@@ -116,7 +144,51 @@ impl ProjectSettings {
                 format!("at most {MAX_IGNORED_PATHS} paths"),
             ));
         }
+        self.validate_environment_variables()
+    }
+
+    /// Each pattern is a variable name (letters, digits, `_`), optionally ending in `*`; a
+    /// lone `*` would keep every variable, so it is refused.
+    fn validate_environment_variables(&self) -> Result<()> {
+        if self.environment_variables.len() > MAX_ENVIRONMENT_VARIABLE_PATTERNS {
+            return Err(Error::invalid(
+                "settings.environmentVariables",
+                format!("at most {MAX_ENVIRONMENT_VARIABLE_PATTERNS} names or patterns"),
+            ));
+        }
+        for (position, pattern) in self.environment_variables.iter().enumerate() {
+            let field = format!("settings.environmentVariables[{position}]");
+            let name = pattern.strip_suffix('*').unwrap_or(pattern);
+            if name.is_empty() {
+                return Err(Error::invalid(
+                    field,
+                    "must name a variable or a prefix before `*` (a lone `*` would keep every variable)",
+                ));
+            }
+            if pattern.len() > MAX_ENVIRONMENT_VARIABLE_PATTERN_LENGTH {
+                return Err(Error::invalid(
+                    field,
+                    format!("is longer than {MAX_ENVIRONMENT_VARIABLE_PATTERN_LENGTH} characters"),
+                ));
+            }
+            if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+                return Err(Error::invalid(
+                    field,
+                    format!("`{bad}` is not allowed: use letters, digits and `_`, with an optional `*` at the end"),
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// Whether the allow-list keeps the environment variable `name` (before the secret screen).
+    pub fn allows_environment_variable(&self, name: &str) -> bool {
+        self.environment_variables
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == pattern,
+            })
     }
 
     fn compiled_pattern(&self) -> Result<Arc<Regex>> {
@@ -273,6 +345,65 @@ mod tests {
         let settings = ProjectSettings::default();
         assert!(settings.parse_name("  ").is_err());
         assert!(settings.parse_name("a\nb").is_err());
+    }
+
+    #[test]
+    fn settings_stored_before_the_environment_allow_list_read_with_the_default_one() {
+        let stored = r#"{"naming_pattern":"^.+$","parent_detection":{"from_name":true,"missing_parent_makes_root":false},"feature_diff":{"ignored_paths":[]}}"#;
+        let settings: ProjectSettings = serde_json::from_str(stored).expect("old settings load");
+        assert_eq!(settings.naming_pattern, "^.+$");
+        assert_eq!(
+            settings.environment_variables,
+            DEFAULT_ENVIRONMENT_VARIABLES.map(str::to_owned).to_vec()
+        );
+        settings.validate().expect("the default list is valid");
+    }
+
+    #[test]
+    fn the_allow_list_takes_exact_names_and_prefixes() {
+        let settings = ProjectSettings::default();
+        assert!(settings.allows_environment_variable("CUDA_VISIBLE_DEVICES"));
+        assert!(settings.allows_environment_variable("TORCH_HOME"));
+        assert!(settings.allows_environment_variable("OMP_NUM_THREADS"));
+        assert!(!settings.allows_environment_variable("OMP_NUM_THREADS_EXTRA"));
+        assert!(!settings.allows_environment_variable("cuda_visible_devices"));
+        assert!(!settings.allows_environment_variable("HOME"));
+        let nothing = ProjectSettings {
+            environment_variables: Vec::new(),
+            ..ProjectSettings::default()
+        };
+        assert!(!nothing.allows_environment_variable("CUDA_VISIBLE_DEVICES"));
+    }
+
+    #[test]
+    fn bad_allow_list_entries_are_refused_naming_their_position() {
+        for (pattern, reason) in [
+            ("*", "lone `*`"),
+            ("", "must name a variable"),
+            ("CUDA_*_X", "`*` is not allowed"),
+            ("MY VAR", "` ` is not allowed"),
+            ("A=B", "`=` is not allowed"),
+        ] {
+            let settings = ProjectSettings {
+                environment_variables: vec!["OMP_NUM_THREADS".into(), pattern.into()],
+                ..ProjectSettings::default()
+            };
+            let error = settings.validate().expect_err(pattern);
+            let message = error.to_string();
+            assert!(
+                message.starts_with("settings.environmentVariables[1]:") && message.contains(reason),
+                "{pattern}: {message}"
+            );
+        }
+        let too_many = ProjectSettings {
+            environment_variables: vec!["X".into(); MAX_ENVIRONMENT_VARIABLE_PATTERNS + 1],
+            ..ProjectSettings::default()
+        };
+        assert!(too_many
+            .validate()
+            .expect_err("too many")
+            .to_string()
+            .starts_with("settings.environmentVariables:"));
     }
 
     #[test]

@@ -8,6 +8,8 @@
 
 mod audit;
 mod chunks;
+mod code;
+mod environment;
 mod experiments;
 mod features;
 mod files;

@@ -1,6 +1,9 @@
-//! Runs every file query once, so the every-query-runs test covers `cypher/file/`.
+//! Runs every file and code snapshot query once, so the every-query-runs test covers
+//! `cypher/file/` and `cypher/code/`.
 
-use graph::model::{ContentStorage, FileChange, StoredContent};
+use graph::model::{
+    CodeCounts, CodeFormat, ContentStorage, FileChange, GitReference, NewCodeSnapshot, StoredContent,
+};
 use graph::Graph;
 
 /// A whole-blob content record for `hash` (the blob digest is made up: the graph never reads
@@ -26,8 +29,8 @@ pub fn change(path: &str, hash: &str) -> FileChange {
     }
 }
 
-/// Records contents, commits, lists, deletes, sets and removes policies and collects unused
-/// contents of a project of its own. Panics when a step misbehaves.
+/// Records contents, commits, lists, deletes, sets and removes policies, records and replaces
+/// a code snapshot and collects unused contents of a project of its own. Panics when a step misbehaves.
 pub async fn exercise_file_queries(graph: &Graph) {
     let project = "file-exercise";
     super::project(graph, project).await;
@@ -61,6 +64,23 @@ pub async fn exercise_file_queries(graph: &Graph) {
         .remove_capture_policy(project, "p")
         .await
         .expect("policy removed");
+    let snapshot = NewCodeSnapshot {
+        format: CodeFormat::Tarball,
+        git: GitReference::default(),
+        patch: None,
+        manifest: "aa".into(),
+        counts: CodeCounts::default(),
+        contents: vec![change(".rsdk/manifest.json", "aa")],
+    };
+    graph
+        .record_code_snapshot(&experiment, snapshot.clone())
+        .await
+        .expect("snapshot");
+    graph
+        .record_code_snapshot(&experiment, snapshot)
+        .await
+        .expect("snapshot replaced");
+    graph.code_contents(&experiment.id).await.expect("code contents");
     graph.file_content_uses().await.expect("uses");
     graph
         .delete_file_content_if_unused("aa", Vec::new())

@@ -17,6 +17,7 @@ use graph::value::{Params, Row};
 use graph::Graph;
 
 pub mod auth;
+pub mod environment;
 pub mod files;
 pub mod jobs;
 pub mod metrics;

@@ -51,9 +51,18 @@ pub struct ArchiveEntry {
 /// twice is refused, since [`read_tar`] would refuse the archive. Long paths use the GNU
 /// long-name extension. A failing writer is `Error::Unavailable`.
 pub fn write_tar<W: Write>(out: W, entries: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<W> {
+    let entries = entries.into_iter().map(|(path, bytes)| (path, bytes, 0o644));
+    write_tar_with_modes(out, entries)
+}
+
+/// [`write_tar`] with each file's mode (`0o755` for an executable script).
+pub fn write_tar_with_modes<W: Write>(
+    out: W,
+    entries: impl IntoIterator<Item = (String, Vec<u8>, u32)>,
+) -> Result<W> {
     let mut builder = tar::Builder::new(out);
     let mut seen = HashSet::new();
-    for (path, bytes) in entries {
+    for (path, bytes, mode) in entries {
         let path = validate_path("path", &path)?;
         if !seen.insert(path.clone()) {
             return Err(invalid("path", format!("{path} is given more than once")));
@@ -61,7 +70,7 @@ pub fn write_tar<W: Write>(out: W, entries: impl IntoIterator<Item = (String, Ve
         let mut header = Header::new_gnu();
         header.set_entry_type(EntryType::Regular);
         header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
+        header.set_mode(mode);
         header.set_mtime(0);
         header.set_uid(0);
         header.set_gid(0);
