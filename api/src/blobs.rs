@@ -62,23 +62,8 @@ pub async fn put(
 async fn store(blobs: &BlobRoutes, caller: &Caller, text: &str, body: Body) -> Result<Response, ApiError> {
     caller.principal.writer(&blobs.graph).await?;
     let expected = digest(text)?;
-    let max_bytes = blobs.max_bytes;
-    let mut received: u64 = 0;
-    let source = body
-        .into_data_stream()
-        .map_err(std::io::Error::other)
-        .and_then(move |chunk| {
-            received += chunk.len() as u64;
-            let within = received <= max_bytes;
-            std::future::ready(if within {
-                Ok(chunk)
-            } else {
-                Err(std::io::Error::other(format!(
-                    "the upload is larger than the limit of {max_bytes} bytes (RSDK_MAX_BLOB_BYTES)"
-                )))
-            })
-        })
-        .boxed();
+    let source = body.into_data_stream().map_err(std::io::Error::other).boxed();
+    let source = ingest::blob::limited(source, blobs.max_bytes, "RSDK_MAX_BLOB_BYTES");
     let receipt = blobs.store.put_stream(source, Some(expected)).await?;
     let status = if receipt.created {
         StatusCode::CREATED

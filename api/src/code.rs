@@ -8,7 +8,7 @@
 //! the format, git metadata, patch and every source file's hash records the snapshot.
 //! `PUT …/code.tar` records a `tarball` snapshot in one request.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,9 @@ use serde::Deserialize;
 use crate::auth::caller::failure_code;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::files::{content_headers, experiment, json_body, stored_response, ContentTarget, ManifestFile};
+use crate::files::{
+    content_headers, experiment, json_body, stored_response, upload_body, ContentTarget, ManifestFile, Upload,
+};
 use crate::metrics::download as attachment;
 use crate::services::Services;
 
@@ -81,15 +83,21 @@ pub async fn put_content(
     Path(id): Path<String>,
     Query(target): Query<ContentTarget>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let stored: Result<Response, ApiError> = async {
         let (_, experiment) = experiment(&services, &caller, &id, Role::Researcher).await?;
         let (hash, mime) = content_headers(&headers)?;
-        let stored = services
-            .code
-            .put_content(&experiment, &target.path, hash, mime, body)
-            .await?;
+        let path = &target.path;
+        let stored = match upload_body(&services, &headers, body).await? {
+            Upload::Whole(bytes) => {
+                services
+                    .code
+                    .put_content(&experiment, path, hash, mime, bytes)
+                    .await?
+            }
+            Upload::Streamed(source) => services.code.put_content_stream(path, hash, mime, source).await?,
+        };
         Ok(stored_response(&stored))
     }
     .await;

@@ -10,15 +10,17 @@
 
 use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use futures::{StreamExt as _, TryStreamExt as _};
 use graph::ids::ExperimentId;
 use graph::model::{Experiment, FileVersion, Job, NewJob, Project, Role, StoredContent};
-use ingest::file_store::FileStore;
+use ingest::blob::ByteSource;
 use ingest::file_store::ManifestEntry;
+use ingest::file_store::{FileStore, MAX_DELTA_FILE_BYTES};
 use ingest::jobs::JobQueue;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -167,7 +169,7 @@ pub async fn put_content(
     Path(id): Path<String>,
     Query(target): Query<ContentTarget>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let stored = store_content(&services, &caller, &id, &target.path, &headers, body).await;
     let summary = serde_json::json!({ "path": target.path });
@@ -189,15 +191,66 @@ async fn store_content(
     id: &str,
     path: &str,
     headers: &HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let (_, experiment) = experiment(services, caller, id, Role::Researcher).await?;
     let (hash, mime) = content_headers(headers)?;
-    let stored = services
-        .files
-        .put_content(&experiment, path, hash, mime, body)
-        .await?;
+    let stored = match upload_body(services, headers, body).await? {
+        Upload::Whole(bytes) => {
+            services
+                .files
+                .put_content(&experiment, path, hash, mime, bytes)
+                .await?
+        }
+        Upload::Streamed(source) => {
+            services
+                .files
+                .put_content_stream(path, hash, mime, source)
+                .await?
+        }
+    };
     Ok(stored_response(&stored))
+}
+
+/// An uploaded content: read whole when small enough to be stored as a delta, else streamed
+/// to the blob store (never held in memory).
+pub(crate) enum Upload {
+    Whole(Bytes),
+    Streamed(ByteSource),
+}
+
+/// Reads a content upload's body whole when its `content-length` is at most
+/// [`MAX_DELTA_FILE_BYTES`], else streams it; at most `max_blob_bytes` either way.
+pub(crate) async fn upload_body(
+    services: &Services,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Upload, ApiError> {
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    let max = services.max_blob_bytes;
+    match length {
+        Some(length) if length <= MAX_DELTA_FILE_BYTES.min(max) => {
+            let limit = usize::try_from(max).unwrap_or(usize::MAX);
+            let bytes = axum::body::to_bytes(body, limit).await.map_err(|error| {
+                ApiError(graph::Error::invalid(
+                    "body",
+                    format!("cannot read the upload: {error}"),
+                ))
+            })?;
+            Ok(Upload::Whole(bytes))
+        }
+        _ => {
+            let source = body.into_data_stream().map_err(std::io::Error::other).boxed();
+            Ok(Upload::Streamed(ingest::blob::limited(
+                source,
+                max,
+                "RSDK_MAX_BLOB_BYTES",
+            )))
+        }
+    }
 }
 
 /// The declared sha256 (header `x-rsdk-sha256`, required) and media type (`content-type`,

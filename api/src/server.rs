@@ -137,23 +137,13 @@ pub fn router(services: &Services, config: &Config) -> Router {
         )
         .route("/api/v1/experiments/{id}/metrics.csv", get(metrics::export_csv))
         .route("/api/v1/experiments/{id}/files/plan", post(files::plan))
-        .route(
-            "/api/v1/experiments/{id}/files/content",
-            put(files::put_content).layer(DefaultBodyLimit::max(
-                usize::try_from(config.max_blob_bytes).unwrap_or(usize::MAX),
-            )),
-        )
+        .route("/api/v1/experiments/{id}/files/content", put(files::put_content))
         .route("/api/v1/experiments/{id}/files/commit", post(files::commit))
         .route("/api/v1/experiments/{id}/tree/{*path}", get(files::download_file))
         .route("/api/v1/experiments/{id}/tree.tar", get(files::download_tar))
         .route("/api/v1/experiments/{id}/code", post(code::record))
         .route("/api/v1/experiments/{id}/code/plan", post(code::plan))
-        .route(
-            "/api/v1/experiments/{id}/code/content",
-            put(code::put_content).layer(DefaultBodyLimit::max(
-                usize::try_from(config.max_blob_bytes).unwrap_or(usize::MAX),
-            )),
-        )
+        .route("/api/v1/experiments/{id}/code/content", put(code::put_content))
         .route(
             "/api/v1/experiments/{id}/code.tar",
             put(code::record_tarball).layer(DefaultBodyLimit::max(

@@ -51,6 +51,8 @@ pub struct Services {
     pub files: FileStore,
     /// Code snapshots: uploads, trees, diffs, restore archives.
     pub code: CodeStore,
+    /// The largest upload of one blob or file content (`max_blob_bytes`).
+    pub max_blob_bytes: u64,
 }
 
 impl Services {
@@ -83,6 +85,7 @@ impl Services {
         Ok(Self {
             metrics: MetricStore::new(graph.clone(), blobs.clone(), Limits::default()),
             code: CodeStore::new(graph.clone(), files.clone()),
+            max_blob_bytes: config.max_blob_bytes,
             files,
             access_tokens: AccessTokens::load(config)?,
             login_limiter: Arc::default(),

@@ -311,3 +311,27 @@ async fn bad_code_uploads_name_the_field_and_store_nothing() {
         "the refused snapshots left the recorded one alone"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_source_file_is_streamed_and_restored_exactly() {
+    let server = support::start().await;
+    server.create_project("code").await;
+    let id = run(&server, "1", None).await;
+    let data: Vec<u8> = (0..17 * 1024 * 1024u32)
+        .map(|index| b'a' + (index % 26) as u8)
+        .collect();
+    let (status, body) = put(&server, &id, "fixtures/table.txt", &data, &sha(&data)).await;
+    assert_eq!((status, &body["storage"]), (201, &json!("full")), "{body}");
+    let snapshot = json!({
+        "format": "tarball",
+        "files": [{ "path": "fixtures/table.txt", "size": data.len(), "hash": sha(&data), "stored": true }],
+    });
+    let (status, body) = post(&server, &id, "", &snapshot).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, archive) = restore(&server, &id, "full").await;
+    assert_eq!(status, 200);
+    assert!(
+        unpack(&archive)["fixtures/table.txt"] == data,
+        "restored byte for byte"
+    );
+}

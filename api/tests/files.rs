@@ -508,3 +508,54 @@ async fn a_scheduled_collection_deletes_abandoned_uploads_by_itself() {
         "the scheduled job deleted the abandoned content and kept the committed one"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_content_is_streamed_and_its_hash_verified() {
+    let server = support::start().await;
+    server.create_project("files").await;
+    let root = run(&server, "1", None).await;
+    // Over the 16 MiB delta limit: streamed to the blob store, never held whole.
+    let checkpoint: Vec<u8> = (0..17 * 1024 * 1024u32)
+        .map(|index| (index % 251) as u8)
+        .collect();
+    let (status, body) = put(&server, &root, "model.ckpt", &checkpoint, &sha(b"something else")).await;
+    assert_eq!((status, &body["code"]), (422, &json!("VALIDATION")), "{body}");
+    let plan = json!({ "files": [entry("model.ckpt", &checkpoint, "application/octet-stream")] });
+    let (_, lacking) = post(&server, &root, "plan", &plan).await;
+    assert_eq!(
+        lacking["lacking"],
+        json!(["model.ckpt"]),
+        "nothing was kept of the bad upload"
+    );
+
+    let (status, body) = put(&server, &root, "model.ckpt", &checkpoint, &sha(&checkpoint)).await;
+    assert_eq!((status, &body["storage"]), (201, &json!("full")), "{body}");
+    let (status, body) = post(&server, &root, "commit", &plan).await;
+    assert_eq!(status, 200, "{body}");
+    let downloaded = server
+        .client
+        .get(format!(
+            "{}/api/v1/experiments/{}/tree/model.ckpt",
+            server.url, root.id
+        ))
+        .send()
+        .await
+        .expect("sent")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(
+        downloaded.as_ref() == checkpoint.as_slice(),
+        "the download is the upload"
+    );
+    let files = server
+        .ok(
+            "{ files(project: \"files\", number: 1) { entries { current { size text } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        files["files"]["entries"][0]["current"],
+        json!({ "size": checkpoint.len(), "text": false })
+    );
+}

@@ -21,6 +21,7 @@ use graph::Graph;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+use crate::blob::{self, ByteSource};
 use crate::file_store::{
     check_hash, check_mime, pair_by_path, FileStatus, FileStore, Lineage, ManifestEntry,
 };
@@ -184,6 +185,21 @@ impl CodeStore {
         self.files
             .put_content_in(Lineage::Code, experiment, &path, hash, mime, content)
             .await
+    }
+
+    /// [`CodeStore::put_content`] for a large content (over the delta limit) streamed from
+    /// `source`: one whole blob, its hash verified while it is written, at most
+    /// [`MAX_CODE_FILE_BYTES`].
+    pub async fn put_content_stream(
+        &self,
+        path: &str,
+        hash: &str,
+        mime: &str,
+        source: ByteSource,
+    ) -> Result<graph::model::StoredContent> {
+        let path = upload_path("path", path)?;
+        let source = blob::limited(source, MAX_CODE_FILE_BYTES, "the limit for one source file");
+        self.files.put_content_stream(&path, hash, mime, source).await
     }
 
     /// Records the experiment's snapshot (replacing the one it had) after checking it:

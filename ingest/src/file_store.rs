@@ -14,12 +14,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::{StreamExt as _, TryStreamExt as _};
 use graph::ids::ExperimentId;
 use graph::model::{ContentStorage, Experiment, FileChange, FileVersion, StoredContent};
 use graph::Graph;
 use sha2::{Digest as _, Sha256};
 
-use crate::blob::{self, BlobStore, Digest};
+use crate::blob::{self, BlobStore, ByteSource, Digest};
 use crate::files::{self, CapturePolicy, TextDiff};
 use crate::{Error, Result};
 
@@ -251,6 +252,60 @@ impl FileStore {
         if stored.blob == receipt.digest.to_hex() && self.blobs.head(&receipt.digest).await?.is_none() {
             // Garbage collection deleted identical bytes between our put and our record.
             self.blobs.put(stored_bytes, Some(receipt.digest)).await?;
+        }
+        Ok(stored)
+    }
+
+    /// Stores a content streamed from `source` as one whole blob, verifying its hash while it
+    /// is written: for large contents (over [`MAX_DELTA_FILE_BYTES`], which are never stored
+    /// as deltas), so the server never holds them in memory. Whether it is text is judged by
+    /// its first chunk. A content stored already is not stored again (its missing blob is put
+    /// back).
+    pub async fn put_content_stream(
+        &self,
+        path: &str,
+        hash: &str,
+        mime: &str,
+        source: ByteSource,
+    ) -> Result<StoredContent> {
+        files::validate_path("path", path)?;
+        let hash = check_hash("hash", hash)?;
+        check_mime("mime", mime)?;
+        let digest = Digest::parse("hash", &hash)?;
+        let stored = self.graph.file_content(&hash).await?;
+        if let Some(stored) = stored
+            .as_ref()
+            .filter(|stored| stored.storage == ContentStorage::Delta)
+        {
+            return Ok(stored.clone());
+        }
+        let text = Arc::new(std::sync::OnceLock::new());
+        let first_chunk = text.clone();
+        let source = source
+            .inspect_ok(move |chunk| {
+                first_chunk.get_or_init(|| files::starts_like_text(chunk));
+            })
+            .boxed();
+        let receipt = self.blobs.put_stream(source, Some(digest)).await?;
+        if let Some(stored) = stored {
+            return Ok(stored);
+        }
+        let record = StoredContent {
+            hash,
+            size: receipt.size as i64,
+            mime: mime.to_owned(),
+            text: text.get().copied().unwrap_or(true),
+            storage: ContentStorage::Full,
+            blob: receipt.digest.to_hex(),
+            base: None,
+            chain: 0,
+        };
+        let stored = self.graph.record_file_content(record).await?;
+        if self.blobs.head(&receipt.digest).await?.is_none() {
+            return Err(Error::Unavailable {
+                service: "blob store",
+                reason: "the uploaded content was collected before it was recorded: upload it again".into(),
+            });
         }
         Ok(stored)
     }

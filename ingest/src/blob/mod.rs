@@ -116,6 +116,25 @@ pub fn source_from_reader(reader: impl AsyncRead + Send + 'static) -> ByteSource
     tokio_util::io::ReaderStream::with_capacity(reader, READ_CHUNK).boxed()
 }
 
+/// `source`, ending in an error once it has yielded more than `max_bytes` (a store then
+/// refuses the upload as [`Error::Invalid`] on `body` and keeps nothing); `limit` names the
+/// limit in the message.
+pub fn limited(source: ByteSource, max_bytes: u64, limit: &'static str) -> ByteSource {
+    let mut received: u64 = 0;
+    source
+        .and_then(move |chunk| {
+            received += chunk.len() as u64;
+            std::future::ready(if received <= max_bytes {
+                Ok(chunk)
+            } else {
+                Err(std::io::Error::other(format!(
+                    "the upload is larger than the limit of {max_bytes} bytes ({limit})"
+                )))
+            })
+        })
+        .boxed()
+}
+
 /// A [`ByteSource`] over content already in memory.
 pub fn source_from_bytes(content: Bytes) -> ByteSource {
     stream::iter([Ok(content)]).boxed()

@@ -39,6 +39,17 @@ pub fn is_text(bytes: &[u8]) -> bool {
     !has_early_nul(bytes) && std::str::from_utf8(bytes).is_ok()
 }
 
+/// Whether the first bytes of a longer content look like text: no NUL in the first 8 KiB and
+/// valid UTF-8, except for a character cut at the end (a streamed upload is classified by its
+/// first chunk).
+pub fn starts_like_text(prefix: &[u8]) -> bool {
+    !has_early_nul(prefix)
+        && match std::str::from_utf8(prefix) {
+            Ok(_) => true,
+            Err(error) => error.error_len().is_none(),
+        }
+}
+
 /// A NUL in the first 8 KiB: what git and most tools take for binary.
 fn has_early_nul(bytes: &[u8]) -> bool {
     bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0)
@@ -438,6 +449,10 @@ mod tests {
         late_nul.push(0);
         assert!(is_text(&late_nul), "NUL past the first 8 KiB is not looked at");
         assert_eq!(FileContent::from_bytes(b"x"), FileContent::Text("x"));
+        let cut = &"état".as_bytes()[..1];
+        assert!(starts_like_text(cut), "a character cut at the end of a prefix");
+        assert!(!starts_like_text(&[0xff, b'a']));
+        assert!(!starts_like_text(b"a\0"));
         assert_eq!(FileContent::from_bytes(b"\0"), FileContent::Binary);
     }
 

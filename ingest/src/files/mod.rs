@@ -24,7 +24,9 @@ mod policy;
 
 pub use archive::{read_tar, write_tar, write_tar_with_modes, ArchiveEntry, ArchiveLimits};
 pub use delta::{apply_delta, encode_delta, DELTA_VERSION};
-pub use diff::{is_text, text_diff, DiffLine, FileContent, Hunk, LineKind, Segment, TextDiff};
+pub use diff::{
+    is_text, starts_like_text, text_diff, DiffLine, FileContent, Hunk, LineKind, Segment, TextDiff,
+};
 pub use path::{validate_path, MAX_PATH_BYTES, MAX_SEGMENT_BYTES};
 pub use policy::{CapturePolicy, PolicyMatcher};
 
