@@ -23,7 +23,7 @@ use crate::error::ApiError;
 use crate::files::{
     content_headers, experiment, json_body, stored_response, upload_body, ContentTarget, ManifestFile, Upload,
 };
-use crate::metrics::download as attachment;
+use crate::metrics::download_stream as attachment;
 use crate::services::Services;
 
 /// The body of a code upload plan.
@@ -200,7 +200,12 @@ pub async fn restore(
     };
     let archive = services.code.restore(&project.name, &experiment, mode).await?;
     let name = format!("{}-{}-code.tar", project.name, experiment.number);
-    Ok(attachment(archive, "application/x-tar", &name))
+    Ok(attachment(
+        Body::from_stream(archive.stream),
+        archive.length,
+        "application/x-tar",
+        &name,
+    ))
 }
 
 /// Records a write of a code snapshot (its `failure` code, if it failed) in the audit trail.

@@ -28,7 +28,7 @@ use serde::Deserialize;
 use crate::auth::caller::failure_code;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::metrics::download as attachment;
+use crate::metrics::download_stream as attachment;
 use crate::services::Services;
 
 /// The job that deletes file and code contents nothing uses.
@@ -336,9 +336,14 @@ pub async fn download_file(
 ) -> Result<Response, ApiError> {
     let (_, experiment) = experiment(&services, &caller, &id, Role::Viewer).await?;
     let file = services.files.file(&experiment.id, &path).await?;
-    let bytes = services.files.read(&file.hash).await?;
+    let content = services.files.open(&file.hash).await?;
     let name = file.path.rsplit('/').next().unwrap_or("file").replace('"', "");
-    Ok(attachment(bytes, &file.mime, &name))
+    Ok(attachment(
+        Body::from_stream(content),
+        file.size as u64,
+        &file.mime,
+        &name,
+    ))
 }
 
 /// `GET /api/v1/experiments/{id}/tree.tar`: every current file as one tar.
@@ -350,7 +355,8 @@ pub async fn download_tar(
     let (_, experiment) = experiment(&services, &caller, &id, Role::Viewer).await?;
     let archive = services.files.tar(&experiment.id).await?;
     Ok(attachment(
-        archive,
+        Body::from_stream(archive.stream),
+        archive.length,
         "application/x-tar",
         &format!("{id}-files.tar"),
     ))

@@ -162,6 +162,12 @@ async fn export_series(
 
 /// A download response: `bytes` as an attachment named `file_name`, never sniffed.
 pub(crate) fn download(bytes: Bytes, content_type: &str, file_name: &str) -> Response {
+    let length = bytes.len() as u64;
+    download_stream(Body::from(bytes), length, content_type, file_name)
+}
+
+/// [`download`] of a body streamed with its known `length`.
+pub(crate) fn download_stream(body: Body, length: u64, content_type: &str, file_name: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
@@ -170,8 +176,9 @@ pub(crate) fn download(bytes: Bytes, content_type: &str, file_name: &str) -> Res
                 format!("attachment; filename=\"{file_name}\""),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CONTENT_LENGTH, length.to_string()),
         ],
-        Body::from(bytes),
+        body,
     )
         .into_response()
 }

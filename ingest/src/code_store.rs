@@ -12,7 +12,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
-use futures::{StreamExt as _, TryStreamExt as _};
 use graph::ids::ExperimentId;
 use graph::model::{
     CodeCounts, CodeFormat, CodeSnapshot, Experiment, FileChange, GitReference, NewCodeSnapshot,
@@ -23,7 +22,8 @@ use sha2::{Digest as _, Sha256};
 
 use crate::blob::{self, ByteSource};
 use crate::file_store::{
-    check_hash, check_mime, pair_by_path, FileStatus, FileStore, Lineage, ManifestEntry,
+    check_hash, check_mime, pair_by_path, FileStatus, FileStore, Lineage, ManifestEntry, TarContent,
+    TarMember, TarStream,
 };
 use crate::files::{self, ArchiveLimits, TextDiff};
 use crate::{Error, Result};
@@ -42,8 +42,6 @@ pub const MAX_CODE_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_CODE_BYTES: u64 = 1024 * 1024 * 1024;
 /// Most source files one snapshot lists.
 pub const MAX_CODE_FILES: usize = graph::MAX_FILES_PER_COMMIT;
-/// Contents read at once while writing a restore archive.
-const READ_CONCURRENCY: usize = 8;
 
 /// One source file of a snapshot's manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -425,7 +423,12 @@ impl CodeStore {
     /// [`RESTORE_PATH`] (what the archive holds and the steps), the manifest, and then for
     /// [`RestoreMode::Git`] the patch and the untracked files (to apply over a checkout of the
     /// commit), for [`RestoreMode::Full`] every source file.
-    pub async fn restore(&self, project: &str, experiment: &Experiment, mode: RestoreMode) -> Result<Bytes> {
+    pub async fn restore(
+        &self,
+        project: &str,
+        experiment: &Experiment,
+        mode: RestoreMode,
+    ) -> Result<TarStream> {
         let snapshot = self
             .snapshot(&experiment.id)
             .await?
@@ -472,30 +475,36 @@ impl CodeStore {
         let with_patch = mode == RestoreMode::Git && snapshot.snapshot.patch.is_some();
         let description = restore_description(project, experiment, &snapshot, mode, &included, with_patch);
 
-        let mut entries: Vec<(String, Vec<u8>, u32)> = Vec::with_capacity(included.len() + 3);
-        entries.push((RESTORE_PATH.into(), description, 0o644));
-        let manifest = self.files.read(&snapshot.snapshot.manifest).await?;
-        entries.push((MANIFEST_PATH.into(), manifest.to_vec(), 0o644));
-        if let (true, Some(patch)) = (with_patch, &snapshot.snapshot.patch) {
-            entries.push((PATCH_PATH.into(), self.files.read(patch).await?.to_vec(), 0o644));
-        }
-        let reads = included.into_iter().cloned().map(|file| {
-            let store = self.files.clone();
-            async move {
-                let bytes = store.read(&file.hash).await?;
-                let mode = if file.executable { 0o755 } else { 0o644 };
-                Ok::<_, Error>((file.path, bytes.to_vec(), mode))
-            }
+        let mut members = Vec::with_capacity(included.len() + 3);
+        members.push(TarMember {
+            path: RESTORE_PATH.into(),
+            size: description.len() as u64,
+            mode: 0o644,
+            content: TarContent::Bytes(Bytes::from(description)),
         });
-        let contents: Vec<(String, Vec<u8>, u32)> = futures::stream::iter(reads)
-            .buffered(READ_CONCURRENCY)
-            .try_collect()
-            .await?;
-        entries.extend(contents);
-        let archive = tokio::task::spawn_blocking(move || files::write_tar_with_modes(Vec::new(), entries))
-            .await
-            .map_err(|error| Error::Internal(format!("writing a tar failed: {error}")))??;
-        Ok(Bytes::from(archive))
+        let mut stored = vec![(MANIFEST_PATH, snapshot.snapshot.manifest.clone())];
+        if let (true, Some(patch)) = (with_patch, &snapshot.snapshot.patch) {
+            stored.push((PATCH_PATH, patch.clone()));
+        }
+        for (path, hash) in stored {
+            let content =
+                self.graph.file_content(&hash).await?.ok_or_else(|| {
+                    Error::Internal(format!("the snapshot's {path} ({hash}) is not stored"))
+                })?;
+            members.push(TarMember {
+                path: path.into(),
+                size: content.size as u64,
+                mode: 0o644,
+                content: TarContent::Stored(hash),
+            });
+        }
+        members.extend(included.into_iter().map(|file| TarMember {
+            path: file.path.clone(),
+            size: file.size,
+            mode: if file.executable { 0o755 } else { 0o644 },
+            content: TarContent::Stored(file.hash.clone()),
+        }));
+        self.files.tar_stream(members)
     }
 
     /// The source files of an experiment's snapshot (none without one).

@@ -14,13 +14,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::{StreamExt as _, TryStreamExt as _};
+use futures::{future, stream, StreamExt as _, TryStreamExt as _};
 use graph::ids::ExperimentId;
 use graph::model::{ContentStorage, Experiment, FileChange, FileVersion, StoredContent};
 use graph::Graph;
 use sha2::{Digest as _, Sha256};
 
-use crate::blob::{self, BlobStore, ByteSource, Digest};
+use crate::blob::{self, BlobStore, BlobStream, ByteSource, Digest};
 use crate::files::{self, CapturePolicy, TextDiff};
 use crate::{Error, Result};
 
@@ -88,6 +88,37 @@ pub enum FileDiff {
         left: Option<FileVersion>,
         right: Option<FileVersion>,
     },
+}
+
+/// Where a member of a streamed tar takes its bytes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TarContent {
+    /// Bytes at hand (a small generated file).
+    Bytes(Bytes),
+    /// A stored content, by hash.
+    Stored(String),
+}
+
+/// One regular file of a streamed tar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TarMember {
+    pub path: String,
+    /// The content's size: the header declares it before the content is read.
+    pub size: u64,
+    pub mode: u32,
+    pub content: TarContent,
+}
+
+/// A tar archive being streamed, with its length in bytes.
+pub struct TarStream {
+    pub length: u64,
+    pub stream: BlobStream,
+}
+
+impl std::fmt::Debug for TarStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TarStream").field("length", &self.length).finish()
+    }
 }
 
 /// What a garbage collection did.
@@ -496,19 +527,76 @@ impl FileStore {
         Ok(Some(diff))
     }
 
-    /// Every current file of the experiment as one tar archive (paths below the root).
-    pub async fn tar(&self, experiment: &ExperimentId) -> Result<Bytes> {
-        let mut entries = Vec::new();
-        for file in self.graph.current_files(experiment).await? {
-            if !file.deleted {
-                let bytes = self.read(&file.hash).await?;
-                entries.push((file.path, bytes.to_vec()));
+    /// Streams a stored content: a whole blob straight from the blob store, a delta (at most
+    /// [`MAX_DELTA_FILE_BYTES`]) rebuilt first.
+    pub async fn open(&self, hash: &str) -> Result<BlobStream> {
+        let stored = self
+            .graph
+            .file_content(hash)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                entity: "file content",
+                id: hash.to_owned(),
+            })?;
+        match stored.storage {
+            ContentStorage::Full => self.blobs.get(&Digest::parse("blob", &stored.blob)?).await,
+            ContentStorage::Delta => {
+                let bytes = self.read(hash).await?;
+                Ok(stream::once(future::ready(Ok(bytes))).boxed())
             }
         }
-        let archive = tokio::task::spawn_blocking(move || files::write_tar(Vec::new(), entries))
-            .await
-            .map_err(|error| Error::Internal(format!("writing a tar failed: {error}")))??;
-        Ok(Bytes::from(archive))
+    }
+
+    /// Every current file of the experiment as one tar archive (paths below the root),
+    /// streamed.
+    pub async fn tar(&self, experiment: &ExperimentId) -> Result<TarStream> {
+        let members = self
+            .graph
+            .current_files(experiment)
+            .await?
+            .into_iter()
+            .filter(|file| !file.deleted)
+            .map(|file| TarMember {
+                path: file.path,
+                size: file.size as u64,
+                mode: 0o644,
+                content: TarContent::Stored(file.hash),
+            })
+            .collect();
+        self.tar_stream(members)
+    }
+
+    /// A tar of `members`, streamed a member at a time (a stored content is read only when
+    /// its turn comes); every header is made, and every path checked, before the first byte.
+    pub fn tar_stream(&self, members: Vec<TarMember>) -> Result<TarStream> {
+        let mut length = files::TAR_END.len() as u64;
+        let mut parts = Vec::with_capacity(members.len());
+        for member in members {
+            let header = files::tar_header(&member.path, member.size, member.mode)?;
+            length += header.len() as u64 + member.size + files::tar_padding(member.size).len() as u64;
+            parts.push((Bytes::from(header), member.size, member.content));
+        }
+        let store = self.clone();
+        let stream = stream::iter(parts)
+            .map(move |(header, size, content)| {
+                let store = store.clone();
+                let content: BlobStream = match content {
+                    TarContent::Bytes(bytes) => stream::once(future::ready(Ok(bytes))).boxed(),
+                    TarContent::Stored(hash) => stream::once(async move { store.open(&hash).await })
+                        .try_flatten()
+                        .boxed(),
+                };
+                let padding = Bytes::from_static(files::tar_padding(size));
+                stream::once(future::ready(Ok(header)))
+                    .chain(content)
+                    .chain(stream::once(future::ready(Ok(padding))))
+            })
+            .flatten()
+            .chain(stream::once(future::ready(Ok(Bytes::from_static(
+                &files::TAR_END,
+            )))))
+            .boxed();
+        Ok(TarStream { length, stream })
     }
 
     /// Deletes every content no file version uses (nor a delta of a used content applies

@@ -14,7 +14,7 @@ use graph::model::{
 use graph::Graph;
 use ingest::blob::{BlobStore, Digest, LocalBlobStore, S3BlobStore, S3Options};
 use ingest::code_store::{CodeStore, PatchReference, RestoreMode, SnapshotInput, SourceFile};
-use ingest::file_store::{FileStatus, FileStore, ManifestEntry};
+use ingest::file_store::{FileStatus, FileStore, ManifestEntry, TarStream};
 use ingest::files::{read_tar, ArchiveLimits};
 use sha2::{Digest as _, Sha256};
 use testkit::s3::S3Server;
@@ -212,6 +212,14 @@ fn git(commit: &str) -> GitReference {
     }
 }
 
+/// The bytes of a streamed archive, which are as many as it announced.
+async fn bytes_of(tar: TarStream) -> Vec<u8> {
+    let length = tar.length;
+    let bytes = ingest::blob::collect(tar.stream).await.expect("streamed");
+    assert_eq!(bytes.len() as u64, length, "the announced length");
+    bytes.to_vec()
+}
+
 /// The files of a tar archive by path.
 fn unpack(archive: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
     read_tar(archive, &ArchiveLimits::default())
@@ -271,11 +279,14 @@ async fn a_git_snapshot_restores_its_patch_and_untracked_files(world: World) {
     let paths: Vec<&str> = snapshot.files.iter().map(|file| file.path.as_str()).collect();
     assert_eq!(paths, ["notes/todo.md", "run.sh", "train.py"], "by path");
 
-    let archive = world
-        .code
-        .restore("p", &run, RestoreMode::Auto)
-        .await
-        .expect("restored");
+    let archive = bytes_of(
+        world
+            .code
+            .restore("p", &run, RestoreMode::Auto)
+            .await
+            .expect("restored"),
+    )
+    .await;
     let files = unpack(&archive);
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(
@@ -299,7 +310,7 @@ async fn a_git_snapshot_restores_its_patch_and_untracked_files(world: World) {
         manifest["files"][2]["hash"],
         hex::encode(Sha256::digest(b"lr = 2\n"))
     );
-    let mut reader = tar::Archive::new(archive.as_ref());
+    let mut reader = tar::Archive::new(archive.as_slice());
     let script_mode = reader
         .entries()
         .expect("entries")
@@ -377,11 +388,14 @@ async fn a_child_snapshot_stores_changed_sources_as_deltas(world: World) {
     assert_eq!((text_diff.added, text_diff.removed), (1, 1));
     assert_eq!(diff.reason, None);
 
-    let archive = world
-        .code
-        .restore("p", &child, RestoreMode::Auto)
-        .await
-        .expect("restored in full");
+    let archive = bytes_of(
+        world
+            .code
+            .restore("p", &child, RestoreMode::Auto)
+            .await
+            .expect("restored in full"),
+    )
+    .await;
     let files = unpack(&archive);
     assert_eq!(files["train.py"], changed, "rebuilt through the delta");
     assert_eq!(files["model.py"], b"class Net: pass\n".to_vec());
@@ -410,11 +424,14 @@ async fn a_child_snapshot_stores_changed_sources_as_deltas(world: World) {
         report.deleted, 1,
         "only the loose content: snapshots hold the rest"
     );
-    let again = world
-        .code
-        .restore("p", &root, RestoreMode::Full)
-        .await
-        .expect("the root still restores");
+    let again = bytes_of(
+        world
+            .code
+            .restore("p", &root, RestoreMode::Full)
+            .await
+            .expect("the root still restores"),
+    )
+    .await;
     assert_eq!(unpack(&again)["train.py"], original);
 }
 

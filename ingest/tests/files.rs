@@ -2,8 +2,8 @@
 //! text diffs, storage deltas and tar archives never panic and round-trip.
 
 use ingest::files::{
-    apply_delta, encode_delta, read_tar, text_diff, validate_path, write_tar, ArchiveLimits, CapturePolicy,
-    LineKind, TextDiff,
+    apply_delta, encode_delta, read_tar, tar_header, tar_padding, text_diff, validate_path, write_tar,
+    ArchiveLimits, CapturePolicy, LineKind, TextDiff, TAR_END,
 };
 use proptest::prelude::*;
 
@@ -243,6 +243,20 @@ proptest! {
         let read = read_tar(&archive, &ArchiveLimits::default()).expect("read");
         let read: Vec<(String, Vec<u8>)> = read.into_iter().map(|entry| (entry.path, entry.bytes)).collect();
         prop_assert_eq!(read, entries);
+    }
+
+    #[test]
+    fn a_streamed_tar_is_the_written_tar(files in prop::collection::btree_map("[a-z]{1,40}(/[a-z]{1,40}){0,4}", prop::collection::vec(any::<u8>(), 0..1100), 0..6)) {
+        let entries: Vec<(String, Vec<u8>)> = files.into_iter().collect();
+        let written = write_tar(Vec::new(), entries.clone()).expect("written");
+        let mut streamed = Vec::new();
+        for (path, bytes) in &entries {
+            streamed.extend(tar_header(path, bytes.len() as u64, 0o644).expect("a header"));
+            streamed.extend(bytes);
+            streamed.extend(tar_padding(bytes.len() as u64));
+        }
+        streamed.extend(TAR_END);
+        prop_assert_eq!(streamed, written);
     }
 
     #[test]

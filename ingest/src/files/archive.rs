@@ -51,18 +51,9 @@ pub struct ArchiveEntry {
 /// twice is refused, since [`read_tar`] would refuse the archive. Long paths use the GNU
 /// long-name extension. A failing writer is `Error::Unavailable`.
 pub fn write_tar<W: Write>(out: W, entries: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<W> {
-    let entries = entries.into_iter().map(|(path, bytes)| (path, bytes, 0o644));
-    write_tar_with_modes(out, entries)
-}
-
-/// [`write_tar`] with each file's mode (`0o755` for an executable script).
-pub fn write_tar_with_modes<W: Write>(
-    out: W,
-    entries: impl IntoIterator<Item = (String, Vec<u8>, u32)>,
-) -> Result<W> {
     let mut builder = tar::Builder::new(out);
     let mut seen = HashSet::new();
-    for (path, bytes, mode) in entries {
+    for (path, bytes) in entries {
         let path = validate_path("path", &path)?;
         if !seen.insert(path.clone()) {
             return Err(invalid("path", format!("{path} is given more than once")));
@@ -70,7 +61,7 @@ pub fn write_tar_with_modes<W: Write>(
         let mut header = Header::new_gnu();
         header.set_entry_type(EntryType::Regular);
         header.set_size(bytes.len() as u64);
-        header.set_mode(mode);
+        header.set_mode(0o644);
         header.set_mtime(0);
         header.set_uid(0);
         header.set_gid(0);
@@ -79,6 +70,36 @@ pub fn write_tar_with_modes<W: Write>(
             .map_err(write_failed)?;
     }
     builder.into_inner().map_err(write_failed)
+}
+
+/// The end of an archive: two zero blocks, after the last member.
+pub const TAR_END: [u8; 1024] = [0; 1024];
+
+/// The header block(s) of a regular file of `size` bytes at `path` with `mode`, exactly as
+/// [`write_tar`] writes them (a GNU long-name entry first for a long path), for an
+/// archive streamed a member at a time: the header, the `size` content bytes, then
+/// [`tar_padding`]; [`TAR_END`] after the last member. The caller keeps paths unique.
+pub fn tar_header(path: &str, size: u64, mode: u32) -> Result<Vec<u8>> {
+    let path = validate_path("path", path)?;
+    let mut header = Header::new_gnu();
+    header.set_entry_type(EntryType::Regular);
+    header.set_size(size);
+    header.set_mode(mode);
+    header.set_mtime(0);
+    header.set_uid(0);
+    header.set_gid(0);
+    // The builder writes the header blocks, then copies no content and pads nothing.
+    let mut builder = tar::Builder::new(Vec::new());
+    builder
+        .append_data(&mut header, &path, std::io::empty())
+        .map_err(write_failed)?;
+    Ok(builder.get_ref().clone())
+}
+
+/// The zero bytes after a member of `size` bytes, up to the next 512-byte block.
+pub fn tar_padding(size: u64) -> &'static [u8] {
+    static ZEROS: [u8; 512] = [0; 512];
+    &ZEROS[..((512 - size % 512) % 512) as usize]
 }
 
 fn write_failed(error: std::io::Error) -> Error {

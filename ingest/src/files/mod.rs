@@ -22,7 +22,7 @@ mod diff;
 mod path;
 mod policy;
 
-pub use archive::{read_tar, write_tar, write_tar_with_modes, ArchiveEntry, ArchiveLimits};
+pub use archive::{read_tar, tar_header, tar_padding, write_tar, ArchiveEntry, ArchiveLimits, TAR_END};
 pub use delta::{apply_delta, encode_delta, DELTA_VERSION};
 pub use diff::{
     is_text, starts_like_text, text_diff, DiffLine, FileContent, Hunk, LineKind, Segment, TextDiff,
