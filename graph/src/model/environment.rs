@@ -127,6 +127,42 @@ pub fn looks_secret(name: &str) -> bool {
     SECRET_NAME_WORDS.iter().any(|word| upper.contains(word))
 }
 
+/// What a secret-looking argument's value is replaced with.
+pub const REDACTED: &str = "<redacted>";
+
+/// The command line with the values of secret-looking arguments replaced by [`REDACTED`]:
+/// `--api-key=…` and `-token=…`, `WANDB_API_KEY=…` (a variable set before the command), and
+/// the argument after `--password` or `--token` (an option without `=` whose next argument is
+/// not an option). Names are judged by [`looks_secret`]; everything else is kept as given, so
+/// a rerun can replay it and asks only for the redacted values.
+pub fn redact_command_line(arguments: Vec<String>) -> Vec<String> {
+    let mut redacted = Vec::with_capacity(arguments.len());
+    let mut value_is_secret = false;
+    for argument in arguments {
+        if std::mem::take(&mut value_is_secret) && !argument.starts_with('-') {
+            redacted.push(REDACTED.to_owned());
+            continue;
+        }
+        let option = argument.strip_prefix("--").or_else(|| argument.strip_prefix('-'));
+        let assignment = argument.split_once('=').filter(|(name, _)| {
+            let name = name.trim_start_matches('-');
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+        match (assignment, option) {
+            (Some((name, _)), _) if looks_secret(name) => redacted.push(format!("{name}={REDACTED}")),
+            (None, Some(name)) => {
+                value_is_secret = looks_secret(name);
+                redacted.push(argument);
+            }
+            _ => redacted.push(argument),
+        }
+    }
+    redacted
+}
+
 /// The name packages are compared by: PEP 503 normalisation (lowercase; runs of `-`, `_` and
 /// `.` become one `-`), so `PyYAML`, `pyyaml` and `Py_YAML` are one package.
 pub fn package_key(name: &str) -> String {
@@ -165,7 +201,7 @@ impl NewEnvironment {
             packages,
             platform: self.platform,
             accelerators: self.accelerators,
-            command_line: self.command_line,
+            command_line: redact_command_line(self.command_line),
             working_directory: self.working_directory,
             variables: kept,
             dropped_variables,
@@ -190,6 +226,46 @@ mod tests {
             name: name.into(),
             value: value.into(),
         }
+    }
+
+    #[test]
+    fn secret_looking_arguments_have_their_values_redacted() {
+        let arguments = [
+            "WANDB_API_KEY=abc",
+            "python",
+            "train.py",
+            "--lr=0.1",
+            "--api-key=sk-123",
+            "--token",
+            "t0k3n",
+            "--epochs",
+            "3",
+            "-password=hunter2",
+            "--private",
+            "--verbose",
+            "--seed",
+            "7",
+        ];
+        let redacted = redact_command_line(arguments.iter().map(|argument| (*argument).to_owned()).collect());
+        assert_eq!(
+            redacted,
+            [
+                "WANDB_API_KEY=<redacted>",
+                "python",
+                "train.py",
+                "--lr=0.1",
+                "--api-key=<redacted>",
+                "--token",
+                "<redacted>",
+                "--epochs",
+                "3",
+                "-password=<redacted>",
+                "--private",
+                "--verbose",
+                "--seed",
+                "7",
+            ]
+        );
     }
 
     #[test]
