@@ -37,3 +37,4 @@ schema:
 bench: test-services
 	cargo bench -p graph --bench dag
 	cargo bench -p api --bench metrics
+	cargo bench -p api --bench files

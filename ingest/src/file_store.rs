@@ -204,9 +204,10 @@ impl FileStore {
         policy: Option<&str>,
         entries: &[ManifestEntry],
     ) -> Result<Vec<String>> {
-        let entries = self.check_manifest(project, experiment, policy, entries).await?;
+        let (entries, current) = self.check_manifest(project, experiment, policy, entries).await?;
+        // The contents the experiment holds already are stored: no need to ask.
+        let mut asked: BTreeSet<String> = current.into_values().map(|file| file.hash).collect();
         let mut lacking = Vec::new();
-        let mut asked = BTreeSet::new();
         for entry in &entries {
             if asked.insert(entry.hash.clone()) && self.graph.file_content(&entry.hash).await?.is_none() {
                 lacking.push(entry.path.clone());
@@ -352,13 +353,19 @@ impl FileStore {
         entries: &[ManifestEntry],
         deleted: &[String],
     ) -> Result<Vec<FileVersion>> {
-        let entries = self.check_manifest(project, experiment, policy, entries).await?;
+        let (entries, current) = self.check_manifest(project, experiment, policy, entries).await?;
         let deleted = deleted
             .iter()
             .enumerate()
             .map(|(index, path)| files::validate_path(&format!("deleted[{index}]"), path))
             .collect::<Result<Vec<_>>>()?;
         for (index, entry) in entries.iter().enumerate() {
+            let unchanged = current
+                .get(&entry.path)
+                .is_some_and(|file| file.hash == entry.hash && file.size == entry.size as i64);
+            if unchanged {
+                continue; // its content is stored, with this size
+            }
             let Some(stored) = self.graph.file_content(&entry.hash).await? else {
                 return Err(Error::Invalid {
                     field: format!("files[{index}].hash"),
@@ -639,14 +646,15 @@ impl FileStore {
     }
 
     /// Validates paths, hashes, mimes and duplicates of a manifest and checks it against the
-    /// policy; answers the entries with normalized paths.
+    /// policy; answers the entries with normalized paths, and the experiment's current (not
+    /// deleted) files by path.
     async fn check_manifest(
         &self,
         project: &str,
         experiment: &Experiment,
         policy: Option<&str>,
         entries: &[ManifestEntry],
-    ) -> Result<Vec<ManifestEntry>> {
+    ) -> Result<(Vec<ManifestEntry>, HashMap<String, FileVersion>)> {
         let matcher = self.policy(project, policy).await?.matcher()?;
         let mut seen = BTreeSet::new();
         let mut checked = Vec::with_capacity(entries.len());
@@ -668,17 +676,22 @@ impl FileStore {
                 mime: entry.mime.clone(),
             });
         }
-        let unchanged_bytes: u64 = self
+        let current: HashMap<String, FileVersion> = self
             .graph
             .current_files(&experiment.id)
             .await?
-            .iter()
-            .filter(|file| !file.deleted && !seen.contains(&file.path))
+            .into_iter()
+            .filter(|file| !file.deleted)
+            .map(|file| (file.path.clone(), file))
+            .collect();
+        let unchanged_bytes: u64 = current
+            .values()
+            .filter(|file| !seen.contains(&file.path))
             .map(|file| file.size as u64)
             .sum();
         let total = unchanged_bytes + checked.iter().map(|entry| entry.size).sum::<u64>();
         matcher.check_total("files", total)?;
-        Ok(checked)
+        Ok((checked, current))
     }
 
     /// The previous version of `path` in `lineage` (the experiment's own, else its primary

@@ -144,15 +144,6 @@ impl Graph {
                 ));
             }
         }
-        for (index, change) in changes.iter().enumerate() {
-            if self.file_content(&change.hash).await?.is_none() {
-                return Err(Error::invalid(
-                    format!("files[{index}].hash"),
-                    format!("no content {} is stored: upload it first", change.hash),
-                ));
-            }
-        }
-
         let _gate = self.write_lock.acquire().await?;
         let current: BTreeMap<String, FileVersion> = self
             .current_files(&experiment.id)
@@ -160,6 +151,20 @@ impl Graph {
             .into_iter()
             .map(|file| (file.path.clone(), file))
             .collect();
+        let unchanged = |change: &FileChange| {
+            current
+                .get(&change.path)
+                .is_some_and(|file| !file.deleted && file.hash == change.hash)
+        };
+        // A path that keeps its content needs no check: its content is stored.
+        for (index, change) in changes.iter().enumerate() {
+            if !unchanged(change) && self.file_content(&change.hash).await?.is_none() {
+                return Err(Error::invalid(
+                    format!("files[{index}].hash"),
+                    format!("no content {} is stored: upload it first", change.hash),
+                ));
+            }
+        }
         let inherited: BTreeMap<String, FileVersion> = match self.primary_parent(experiment).await? {
             Some(parent) => self
                 .current_files(&parent.id)
@@ -195,10 +200,7 @@ impl Graph {
             ));
         };
         for change in &changes {
-            let unchanged = current
-                .get(&change.path)
-                .is_some_and(|file| !file.deleted && file.hash == change.hash);
-            if unchanged {
+            if unchanged(change) {
                 continue;
             }
             let introduced_by = match inherited.get(&change.path) {
