@@ -93,6 +93,7 @@ async fn a_commit_versions_changed_paths_only_and_keeps_their_history(t: TestGra
         vec![("b.pt", 1, "b1"), ("cfg/a.yaml", 2, "a2")],
         "unchanged b.pt keeps version 1"
     );
+    assert_eq!(t.graph.current_files(&run.id).await.expect("read"), files);
 
     let files = t
         .graph
@@ -102,6 +103,11 @@ async fn a_commit_versions_changed_paths_only_and_keeps_their_history(t: TestGra
     let b = files.iter().find(|f| f.path == "b.pt").expect("b.pt is listed");
     assert!(b.deleted && b.version == 2 && b.hash == "b1", "{b:?}");
     assert_eq!(files.len(), 2, "deleting an absent path records nothing");
+    assert_eq!(
+        t.graph.current_files(&run.id).await.expect("read"),
+        files,
+        "a commit answers exactly what a later read finds"
+    );
 
     let history = t
         .graph

@@ -400,14 +400,7 @@ impl FileStore {
         let mut chain = Vec::new();
         let mut next = Some(hash.to_owned());
         while let Some(hash) = next {
-            let stored = self
-                .graph
-                .file_content(&hash)
-                .await?
-                .ok_or_else(|| Error::NotFound {
-                    entity: "file content",
-                    id: hash.clone(),
-                })?;
+            let stored = self.stored(&hash).await?;
             next = stored.base.clone();
             chain.push(stored);
             if chain.len() as i64 > MAX_DELTA_CHAIN + 1 {
@@ -507,14 +500,7 @@ impl FileStore {
                 texts.push(String::new());
                 continue;
             };
-            let stored = self
-                .graph
-                .file_content(hash)
-                .await?
-                .ok_or_else(|| Error::NotFound {
-                    entity: "file content",
-                    id: hash.to_owned(),
-                })?;
+            let stored = self.stored(hash).await?;
             if !stored.text || stored.size as u64 > MAX_DIFF_FILE_BYTES {
                 return Ok(None);
             }
@@ -537,14 +523,7 @@ impl FileStore {
     /// Streams a stored content: a whole blob straight from the blob store, a delta (at most
     /// [`MAX_DELTA_FILE_BYTES`]) rebuilt first.
     pub async fn open(&self, hash: &str) -> Result<BlobStream> {
-        let stored = self
-            .graph
-            .file_content(hash)
-            .await?
-            .ok_or_else(|| Error::NotFound {
-                entity: "file content",
-                id: hash.to_owned(),
-            })?;
+        let stored = self.stored(hash).await?;
         match stored.storage {
             ContentStorage::Full => self.blobs.get(&Digest::parse("blob", &stored.blob)?).await,
             ContentStorage::Delta => {
@@ -727,6 +706,17 @@ impl FileStore {
             .map_err(|error| Error::Internal(format!("computing a delta failed: {error}")))?;
         let worth_it = delta.len() * 4 <= content.len();
         Ok(worth_it.then(|| (base, Bytes::from(delta))))
+    }
+
+    /// The stored content `hash`; [`Error::NotFound`] when there is none.
+    async fn stored(&self, hash: &str) -> Result<StoredContent> {
+        self.graph
+            .file_content(hash)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                entity: "file content",
+                id: hash.to_owned(),
+            })
     }
 
     /// The hash of the content at `path` in the experiment's files (current version) or code

@@ -157,67 +157,96 @@ impl Graph {
                 .is_some_and(|file| !file.deleted && file.hash == change.hash)
         };
         // A path that keeps its content needs no check: its content is stored.
+        let mut contents: BTreeMap<&str, StoredContent> = BTreeMap::new();
         for (index, change) in changes.iter().enumerate() {
-            if !unchanged(change) && self.file_content(&change.hash).await?.is_none() {
+            if unchanged(change) {
+                continue;
+            }
+            let Some(content) = self.file_content(&change.hash).await? else {
                 return Err(Error::invalid(
                     format!("files[{index}].hash"),
                     format!("no content {} is stored: upload it first", change.hash),
                 ));
-            }
+            };
+            contents.insert(&change.path, content);
         }
         let inherited: BTreeMap<String, FileVersion> = match self.primary_parent(experiment).await? {
-            Some(parent) => self
+            Some(parent) if !contents.is_empty() => self
                 .current_files(&parent.id)
                 .await?
                 .into_iter()
                 .filter(|file| !file.deleted)
                 .map(|file| (file.path.clone(), file))
                 .collect(),
-            None => BTreeMap::new(),
+            _ => BTreeMap::new(),
         };
         let stamp = timestamp(now());
+        let created_at = parse_timestamp("created_at", &stamp)?;
         let mut statements = Vec::new();
-        let mut version = |path: &str, hash: &str, deleted: bool, introduced_by: &ExperimentId| {
-            let next = current.get(path).map_or(1, |file| file.version + 1);
-            if current.contains_key(path) {
+        // The experiment's files after the commit, answered without reading them again.
+        let mut after = current.clone();
+        let mut version = |file: FileVersion| {
+            let previous = current.get(&file.path);
+            let file = FileVersion {
+                version: previous.map_or(1, |previous| previous.version + 1),
+                created_at,
+                ..file
+            };
+            if previous.is_some() {
                 statements.push(Statement::new(
                     &queries::FILE_RETIRE,
                     Params::new()
                         .with("experiment_id", experiment.id.as_str())
-                        .with("path", path),
+                        .with("path", file.path.as_str()),
                 ));
             }
             statements.push(Statement::new(
                 &queries::FILE_PRODUCE,
                 Params::new()
                     .with("experiment_id", experiment.id.as_str())
-                    .with("hash", hash)
-                    .with("path", path)
-                    .with("version", next)
-                    .with("deleted", deleted)
-                    .with("introduced_by", introduced_by.as_str())
+                    .with("hash", file.hash.as_str())
+                    .with("path", file.path.as_str())
+                    .with("version", file.version)
+                    .with("deleted", file.deleted)
+                    .with("introduced_by", file.introduced_by.as_str())
                     .with("now", stamp.clone()),
             ));
+            after.insert(file.path.clone(), file);
         };
         for change in &changes {
-            if unchanged(change) {
-                continue;
-            }
-            let introduced_by = match inherited.get(&change.path) {
-                Some(parent_file) if parent_file.hash == change.hash => &parent_file.introduced_by,
-                _ => &experiment.id,
+            let Some(content) = contents.remove(change.path.as_str()) else {
+                continue; // unchanged
             };
-            version(&change.path, &change.hash, false, introduced_by);
+            let introduced_by = match inherited.get(&change.path) {
+                Some(parent_file) if parent_file.hash == change.hash => parent_file.introduced_by.clone(),
+                _ => experiment.id.clone(),
+            };
+            version(FileVersion {
+                path: change.path.clone(),
+                version: 0,
+                deleted: false,
+                introduced_by,
+                created_at,
+                hash: content.hash,
+                size: content.size,
+                mime: content.mime,
+                text: content.text,
+                storage: content.storage,
+            });
         }
         for path in &deleted {
             if let Some(file) = current.get(path).filter(|file| !file.deleted) {
-                version(path, &file.hash.clone(), true, &experiment.id);
+                version(FileVersion {
+                    deleted: true,
+                    introduced_by: experiment.id.clone(),
+                    ..file.clone()
+                });
             }
         }
         if !statements.is_empty() {
             self.executor.execute_atomic(statements).await?;
         }
-        self.current_files(&experiment.id).await
+        Ok(after.into_values().collect())
     }
 
     /// The named capture policies of a project, as `(name, policy JSON)`, by name.
