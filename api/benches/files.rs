@@ -20,17 +20,20 @@
 //! picks the parent of the temporary data directories (every stored blob is fsynced, so use a
 //! real disk).
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use api::config::Config;
 use api::services::Services;
 use bytes::Bytes;
 use graph::ids::ExperimentId;
 use ingest::file_store::FileDiff;
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
-use tokio::sync::oneshot;
+use support::report::{Column, Report};
+use support::server::{config_for, Server};
+use support::{directory_size, load_average, Rng};
 
 /// The allocator `rsdk serve` runs with, so the figures are the server's.
 #[global_allocator]
@@ -68,19 +71,25 @@ const DIFF_QUERY: &str =
      { binary added removed truncated hunks { oldStart oldLines newStart newLines \
      lines { kind oldNumber newNumber segments { text changed } } } } }";
 
+/// The table's columns: the latency percentiles without p99, and a free-form figure.
+const COLUMNS: &[Column] = &[
+    Column::Measurement,
+    Column::Count,
+    Column::Total,
+    Column::P50,
+    Column::P95,
+    Column::Max,
+    Column::Figure,
+];
+
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("the tokio runtime builds");
-    runtime.block_on(run());
+    support::run_on_two_workers(run());
 }
 
 async fn run() {
-    let parent_dir = std::env::var_os("RSDK_BENCH_DIR").map_or_else(std::env::temp_dir, Into::into);
+    let parent_dir = support::parent_dir();
     println!("load average at start: {}", load_average());
-    let mut report = Report::default();
+    let mut report = Report::new(COLUMNS);
 
     let trees = experiment_trees();
     describe_trees(&trees, &mut report);
@@ -447,7 +456,7 @@ fn describe_trees(trees: &[Tree], report: &mut Report) {
         hashing.push(started.elapsed());
         assert_eq!(hashes.len(), tree.files.len());
     }
-    report.latency(
+    report.latency_with_figure(
         "client side: sha256 of the whole tree to build a manifest (same in both modes, not in the upload times)",
         &hashing,
         String::new(),
@@ -493,7 +502,7 @@ async fn upload_sequence(data_dir: &Path, mode: Mode, trees: &[Tree]) -> Sequenc
     for (index, tree) in trees.iter().enumerate() {
         let number = index + 1;
         let parent = (index > 0).then_some(index);
-        let experiment = server.create_experiment(PROJECT, number, parent).await;
+        let experiment = create_numbered_experiment(&server, number, parent).await;
         let upload = match mode {
             Mode::WithPlan => upload_with_plan(&server, &experiment, tree).await,
             Mode::WithoutPlan => upload_without_plan(&server, &experiment, tree).await,
@@ -512,7 +521,7 @@ async fn upload_sequence(data_dir: &Path, mode: Mode, trees: &[Tree]) -> Sequenc
 async fn upload_with_plan(server: &Server, experiment: &ExperimentId, tree: &Tree) -> Upload {
     let started = Instant::now();
     let manifest = tree.manifest();
-    let plan = server.files_step(experiment, "plan", &manifest).await;
+    let plan = files_step(server, experiment, "plan", &manifest).await;
     let planned = started.elapsed();
     let lacking: Vec<&str> = plan["lacking"]
         .as_array()
@@ -528,7 +537,7 @@ async fn upload_with_plan(server: &Server, experiment: &ExperimentId, tree: &Tre
         upload.send(server, experiment, tree.file(path)).await;
     }
     let committing = Instant::now();
-    server.files_step(experiment, "commit", &manifest).await;
+    files_step(server, experiment, "commit", &manifest).await;
     upload.commit = committing.elapsed();
     upload.elapsed = started.elapsed();
     upload
@@ -541,7 +550,7 @@ async fn upload_without_plan(server: &Server, experiment: &ExperimentId, tree: &
         upload.send(server, experiment, file).await;
     }
     let committing = Instant::now();
-    server.files_step(experiment, "commit", &tree.manifest()).await;
+    files_step(server, experiment, "commit", &tree.manifest()).await;
     upload.commit = committing.elapsed();
     upload.elapsed = started.elapsed();
     upload
@@ -549,7 +558,7 @@ async fn upload_without_plan(server: &Server, experiment: &ExperimentId, tree: &
 
 impl Upload {
     async fn send(&mut self, server: &Server, experiment: &ExperimentId, file: &File) {
-        let stored = server.put_content(experiment, file).await;
+        let stored = put_content(server, experiment, file).await;
         self.contents_sent += 1;
         self.bytes_sent += file.content.len() as u64;
         self.storages
@@ -656,7 +665,7 @@ fn report_uploads(with_plan: &Sequence, without_plan: &Sequence, report: &mut Re
     ];
     for (label, steps, sequence) in modes {
         let root = &sequence.uploads[0];
-        report.latency(
+        report.latency_with_figure(
             &format!(
                 "upload {label}: root, 200 files ({} contents sent)",
                 root.contents_sent
@@ -668,7 +677,7 @@ fn report_uploads(with_plan: &Sequence, without_plan: &Sequence, report: &mut Re
         let durations: Vec<Duration> = children.iter().map(|upload| upload.elapsed).collect();
         let sent: u64 = children.iter().map(|upload| upload.bytes_sent).sum();
         let contents: usize = children.iter().map(|upload| upload.contents_sent).sum();
-        report.latency(
+        report.latency_with_figure(
             &format!(
                 "upload {label}: per child, 200-file manifest ({steps}; {contents} contents sent in all)"
             ),
@@ -677,10 +686,10 @@ fn report_uploads(with_plan: &Sequence, without_plan: &Sequence, report: &mut Re
         );
         let plans: Vec<Duration> = children.iter().filter_map(|upload| upload.plan).collect();
         if !plans.is_empty() {
-            report.latency("  step: plan of the 200-entry manifest", &plans, String::new());
+            report.latency_with_figure("  step: plan of the 200-entry manifest", &plans, String::new());
         }
         let commits: Vec<Duration> = children.iter().map(|upload| upload.commit).collect();
-        report.latency(
+        report.latency_with_figure(
             "  step: commit of the 200-entry manifest",
             &commits,
             String::new(),
@@ -714,8 +723,8 @@ async fn measure_diff(data_dir: &Path, report: &mut Report) {
 
     let server = Server::start(data_dir).await;
     server.create_project(PROJECT).await;
-    let left = server.create_experiment(PROJECT, 1, None).await;
-    let right = server.create_experiment(PROJECT, 2, Some(1)).await;
+    let left = create_numbered_experiment(&server, 1, None).await;
+    let right = create_numbered_experiment(&server, 2, Some(1)).await;
     upload_with_plan(
         &server,
         &left,
@@ -756,7 +765,7 @@ async fn measure_diff(data_dir: &Path, report: &mut Report) {
             response_bytes as f64 / 1e3
         );
     }
-    report.latency(
+    report.latency_with_figure(
         &format!(
             "GraphQL fileDiff, 10,000-line file ({:.0} KB), {DIFF_EDITED_LINES} scattered edited lines, whole response",
             old_text.len() as f64 / 1e3
@@ -785,7 +794,7 @@ async fn measure_diff(data_dir: &Path, report: &mut Report) {
         direct.push(started.elapsed());
         assert!(matches!(diff, FileDiff::Text { .. }), "a text diff");
     }
-    report.latency(
+    report.latency_with_figure(
         "FileStore::diff, same files (no HTTP; reads both, rebuilding the delta)",
         &direct,
         String::new(),
@@ -797,7 +806,7 @@ async fn measure_diff(data_dir: &Path, report: &mut Report) {
         in_memory.push(started.elapsed());
         assert!(diff.added > 0);
     }
-    report.latency(
+    report.latency_with_figure(
         "  step: files::text_diff in memory (line diff + word highlights)",
         &in_memory,
         String::new(),
@@ -822,307 +831,62 @@ fn large_file_versions(rng: &mut Rng) -> (String, String) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The server and its client
+// The requests of an upload
 // ---------------------------------------------------------------------------------------
 
-fn config_for(data_dir: &Path) -> Config {
-    Config {
-        data_dir: data_dir.to_path_buf(),
-        bind: "127.0.0.1:0".parse().expect("an address"),
-        client_config: Some(data_dir.join("client.toml")),
-        ..Config::default()
-    }
+/// Experiment `number` of the project, named `N_from_P` for a child of `parent`.
+async fn create_numbered_experiment(server: &Server, number: usize, parent: Option<usize>) -> ExperimentId {
+    let input = match parent {
+        Some(parent) => {
+            json!({ "project": PROJECT, "name": format!("{number}_from_{parent}"), "parentNumber": parent })
+        }
+        None => json!({ "project": PROJECT, "name": number.to_string() }),
+    };
+    let (experiment, created_number) = server.create_experiment(input).await;
+    assert_eq!(created_number, number as u64);
+    experiment
 }
 
-/// The real server on an ephemeral port, signed in with the API token its first start wrote.
-struct Server {
-    url: String,
-    client: reqwest::Client,
-    stop: oneshot::Sender<()>,
-    serving: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start(data_dir: &Path) -> Server {
-        let config = config_for(data_dir);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (address, serving) = api::server::start(&config, async move {
-            let _ = stopped.await;
-        })
+/// `POST …/files/plan` or `…/files/commit` with a manifest; answers the JSON body.
+async fn files_step(server: &Server, experiment: &ExperimentId, step: &str, manifest: &Value) -> Value {
+    let response = server
+        .client
+        .post(format!(
+            "{}/api/v1/experiments/{}/files/{step}",
+            server.url, experiment.0
+        ))
+        .json(manifest)
+        .send()
         .await
-        .expect("the server starts");
-        let token = token_in(&config.client_config_path());
-        Server {
-            url: format!("http://{address}"),
-            client: client_with_token(&token),
-            stop,
-            serving: tokio::spawn(serving),
-        }
-    }
-
-    async fn stop(self) {
-        drop(self.client);
-        let _ = self.stop.send(());
-        match tokio::time::timeout(Duration::from_secs(30), self.serving).await {
-            Ok(served) => served
-                .expect("the server task")
-                .expect("the server stops cleanly"),
-            Err(_) => panic!("the server did not stop within 30 s"),
-        }
-    }
-
-    /// Runs an operation that must succeed and returns its `data`.
-    async fn ok(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(format!("{}/graphql", self.url))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("the request is sent");
-        let body: Value = response.json().await.expect("a JSON body");
-        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-        body["data"].clone()
-    }
-
-    async fn create_project(&self, name: &str) {
-        self.ok(
-            "mutation($name: String!) { createProject(input: {name: $name}) { id } }",
-            json!({ "name": name }),
-        )
-        .await;
-    }
-
-    /// Experiment `number`, named `N_from_P` for a child of `parent`.
-    async fn create_experiment(&self, project: &str, number: usize, parent: Option<usize>) -> ExperimentId {
-        let input = match parent {
-            Some(parent) => {
-                json!({ "project": project, "name": format!("{number}_from_{parent}"), "parentNumber": parent })
-            }
-            None => json!({ "project": project, "name": number.to_string() }),
-        };
-        let data = self
-            .ok(
-                "mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id number } }",
-                json!({ "input": input }),
-            )
-            .await;
-        assert_eq!(data["createExperiment"]["number"], json!(number));
-        ExperimentId(data["createExperiment"]["id"].as_str().expect("an id").to_owned())
-    }
-
-    /// `POST …/files/plan` or `…/files/commit` with a manifest; answers the JSON body.
-    async fn files_step(&self, experiment: &ExperimentId, step: &str, manifest: &Value) -> Value {
-        let response = self
-            .client
-            .post(format!(
-                "{}/api/v1/experiments/{}/files/{step}",
-                self.url, experiment.0
-            ))
-            .json(manifest)
-            .send()
-            .await
-            .expect("the manifest is sent");
-        let status = response.status();
-        let body: Value = response.json().await.expect("a JSON body");
-        assert_eq!(status, 200, "{step}: {body}");
-        body
-    }
-
-    /// `PUT …/files/content?path=P` with the file's bytes; answers `{hash, size, storage}`.
-    async fn put_content(&self, experiment: &ExperimentId, file: &File) -> Value {
-        let response = self
-            .client
-            .put(format!(
-                "{}/api/v1/experiments/{}/files/content",
-                self.url, experiment.0
-            ))
-            .query(&[("path", &file.path)])
-            .header("x-rsdk-sha256", &file.hash)
-            .header("content-type", file.mime)
-            .body(file.content.clone())
-            .send()
-            .await
-            .expect("the content is sent");
-        let status = response.status();
-        let body: Value = response.json().await.expect("a JSON body");
-        assert_eq!(status, 201, "{}: {body}", file.path);
-        body
-    }
+        .expect("the manifest is sent");
+    let status = response.status();
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(status, 200, "{step}: {body}");
+    body
 }
 
-/// The API token in the client configuration file the first start wrote.
-fn token_in(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).expect("the first start wrote the client configuration");
-    let line = text
-        .lines()
-        .find_map(|line| line.strip_prefix("token = "))
-        .expect("the configuration has a token");
-    line.trim_matches('"').to_owned()
+/// `PUT …/files/content?path=P` with the file's bytes; answers `{hash, size, storage}`.
+async fn put_content(server: &Server, experiment: &ExperimentId, file: &File) -> Value {
+    let response = server
+        .client
+        .put(format!(
+            "{}/api/v1/experiments/{}/files/content",
+            server.url, experiment.0
+        ))
+        .query(&[("path", &file.path)])
+        .header("x-rsdk-sha256", &file.hash)
+        .header("content-type", file.mime)
+        .body(file.content.clone())
+        .send()
+        .await
+        .expect("the content is sent");
+    let status = response.status();
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(status, 201, "{}: {body}", file.path);
+    body
 }
 
-fn client_with_token(token: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("a header value");
-    headers.insert(reqwest::header::AUTHORIZATION, value);
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .expect("a client")
-}
-
+/// The content hash a manifest lists, as lowercase hex.
 fn sha256(content: &[u8]) -> String {
     hex::encode(Sha256::digest(content))
-}
-
-// ---------------------------------------------------------------------------------------
-// Figures
-// ---------------------------------------------------------------------------------------
-
-struct Line {
-    name: String,
-    count: usize,
-    total: Option<Duration>,
-    /// p50, p95 and max.
-    percentiles: Option<[Duration; 3]>,
-    /// Already formatted: bytes, a ratio, a count.
-    figure: String,
-}
-
-#[derive(Default)]
-struct Report {
-    lines: Vec<Line>,
-}
-
-impl Report {
-    /// Operations one after another.
-    fn latency(&mut self, name: &str, durations: &[Duration], figure: String) {
-        self.push(Line {
-            name: name.to_owned(),
-            count: durations.len(),
-            total: Some(durations.iter().sum()),
-            percentiles: Some(percentiles(durations)),
-            figure,
-        });
-    }
-
-    fn value(&mut self, name: &str, count: usize, figure: String) {
-        self.push(Line {
-            name: name.to_owned(),
-            count,
-            total: None,
-            percentiles: None,
-            figure,
-        });
-    }
-
-    fn push(&mut self, line: Line) {
-        let summary = match line.percentiles {
-            Some(percentiles) => format!("p50 {}", format_duration(percentiles[0])),
-            None => line.figure.clone(),
-        };
-        println!("measured: {} ({summary})", line.name);
-        self.lines.push(line);
-    }
-
-    fn print(&self) {
-        println!();
-        println!("| measurement | n | total | p50 | p95 | max | figure |");
-        println!("|---|---:|---:|---:|---:|---:|---|");
-        for line in &self.lines {
-            let [p50, p95, max] = match line.percentiles {
-                Some(percentiles) => percentiles.map(format_duration),
-                None => Default::default(),
-            };
-            println!(
-                "| {} | {} | {} | {p50} | {p95} | {max} | {} |",
-                line.name,
-                line.count,
-                line.total.map(format_duration).unwrap_or_default(),
-                line.figure,
-            );
-        }
-    }
-}
-
-/// p50, p95 and max by nearest rank.
-fn percentiles(durations: &[Duration]) -> [Duration; 3] {
-    let mut sorted = durations.to_vec();
-    sorted.sort();
-    let rank = |fraction: f64| {
-        let index = ((fraction * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-        sorted[index - 1]
-    };
-    [rank(0.50), rank(0.95), rank(1.0)]
-}
-
-fn format_duration(duration: Duration) -> String {
-    let millis = duration.as_secs_f64() * 1_000.0;
-    if millis >= 10_000.0 {
-        format!("{:.1} s", millis / 1_000.0)
-    } else if millis >= 100.0 {
-        format!("{millis:.0} ms")
-    } else {
-        format!("{millis:.2} ms")
-    }
-}
-
-/// Total bytes and number of the files under `directory`.
-fn directory_size(directory: &Path) -> (u64, usize) {
-    let mut bytes = 0;
-    let mut files = 0;
-    let mut pending: Vec<PathBuf> = vec![directory.to_path_buf()];
-    while let Some(next) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&next) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(metadata) = entry.metadata() else {
-                continue;
-            };
-            if metadata.is_dir() {
-                pending.push(entry.path());
-            } else {
-                bytes += metadata.len();
-                files += 1;
-            }
-        }
-    }
-    (bytes, files)
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-/// xorshift64*: deterministic generated files.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed.max(1))
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A value in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A value in [0, bound).
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next_u64() % bound as u64) as usize
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
 }

@@ -20,16 +20,19 @@
 //! 10) is the length of each ingestion run; `RSDK_BENCH_PHASES` (default
 //! `ingest,series,table`) picks the phases.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use api::config::Config;
 use api::services::Services;
 use graph::ids::ExperimentId;
 use ingest::blob::Digest;
 use ingest::metrics::{self, encode_msgpack, Chunk, ChunkSeries, Downsample, Point};
 use serde_json::{json, Value};
-use tokio::sync::oneshot;
+use support::report::{percentiles, Column, Line, Report, Target};
+use support::server::{config_for, create_experiment, Server};
+use support::{directory_size, load_average, Rng};
 
 /// The allocator `rsdk serve` runs with, so the figures are the server's.
 #[global_allocator]
@@ -56,17 +59,26 @@ const SERIES_QUERY: &str = "query($p: String!, $n: Int!, $m: String!, $max: Int!
 const TABLE_QUERY: &str = "query($p: String!, $metrics: [String!], $sort: String) { \
      metricsTable(project: $p, metrics: $metrics, sortBy: $sort, first: 100) { total rows { number cells { value } } } }";
 
+/// The table's columns: rates, the latency percentiles with p99, and the targets.
+const COLUMNS: &[Column] = &[
+    Column::Measurement,
+    Column::Count,
+    Column::Total,
+    Column::Rate,
+    Column::P50,
+    Column::P95,
+    Column::P99,
+    Column::Max,
+    Column::Target,
+    Column::Verdict,
+];
+
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("the tokio runtime builds");
-    runtime.block_on(run());
+    support::run_on_two_workers(run());
 }
 
 async fn run() {
-    let parent_dir = std::env::var_os("RSDK_BENCH_DIR").map_or_else(std::env::temp_dir, Into::into);
+    let parent_dir = support::parent_dir();
     let seconds: u64 = std::env::var("RSDK_BENCH_SECONDS")
         .ok()
         .and_then(|text| text.parse().ok())
@@ -74,7 +86,7 @@ async fn run() {
     let phases = std::env::var("RSDK_BENCH_PHASES").unwrap_or_else(|_| "ingest,series,table".into());
     let runs = |phase: &str| phases.split(',').any(|name| name.trim() == phase);
     println!("load average at start: {}", load_average());
-    let mut report = Report::default();
+    let mut report = Report::new(COLUMNS);
 
     if runs("ingest") {
         let ingestion_dir = tempfile::tempdir_in(&parent_dir).expect("a temp dir for the ingestion phase");
@@ -118,7 +130,10 @@ async fn measure_ingestion(data_dir: &Path, duration: Duration, report: &mut Rep
         let mut experiments = Vec::new();
         for client in 0..clients {
             let name = format!("{}", run * 100 + client + 1);
-            experiments.push(server.create_experiment("ingest", &name).await);
+            let (experiment, _) = server
+                .create_experiment(json!({ "project": "ingest", "name": name }))
+                .await;
+            experiments.push(experiment);
         }
         let started = Instant::now();
         let tasks: Vec<_> = experiments
@@ -149,25 +164,21 @@ async fn measure_ingestion(data_dir: &Path, duration: Duration, report: &mut Rep
             ),
             count: latencies.len(),
             total: Some(elapsed),
-            rate: format!("{rate:.0}"),
+            figure: format!("{rate:.0}"),
             percentiles: Some(percentiles(&latencies)),
             target: format!("≥ {INGEST_TARGET_POINTS_PER_SECOND:.0}/s"),
             met: Some(rate >= INGEST_TARGET_POINTS_PER_SECOND),
         });
     }
     let (blob_bytes, blob_files) = directory_size(&data_dir.join("blobs"));
-    report.push(Line {
-        name: format!(
+    report.value(
+        &format!(
             "storage after ingestion: {blob_files} blobs, {:.1} MB for {stored_points} points (B/point; every chunk blob and every compacted copy on disk)",
             blob_bytes as f64 / 1e6
         ),
-        count: stored_points,
-        total: None,
-        rate: format!("{:.2} B", blob_bytes as f64 / stored_points as f64),
-        percentiles: None,
-        target: String::new(),
-        met: None,
-    });
+        stored_points,
+        format!("{:.2} B", blob_bytes as f64 / stored_points as f64),
+    );
     server.stop().await;
     measure_ingest_steps(data_dir, report).await;
 }
@@ -309,15 +320,11 @@ async fn measure_ingest_steps(data_dir: &Path, report: &mut Report) {
         &parquet,
         None,
     );
-    report.push(Line {
-        name: "storage of a 10,000-point chunk blob (4 metrics × 2,500 steps; B/point)".into(),
-        count: parquet_points,
-        total: None,
-        rate: format!("{:.2} B", parquet_bytes as f64 / parquet_points as f64),
-        percentiles: None,
-        target: String::new(),
-        met: None,
-    });
+    report.value(
+        "storage of a 10,000-point chunk blob (4 metrics × 2,500 steps; B/point)",
+        parquet_points,
+        format!("{:.2} B", parquet_bytes as f64 / parquet_points as f64),
+    );
     report.latency(
         "  step: blob put of that Parquet chunk (local store)",
         &blob_put,
@@ -342,7 +349,9 @@ async fn measure_ingest_steps(data_dir: &Path, report: &mut Report) {
 async fn measure_series(data_dir: &Path, report: &mut Report) {
     let server = Server::start(data_dir).await;
     server.create_project("series").await;
-    let experiment = server.create_experiment("series", "1").await;
+    let (experiment, _) = server
+        .create_experiment(json!({ "project": "series", "name": "1" }))
+        .await;
     let mut rng = Rng::new(11);
     let mut posts = Vec::new();
     for sequence in 0..SERIES_POINTS / SERIES_CHUNK_POINTS {
@@ -380,17 +389,11 @@ async fn measure_series(data_dir: &Path, report: &mut Report) {
         None,
     );
     let (blob_bytes, blob_files) = directory_size(&data_dir.join("blobs"));
-    report.push(Line {
-        name: format!(
-            "storage of the 1,000,000-point series: {blob_files} blobs of 100,000 points (B/point)"
-        ),
-        count: SERIES_POINTS as usize,
-        total: None,
-        rate: format!("{:.2} B", blob_bytes as f64 / SERIES_POINTS as f64),
-        percentiles: None,
-        target: String::new(),
-        met: None,
-    });
+    report.value(
+        &format!("storage of the 1,000,000-point series: {blob_files} blobs of 100,000 points (B/point)"),
+        SERIES_POINTS as usize,
+        format!("{:.2} B", blob_bytes as f64 / SERIES_POINTS as f64),
+    );
     // A finished run, as charts of past experiments read it (a running one also gets the
     // raw tail: measured last).
     set_status(&server, "COMPLETE").await;
@@ -399,7 +402,7 @@ async fn measure_series(data_dir: &Path, report: &mut Report) {
         // The first read of a fresh server process: its chunk cache is empty (the OS page
         // cache still holds the blobs, as on a server that wrote them recently).
         server = server.restart().await;
-        let cold = server.read_series(method).await;
+        let cold = read_series(&server, method).await;
         report.latency(
             &format!("GraphQL series 1,000,000 → 2,000 {label}, cold (first read after start)"),
             &[cold],
@@ -407,7 +410,7 @@ async fn measure_series(data_dir: &Path, report: &mut Report) {
         );
         let mut warm = Vec::new();
         for _ in 0..SERIES_WARM_SAMPLES {
-            warm.push(server.read_series(method).await);
+            warm.push(read_series(&server, method).await);
         }
         report.latency(
             &format!("GraphQL series 1,000,000 → 2,000 {label}, warm"),
@@ -418,7 +421,7 @@ async fn measure_series(data_dir: &Path, report: &mut Report) {
     set_status(&server, "RUNNING").await;
     let mut live = Vec::new();
     for _ in 0..SERIES_WARM_SAMPLES {
-        live.push(server.read_series("MIN_MAX").await);
+        live.push(read_series(&server, "MIN_MAX").await);
     }
     report.latency(
         "GraphQL series MIN_MAX, warm, experiment RUNNING (adds the raw live tail)",
@@ -434,6 +437,17 @@ async fn set_status(server: &Server, status: &str) {
         "mutation {{ updateExperiment(project: \"series\", number: 1, input: {{status: {status}}}) {{ status }} }}"
     );
     server.ok(&mutation, json!({})).await;
+}
+
+/// One `series` read of the 1,000,000-point series on loopback, timed to the last byte.
+async fn read_series(server: &Server, method: &str) -> Duration {
+    let variables = json!({ "p": "series", "n": 1, "m": "loss", "max": SERIES_MAX_POINTS, "method": method });
+    let started = Instant::now();
+    let data = server.ok(SERIES_QUERY, variables).await;
+    let elapsed = started.elapsed();
+    let steps = data["series"]["steps"].as_array().map_or(0, Vec::len);
+    assert!((2..=SERIES_MAX_POINTS).contains(&steps), "{steps} points");
+    elapsed
 }
 
 async fn measure_series_direct(data_dir: &Path, experiment: &ExperimentId, report: &mut Report) {
@@ -539,7 +553,7 @@ async fn measure_table(data_dir: &Path, report: &mut Report) {
         ),
         count: TABLE_EXPERIMENTS,
         total: Some(setup),
-        rate: format!("{:.0}", TABLE_EXPERIMENTS as f64 / setup.as_secs_f64()),
+        figure: format!("{:.0}", TABLE_EXPERIMENTS as f64 / setup.as_secs_f64()),
         percentiles: None,
         target: String::new(),
         met: None,
@@ -626,14 +640,8 @@ fn metric_name(index: usize) -> String {
 async fn populate_table(http: reqwest::Client, url: String, client: usize) {
     let mut rng = Rng::new(31 + client as u64);
     for index in (client..TABLE_EXPERIMENTS).step_by(TABLE_CLIENTS) {
-        let data = graphql(
-            &http,
-            &url,
-            "mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }",
-            json!({ "input": { "project": "table", "name": format!("{}", index + 1) } }),
-        )
-        .await;
-        let id = data["createExperiment"]["id"].as_str().expect("an id").to_owned();
+        let input = json!({ "project": "table", "name": format!("{}", index + 1) });
+        let (experiment, _) = create_experiment(&http, &url, input).await;
         let points = (0..TABLE_METRICS)
             .map(|metric| Point {
                 metric: metric_name(metric),
@@ -647,303 +655,12 @@ async fn populate_table(http: reqwest::Client, url: String, client: usize) {
             points,
         };
         let response = http
-            .post(format!("{url}/api/v1/experiments/{id}/metrics"))
+            .post(format!("{url}/api/v1/experiments/{}/metrics", experiment.0))
             .header("content-type", "application/msgpack")
             .body(encode_msgpack(&chunk).expect("the chunk encodes"))
             .send()
             .await
             .expect("the chunk is sent");
         assert_eq!(response.status(), 201, "the chunk is stored");
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// The server and its clients
-// ---------------------------------------------------------------------------------------
-
-fn config_for(data_dir: &Path) -> Config {
-    Config {
-        data_dir: data_dir.to_path_buf(),
-        bind: "127.0.0.1:0".parse().expect("an address"),
-        client_config: Some(data_dir.join("client.toml")),
-        ..Config::default()
-    }
-}
-
-/// The real server on an ephemeral port, signed in with the API token its first start wrote.
-struct Server {
-    url: String,
-    data_dir: PathBuf,
-    token: String,
-    client: reqwest::Client,
-    stop: oneshot::Sender<()>,
-    serving: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start(data_dir: &Path) -> Server {
-        let config = config_for(data_dir);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (address, serving) = api::server::start(&config, async move {
-            let _ = stopped.await;
-        })
-        .await
-        .expect("the server starts");
-        let token = token_in(&config.client_config_path());
-        Server {
-            url: format!("http://{address}"),
-            data_dir: data_dir.to_path_buf(),
-            client: client_with_token(&token),
-            token,
-            stop,
-            serving: tokio::spawn(serving),
-        }
-    }
-
-    /// A client with its own connection pool, as a separate SDK process would have.
-    fn new_client(&self) -> reqwest::Client {
-        client_with_token(&self.token)
-    }
-
-    async fn stop(self) {
-        drop(self.client);
-        let _ = self.stop.send(());
-        match tokio::time::timeout(Duration::from_secs(30), self.serving).await {
-            Ok(served) => served
-                .expect("the server task")
-                .expect("the server stops cleanly"),
-            Err(_) => panic!("the server did not stop within 30 s"),
-        }
-    }
-
-    /// The same data directory in a fresh server (empty in-process caches).
-    async fn restart(self) -> Server {
-        let data_dir = self.data_dir.clone();
-        self.stop().await;
-        Server::start(&data_dir).await
-    }
-
-    async fn ok(&self, query: &str, variables: Value) -> Value {
-        graphql(&self.client, &self.url, query, variables).await
-    }
-
-    async fn create_project(&self, name: &str) {
-        self.ok(
-            "mutation($name: String!) { createProject(input: {name: $name}) { id } }",
-            json!({ "name": name }),
-        )
-        .await;
-    }
-
-    async fn create_experiment(&self, project: &str, name: &str) -> ExperimentId {
-        let data = self
-            .ok(
-                "mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }",
-                json!({ "input": { "project": project, "name": name } }),
-            )
-            .await;
-        ExperimentId(data["createExperiment"]["id"].as_str().expect("an id").to_owned())
-    }
-
-    /// One `series` read of the 1,000,000-point series on loopback, timed to the last byte.
-    async fn read_series(&self, method: &str) -> Duration {
-        let variables =
-            json!({ "p": "series", "n": 1, "m": "loss", "max": SERIES_MAX_POINTS, "method": method });
-        let started = Instant::now();
-        let data = self.ok(SERIES_QUERY, variables).await;
-        let elapsed = started.elapsed();
-        let steps = data["series"]["steps"].as_array().map_or(0, Vec::len);
-        assert!((2..=SERIES_MAX_POINTS).contains(&steps), "{steps} points");
-        elapsed
-    }
-}
-
-/// Runs an operation that must succeed and returns its `data`.
-async fn graphql(client: &reqwest::Client, url: &str, query: &str, variables: Value) -> Value {
-    let response = client
-        .post(format!("{url}/graphql"))
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .expect("the request is sent");
-    let body: Value = response.json().await.expect("a JSON body");
-    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-    body["data"].clone()
-}
-
-/// The API token in the client configuration file the first start wrote.
-fn token_in(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).expect("the first start wrote the client configuration");
-    let line = text
-        .lines()
-        .find_map(|line| line.strip_prefix("token = "))
-        .expect("the configuration has a token");
-    line.trim_matches('"').to_owned()
-}
-
-fn client_with_token(token: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("a header value");
-    headers.insert(reqwest::header::AUTHORIZATION, value);
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .expect("a client")
-}
-
-// ---------------------------------------------------------------------------------------
-// Figures
-// ---------------------------------------------------------------------------------------
-
-#[derive(Clone, Copy)]
-enum Target {
-    P50(Duration),
-    Max(Duration),
-}
-
-struct Line {
-    name: String,
-    count: usize,
-    total: Option<Duration>,
-    /// Already formatted: points/s, experiments/s, calls/s or bytes per point.
-    rate: String,
-    percentiles: Option<[Duration; 4]>,
-    target: String,
-    met: Option<bool>,
-}
-
-#[derive(Default)]
-struct Report {
-    lines: Vec<Line>,
-}
-
-impl Report {
-    /// Calls one after another: the rate is calls per second of their summed durations.
-    fn latency(&mut self, name: &str, durations: &[Duration], target: Option<Target>) {
-        let total: Duration = durations.iter().sum();
-        let percentiles = percentiles(durations);
-        let (target, met) = match target {
-            Some(Target::P50(limit)) => (
-                format!("p50 ≤ {}", format_duration(limit)),
-                Some(percentiles[0] <= limit),
-            ),
-            Some(Target::Max(limit)) => (
-                format!("max ≤ {}", format_duration(limit)),
-                Some(percentiles[3] <= limit),
-            ),
-            None => (String::new(), None),
-        };
-        self.push(Line {
-            name: name.to_owned(),
-            count: durations.len(),
-            total: Some(total),
-            rate: format!("{:.0}", durations.len() as f64 / total.as_secs_f64()),
-            percentiles: Some(percentiles),
-            target,
-            met,
-        });
-    }
-
-    fn push(&mut self, line: Line) {
-        let summary = match line.percentiles {
-            Some(percentiles) => format!("p50 {}", format_duration(percentiles[0])),
-            None => line.rate.clone(),
-        };
-        println!("measured: {} ({summary})", line.name);
-        self.lines.push(line);
-    }
-
-    fn print(&self) {
-        println!();
-        println!("| measurement | n | total | rate/s | p50 | p95 | p99 | max | target | verdict |");
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
-        for line in &self.lines {
-            let [p50, p95, p99, max] = match line.percentiles {
-                Some(percentiles) => percentiles.map(format_duration),
-                None => Default::default(),
-            };
-            let verdict = match line.met {
-                Some(true) => "met",
-                Some(false) => "**missed**",
-                None => "",
-            };
-            println!(
-                "| {} | {} | {} | {} | {p50} | {p95} | {p99} | {max} | {} | {verdict} |",
-                line.name,
-                line.count,
-                line.total.map(format_duration).unwrap_or_default(),
-                line.rate,
-                line.target,
-            );
-        }
-    }
-}
-
-/// p50, p95, p99 and max by nearest rank.
-fn percentiles(durations: &[Duration]) -> [Duration; 4] {
-    let mut sorted = durations.to_vec();
-    sorted.sort();
-    let rank = |fraction: f64| {
-        let index = ((fraction * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-        sorted[index - 1]
-    };
-    [rank(0.50), rank(0.95), rank(0.99), rank(1.0)]
-}
-
-fn format_duration(duration: Duration) -> String {
-    let millis = duration.as_secs_f64() * 1_000.0;
-    if millis >= 10_000.0 {
-        format!("{:.1} s", millis / 1_000.0)
-    } else if millis >= 100.0 {
-        format!("{millis:.0} ms")
-    } else {
-        format!("{millis:.2} ms")
-    }
-}
-
-/// Total bytes and number of the files under `directory`.
-fn directory_size(directory: &Path) -> (u64, usize) {
-    let mut bytes = 0;
-    let mut files = 0;
-    let mut pending = vec![directory.to_path_buf()];
-    while let Some(next) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&next) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(metadata) = entry.metadata() else {
-                continue;
-            };
-            if metadata.is_dir() {
-                pending.push(entry.path());
-            } else {
-                bytes += metadata.len();
-                files += 1;
-            }
-        }
-    }
-    (bytes, files)
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-/// xorshift64*: deterministic noise for the generated values.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed.max(1))
-    }
-
-    /// A value in [0, 1).
-    fn unit(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
     }
 }
