@@ -53,7 +53,9 @@ pub async fn schedule_collection(jobs: &JobQueue, every: Duration, grace: Durati
     }
 }
 
-/// Runs a scheduled collection (a [`COLLECT_JOB`]) and schedules the next one.
+/// Schedules the next collection, then runs this one (a [`COLLECT_JOB`]): a collection that
+/// fails until it is dead-lettered still leaves its successor queued (a retry names the same
+/// next slot, so it adds none).
 pub async fn run_collection(files: &FileStore, jobs: &JobQueue, job: &Job) -> Result<(), String> {
     let seconds = |name: &str| {
         job.payload[name]
@@ -62,6 +64,7 @@ pub async fn run_collection(files: &FileStore, jobs: &JobQueue, job: &Job) -> Re
             .ok_or_else(|| format!("the job has no {name}"))
     };
     let (every, grace) = (seconds("every_seconds")?, seconds("grace_seconds")?);
+    schedule_collection(jobs, every, grace).await;
     let report = files
         .collect_garbage(grace)
         .await
@@ -71,7 +74,6 @@ pub async fn run_collection(files: &FileStore, jobs: &JobQueue, job: &Job) -> Re
         kept = report.kept,
         "collected unused file contents"
     );
-    schedule_collection(jobs, every, grace).await;
     Ok(())
 }
 
