@@ -346,15 +346,11 @@ impl CodeStore {
         }))
     }
 
-    /// The experiment's source files compared with `other`'s (its primary parent's when
-    /// `None`; an empty tree for a root or an experiment without a snapshot), by path.
+    /// The experiment's source files compared with `other`'s (an empty tree when `None` or
+    /// without a snapshot; [`Graph::compared_with`] picks the default), by path.
     pub async fn tree(&self, experiment: &Experiment, other: Option<&Experiment>) -> Result<Vec<CodeEntry>> {
-        let other = match other {
-            Some(other) => Some(other.clone()),
-            None => self.graph.primary_parent(experiment).await?,
-        };
         let this = self.source_files(&experiment.id).await?;
-        let theirs = match &other {
+        let theirs = match other {
             Some(other) => self.source_files(&other.id).await?,
             None => Vec::new(),
         };

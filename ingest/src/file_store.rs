@@ -444,15 +444,12 @@ impl FileStore {
             })
     }
 
-    /// The experiment's tree compared with `other` (its primary parent's tree when `None`, an
-    /// empty tree for a root): every path present on either side, by path.
+    /// The experiment's tree compared with `other`'s (an empty tree when `None`, as for a
+    /// root; [`Graph::compared_with`] picks the default): every path present on either side,
+    /// by path.
     pub async fn tree(&self, experiment: &Experiment, other: Option<&Experiment>) -> Result<Vec<TreeEntry>> {
-        let other = match other {
-            Some(other) => Some(other.clone()),
-            None => self.graph.primary_parent(experiment).await?,
-        };
         let this = self.graph.current_files(&experiment.id).await?;
-        let theirs = match &other {
+        let theirs = match other {
             Some(other) => self.graph.current_files(&other.id).await?,
             None => Vec::new(),
         };

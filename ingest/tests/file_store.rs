@@ -365,7 +365,7 @@ async fn a_child_snapshot_stores_changed_sources_as_deltas(world: World) {
         .await
         .expect("child snapshot");
 
-    let tree = world.code.tree(&child, None).await.expect("tree");
+    let tree = world.code.tree(&child, Some(&root)).await.expect("tree");
     let statuses: Vec<(&str, FileStatus)> = tree
         .iter()
         .map(|entry| (entry.path.as_str(), entry.status))

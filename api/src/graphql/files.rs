@@ -271,10 +271,7 @@ impl FileQuery {
             .await
             .gql()?;
         let experiment = graph.experiment(&project, number).await.gql()?;
-        let other = match against {
-            Some(other) => Some(graph.experiment(&project, other).await.gql()?),
-            None => graph.primary_parent(&experiment).await.gql()?,
-        };
+        let other = graph.compared_with(&project, &experiment, against).await.gql()?;
         let entries = context
             .data::<FileStore>()?
             .tree(&experiment, other.as_ref())

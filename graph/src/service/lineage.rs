@@ -58,6 +58,20 @@ impl Graph {
         self.related(&queries::PARENTS, experiment).await
     }
 
+    /// The experiment to compare `experiment` with: number `against` of `project` when given,
+    /// else its primary parent (none for a root).
+    pub async fn compared_with(
+        &self,
+        project: &str,
+        experiment: &Experiment,
+        against: Option<i64>,
+    ) -> Result<Option<Experiment>> {
+        match against {
+            Some(number) => self.experiment(project, number).await.map(Some),
+            None => self.primary_parent(experiment).await,
+        }
+    }
+
     /// The primary parent (`CHILD_OF`), if any.
     pub async fn primary_parent(&self, experiment: &Experiment) -> Result<Option<Experiment>> {
         let rows = self
