@@ -106,7 +106,20 @@ impl Client {
         query: &[(&str, &str)],
         body: Body<'_>,
     ) -> Result<Value> {
-        let mut response = self.send(operation, method, path, query, body)?;
+        self.request_json_with(operation, method, path, query, &[], body)
+    }
+
+    /// [`Client::request_json`] with extra request headers.
+    pub fn request_json_with(
+        &self,
+        operation: &str,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Result<Value> {
+        let mut response = self.send(operation, method, path, query, headers, body)?;
         let bytes = response
             .body_mut()
             .with_config()
@@ -127,7 +140,7 @@ impl Client {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<impl Read + Send + 'static> {
-        let response = self.send(operation, "GET", path, query, Body::Empty)?;
+        let response = self.send(operation, "GET", path, query, &[], Body::Empty)?;
         Ok(response.into_body().into_reader())
     }
 
@@ -137,12 +150,16 @@ impl Client {
         method: &str,
         path: &str,
         query: &[(&str, &str)],
+        headers: &[(&str, &str)],
         body: Body<'_>,
     ) -> Result<ureq::http::Response<ureq::Body>> {
         let url = format!("{}{path}", self.config.server);
         let mut request = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(token) = &self.config.token {
             request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let result = match body {
             Body::Empty => {
