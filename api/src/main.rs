@@ -1,4 +1,5 @@
-//! `rsdk`: run the server, print the GraphQL schema.
+//! `rsdk`: run the server, print the GraphQL schema, and the client commands (`restore`,
+//! `rerun`, `sync`, ...) that the Python package's `rsdk` also has.
 
 use std::path::PathBuf;
 
@@ -45,6 +46,8 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+    #[command(flatten)]
+    Client(sdk::cli::Command),
 }
 
 async fn shutdown_signal() {
@@ -65,14 +68,26 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: draining in-flight requests");
 }
 
+fn main() -> anyhow::Result<std::process::ExitCode> {
+    match Cli::parse().command {
+        // The client commands are blocking and need no runtime.
+        Command::Client(command) => Ok(sdk::cli::run_command(command)),
+        command => {
+            server(command)?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+    }
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn server(command: Command) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RSDK_LOG").unwrap_or_else(|_| "info".into()),
         )
         .init();
-    match Cli::parse().command {
+    match command {
+        Command::Client(_) => Ok(()),
         Command::Schema => {
             print!("{}", api::graphql::sdl());
             Ok(())

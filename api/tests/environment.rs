@@ -1,7 +1,7 @@
 //! Environment records through the real server: recorded by a run, read back, replaced,
 //! screened by the project's allow-list and the secret screen (values of dropped variables
-//! reach neither the graph nor the audit log), refused with the field named, and compared
-//! with the parent's or any experiment's.
+//! reach neither the graph nor the audit log), refused with the field named, the code
+//! directory kept inside the snapshot, and compared with the parent's or any experiment's.
 
 mod support;
 
@@ -10,11 +10,11 @@ use support::TestServer;
 
 const RECORD: &str = "mutation($project: String!, $number: Int!, $environment: EnvironmentInput!) { \
      recordEnvironment(project: $project, number: $number, environment: $environment) { \
-     interpreter platform workingDirectory commandLine packages { name version } \
+     interpreter platform workingDirectory codeDirectory commandLine packages { name version } \
      accelerators { name count memoryBytes driver } variables { name value } droppedVariables recordedAt } }";
 
 const READ: &str = "query($number: Int!) { environment(project: \"env\", number: $number) { \
-     interpreter packages { name version } variables { name value } droppedVariables } }";
+     interpreter codeDirectory packages { name version } variables { name value } droppedVariables } }";
 
 const DIFF: &str = "query($number: Int!, $against: Int) { \
      environmentDiff(project: \"env\", number: $number, against: $against) { \
@@ -30,6 +30,7 @@ fn report(packages: Value) -> Value {
         "accelerators": [{ "name": "NVIDIA H100 80GB HBM3", "count": 8, "memoryBytes": 85_520_809_984_i64, "driver": "550.54.15" }],
         "commandLine": ["python", "train.py", "--lr=0.1"],
         "workingDirectory": "/home/ann/vit",
+        "codeDirectory": "vit",
         "variables": [
             { "name": "CUDA_VISIBLE_DEVICES", "value": "0,1" },
             { "name": "PYTHONHASHSEED", "value": "0" },
@@ -200,6 +201,10 @@ async fn a_bad_report_is_refused_naming_the_field_and_keeps_the_previous_record(
             json!({ "interpreter": "", "platform": "", "workingDirectory": "/", "commandLine": vec!["x"; 1_001] }),
             "environment.commandLine",
         ),
+        (
+            json!({ "interpreter": "", "platform": "", "workingDirectory": "/", "codeDirectory": "src/../../etc" }),
+            "environment.codeDirectory",
+        ),
     ];
     for (environment, field) in cases {
         let error = server
@@ -220,6 +225,61 @@ async fn a_bad_report_is_refused_naming_the_field_and_keeps_the_previous_record(
     assert_eq!(missing["extensions"]["code"], "NOT_FOUND");
     let read = server.ok(READ, json!({ "number": 1 })).await;
     assert_eq!(read["environment"]["packages"].as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_code_directory_is_kept_normalised_and_must_stay_inside_the_snapshot() {
+    let server = with_runs(&["1", "2"]).await;
+    let mut nested = report(base_packages());
+    nested["codeDirectory"] = json!("./src//train/");
+    let stored = record(&server, 1, nested).await;
+    assert_eq!(stored["codeDirectory"], "src/train");
+    let read = server.ok(READ, json!({ "number": 1 })).await;
+    assert_eq!(read["environment"]["codeDirectory"], "src/train");
+
+    let mut at_root = report(base_packages());
+    at_root["codeDirectory"] = json!("");
+    assert_eq!(record(&server, 2, at_root).await["codeDirectory"], "");
+    let mut unsaid = report(base_packages());
+    unsaid.as_object_mut().expect("an object").remove("codeDirectory");
+    assert_eq!(record(&server, 2, unsaid).await["codeDirectory"], Value::Null);
+
+    for outside in [
+        "/home/ann/vit",
+        "../vit",
+        "src/../../etc",
+        "src\\train",
+        "C:/runs",
+        "a\u{1b}b",
+    ] {
+        let mut bad = report(base_packages());
+        bad["codeDirectory"] = json!(outside);
+        let error = server
+            .error(
+                RECORD,
+                json!({ "project": "env", "number": 1, "environment": bad }),
+            )
+            .await;
+        assert_eq!(
+            (&error["extensions"]["code"], &error["extensions"]["field"]),
+            (&json!("VALIDATION"), &json!("environment.codeDirectory")),
+            "{outside:?}: {error}"
+        );
+    }
+    let mut too_long = report(base_packages());
+    too_long["codeDirectory"] = json!("d/".repeat(513));
+    let error = server
+        .error(
+            RECORD,
+            json!({ "project": "env", "number": 1, "environment": too_long }),
+        )
+        .await;
+    assert_eq!(error["extensions"]["field"], "environment.codeDirectory");
+    let read = server.ok(READ, json!({ "number": 1 })).await;
+    assert_eq!(
+        read["environment"]["codeDirectory"], "src/train",
+        "a refused report changes nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -256,6 +316,7 @@ async fn a_diff_compares_with_the_parent_unless_told_otherwise() {
         { "name": "einops", "version": "0.8.0" }
     ]));
     upgraded["interpreter"] = json!("CPython 3.12.4");
+    upgraded["codeDirectory"] = json!("vit/train");
     record(&server, 2, upgraded).await;
 
     let diff = server.ok(DIFF, json!({ "number": 2 })).await["environmentDiff"].clone();
@@ -272,7 +333,7 @@ async fn a_diff_compares_with_the_parent_unless_told_otherwise() {
             { "name": "torch", "kind": "CHANGED", "leftVersion": "2.3.1+cu121", "rightVersion": "2.4.0" }
         ])
     );
-    assert_eq!(diff["changedFields"], json!(["INTERPRETER"]));
+    assert_eq!(diff["changedFields"], json!(["INTERPRETER", "CODE_DIRECTORY"]));
 
     let against_itself = server.ok(DIFF, json!({ "number": 2, "against": 2 })).await;
     assert_eq!(against_itself["environmentDiff"]["packages"], json!([]));

@@ -213,6 +213,71 @@ async fn experiments_page_with_cursors_and_kanban_groups_by_status() {
 }
 
 #[tokio::test]
+async fn a_rerun_points_at_its_original_and_takes_the_next_free_number() {
+    let server = start().await;
+    server.create_project("p").await;
+    server.create_experiment("p", "8_base", Some("lr: 0.1\n")).await;
+    server
+        .create_experiment("p", "12_from_8_lr_sweep", Some("lr: 0.01\n"))
+        .await;
+    let create = "mutation($input: CreateExperimentInput!) { createExperiment(input: $input) \
+         { number name parent { number } rerunOf { number name } reruns { number } } }";
+
+    let rerun = server
+        .ok(
+            create,
+            json!({ "input": { "project": "p", "name": "12_from_8_lr_sweep", "rerunOf": 12 } }),
+        )
+        .await;
+    assert_eq!(
+        rerun["createExperiment"],
+        json!({
+            "number": 13,
+            "name": "12_from_8_lr_sweep",
+            "parent": { "number": 8 },
+            "rerunOf": { "number": 12, "name": "12_from_8_lr_sweep" },
+            "reruns": []
+        }),
+        "the name's number is ignored, its parent applies"
+    );
+
+    let read = "query($n: Int!) { experiment(project: \"p\", number: $n) \
+         { rerunOf { number } reruns { number } children { number } } }";
+    let original = server.ok(read, json!({ "n": 12 })).await;
+    assert_eq!(
+        original["experiment"],
+        json!({ "rerunOf": null, "reruns": [{ "number": 13 }], "children": [] })
+    );
+
+    let missing = server
+        .graphql(
+            create,
+            json!({ "input": { "project": "p", "name": "retry", "rerunOf": 99 } }),
+        )
+        .await;
+    let error = &missing["errors"][0];
+    assert_eq!(error["extensions"]["code"], "VALIDATION", "{missing}");
+    assert_eq!(error["extensions"]["field"], "rerunOf");
+    assert!(
+        error["message"].as_str().expect("message").contains("#99"),
+        "{error}"
+    );
+    assert_eq!(missing["data"], json!(null));
+    let listed = server
+        .ok(
+            "{ project(name: \"p\") { nextNumber } experiments(project: \"p\") { edges { node { number } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["project"]["nextNumber"], 14, "no number used up");
+    assert_eq!(
+        listed["experiments"]["edges"],
+        json!([{ "node": { "number": 8 } }, { "node": { "number": 12 } }, { "node": { "number": 13 } }]),
+        "nothing created"
+    );
+}
+
+#[tokio::test]
 async fn errors_carry_a_code_and_name_the_field() {
     let server = start().await;
     server.create_project("p").await;

@@ -57,6 +57,9 @@ queries! {
     EXPERIMENT_FEATURE_SETS = read "experiment/feature_sets";
     EXPERIMENT_ENVIRONMENT = read "experiment/environment";
     EXPERIMENT_SET_ENVIRONMENT = write "experiment/set_environment";
+    EXPERIMENT_LINK_RERUN = write "experiment/link_rerun";
+    EXPERIMENT_RERUN_OF = read "experiment/rerun_of";
+    EXPERIMENT_RERUNS = read "experiment/reruns";
 
     ADD_PRIMARY_PARENT = write "lineage/add_primary_parent";
     REMOVE_PRIMARY_PARENT = write "lineage/remove_primary_parent";

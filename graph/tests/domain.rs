@@ -768,6 +768,16 @@ async fn every_named_query_runs_on_the_engine(t: TestGraph) {
     t.graph.merge_preview("vit", 3, 4).await.expect("preview");
     t.graph.feature_diff("vit", 1, 3).await.expect("diff");
     t.graph.dag("vit").await.expect("dag");
+    let rerun = t
+        .graph
+        .create_experiment(NewExperiment {
+            rerun_of: Some(3),
+            ..experiment("vit", "3_from_2", None)
+        })
+        .await
+        .expect("rerun");
+    t.graph.rerun_of(&rerun).await.expect("rerun of");
+    t.graph.reruns(&three).await.expect("reruns");
     t.graph.check_ready().await.expect("ready");
     support::jobs::exercise_job_queries(&t.graph).await;
     support::auth::exercise_auth_queries(&t.graph).await;

@@ -1,6 +1,7 @@
 //! Environment records in the graph, the same on every engine: recorded, read back and
 //! replaced; environment variables kept only when the project's allow-list names them and
-//! their names do not look secret; bad reports refused naming the field; records compared.
+//! their names do not look secret; bad reports refused naming the field; the code directory
+//! normalised and kept inside the code snapshot; records compared.
 
 mod support;
 
@@ -9,6 +10,7 @@ support::on_every_engine!(
     only_allowed_variables_whose_names_do_not_look_secret_are_stored,
     the_allow_list_is_a_project_setting_validated_on_write,
     a_bad_report_names_the_field_and_keeps_the_previous_record,
+    the_code_directory_is_stored_normalised_and_must_stay_inside_the_snapshot,
     text_with_quotes_backslashes_and_line_breaks_comes_back_exactly,
     a_record_is_compared_with_the_primary_parent_or_any_experiment,
 );
@@ -235,6 +237,65 @@ async fn a_bad_report_names_the_field_and_keeps_the_previous_record(t: TestGraph
         Some(first),
         "nothing of a refused report is stored"
     );
+}
+
+async fn the_code_directory_is_stored_normalised_and_must_stay_inside_the_snapshot(t: TestGraph) {
+    project(&t.graph, "p").await;
+    let run = t
+        .graph
+        .create_experiment(experiment("p", "1", None))
+        .await
+        .expect("experiment");
+    let nested = NewEnvironment {
+        code_directory: Some("./src//train/".into()),
+        ..report()
+    };
+    let stored = t
+        .graph
+        .record_environment("p", 1, nested)
+        .await
+        .expect("recorded");
+    assert_eq!(stored.code_directory.as_deref(), Some("src/train"));
+    assert_eq!(
+        t.graph.environment(&run.id).await.expect("read"),
+        Some(stored.clone())
+    );
+
+    for escaping in ["../outside", "/home/ann/vit", "src\\train", "D:/runs"] {
+        let bad = NewEnvironment {
+            code_directory: Some(escaping.into()),
+            ..report()
+        };
+        let error = t.graph.record_environment("p", 1, bad).await.expect_err(escaping);
+        assert_eq!(invalid_field(error), "environment.codeDirectory", "{escaping:?}");
+    }
+    assert_eq!(
+        t.graph.environment(&run.id).await.expect("read"),
+        Some(stored),
+        "a refused code directory stores nothing"
+    );
+
+    let root = NewEnvironment {
+        code_directory: Some(".".into()),
+        ..report()
+    };
+    let at_root = t
+        .graph
+        .record_environment("p", 1, root)
+        .await
+        .expect("recorded at the root");
+    assert_eq!(at_root.code_directory.as_deref(), Some(""));
+    let unsaid = NewEnvironment {
+        code_directory: None,
+        ..report()
+    };
+    let without = t
+        .graph
+        .record_environment("p", 1, unsaid)
+        .await
+        .expect("recorded without one");
+    assert_eq!(without.code_directory, None);
+    assert_eq!(t.graph.environment(&run.id).await.expect("read"), Some(without));
 }
 
 async fn text_with_quotes_backslashes_and_line_breaks_comes_back_exactly(t: TestGraph) {

@@ -61,6 +61,11 @@ pub struct EnvironmentInput {
     #[graphql(default)]
     pub command_line: Vec<String>,
     pub working_directory: String,
+    /// The working directory relative to the root of the experiment's code snapshot, with
+    /// forward slashes (`src/train`; empty for the root), so a rerun starts the command in the
+    /// same place of a restored tree. Not absolute, no `..`, at most 1,024 characters; stored
+    /// normalised (`./src//train/` as `src/train`).
+    pub code_directory: Option<String>,
     /// Environment variables offered; the server keeps the allowed ones.
     #[graphql(default)]
     pub variables: Vec<VariableGql>,
@@ -77,6 +82,9 @@ pub struct EnvironmentGql {
     pub accelerators: Vec<AcceleratorGql>,
     pub command_line: Vec<String>,
     pub working_directory: String,
+    /// The working directory relative to the root of the code snapshot (`src/train`; empty
+    /// for the root); null when the client did not record it.
+    pub code_directory: Option<String>,
     /// The variables kept, by name.
     pub variables: Vec<VariableGql>,
     /// Names of the offered variables that were not stored (not on the allow-list, or
@@ -104,6 +112,7 @@ pub enum EnvironmentFieldGql {
     Interpreter,
     Platform,
     WorkingDirectory,
+    CodeDirectory,
     CommandLine,
     Accelerators,
     Variables,
@@ -162,6 +171,7 @@ impl From<EnvironmentInput> for NewEnvironment {
                 .collect(),
             command_line: input.command_line,
             working_directory: input.working_directory,
+            code_directory: input.code_directory,
             variables: input
                 .variables
                 .into_iter()
@@ -199,6 +209,7 @@ impl From<Environment> for EnvironmentGql {
                 .collect(),
             command_line: environment.command_line,
             working_directory: environment.working_directory,
+            code_directory: environment.code_directory,
             variables: environment
                 .variables
                 .into_iter()
@@ -234,6 +245,7 @@ impl From<EnvironmentField> for EnvironmentFieldGql {
             EnvironmentField::Interpreter => EnvironmentFieldGql::Interpreter,
             EnvironmentField::Platform => EnvironmentFieldGql::Platform,
             EnvironmentField::WorkingDirectory => EnvironmentFieldGql::WorkingDirectory,
+            EnvironmentField::CodeDirectory => EnvironmentFieldGql::CodeDirectory,
             EnvironmentField::CommandLine => EnvironmentFieldGql::CommandLine,
             EnvironmentField::Accelerators => EnvironmentFieldGql::Accelerators,
             EnvironmentField::Variables => EnvironmentFieldGql::Variables,

@@ -63,6 +63,12 @@ pub struct CreateExperimentInput {
     pub status: Option<StatusGql>,
     pub notes: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// The number of the experiment of the same project this one reruns (`rerunOf` /
+    /// `reruns`); VALIDATION on `rerunOf` when there is none. A rerun usually repeats the
+    /// original's name, so a number in the name is ignored and the next free number is used
+    /// (`12_from_8_lr_sweep` rerunning #12 gets a new number); the name's parent still
+    /// applies as usual.
+    pub rerun_of: Option<i64>,
 }
 
 /// Lifecycle changes; omitted fields keep their value.
@@ -160,6 +166,7 @@ impl ExperimentMutation {
             status: input.status.map(Into::into),
             notes: input.notes,
             tags: input.tags,
+            rerun_of: input.rerun_of,
         };
         let experiment = graph.create_experiment(new_experiment).await.gql()?;
         context

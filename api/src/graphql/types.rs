@@ -170,6 +170,17 @@ impl Experiment {
         let graph = context.data::<Graph>()?;
         Ok(wrap(graph.children(&self.0).await.gql()?))
     }
+    /// The experiment this one reruns (`RERUN_OF`, given as `rerunOf` at creation); null
+    /// when it is not a rerun. Not a parent: lineage and features do not follow it.
+    async fn rerun_of(&self, context: &Context<'_>) -> async_graphql::Result<Option<Experiment>> {
+        let graph = context.data::<Graph>()?;
+        Ok(graph.rerun_of(&self.0).await.gql()?.map(Experiment))
+    }
+    /// The experiments that rerun this one, by number.
+    async fn reruns(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Experiment>> {
+        let graph = context.data::<Graph>()?;
+        Ok(wrap(graph.reruns(&self.0).await.gql()?))
+    }
     /// Every ancestor through either kind of edge, by number.
     async fn ancestors(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Experiment>> {
         let graph = context.data::<Graph>()?;

@@ -1,6 +1,6 @@
 //! The environment an experiment ran in: interpreter, installed packages, platform,
-//! accelerators, command line, working directory and the environment variables the project's
-//! allow-list keeps. Stored as one JSON text on the experiment (`Experiment.environment`).
+//! accelerators, command line, working directory (also relative to the code snapshot's root)
+//! and the environment variables the project's allow-list keeps. Stored as one JSON text on the experiment (`Experiment.environment`).
 //!
 //! Environment variables are screened twice before anything is stored: a variable must match
 //! the project's allow-list (`ProjectSettings::environment_variables`), and a name that looks
@@ -33,6 +33,8 @@ pub const MAX_OFFERED_VARIABLES: usize = 10_000;
 /// Longest name, version, interpreter, platform, driver or working directory, in characters
 /// (`PATH_MAX` on Linux).
 pub const MAX_TEXT_CHARS: usize = 4_096;
+/// Longest code directory, in characters (the limit of a stored file path).
+pub const MAX_CODE_DIRECTORY_CHARS: usize = 1_024;
 /// Longest command-line argument or variable value, in characters (Windows' limit for a
 /// variable value).
 pub const MAX_VALUE_CHARS: usize = 32_768;
@@ -98,6 +100,10 @@ pub struct NewEnvironment {
     pub command_line: Vec<String>,
     /// The directory the run started in.
     pub working_directory: String,
+    /// The directory the run started in relative to the root of the experiment's code
+    /// snapshot (`src/train`, or empty for the root), so a rerun can start its command in the
+    /// same place of a restored tree; `None` when the client did not say.
+    pub code_directory: Option<String>,
     /// Environment variables offered; only those the project allows are kept.
     pub variables: Vec<Variable>,
 }
@@ -112,6 +118,10 @@ pub struct Environment {
     pub accelerators: Vec<Accelerator>,
     pub command_line: Vec<String>,
     pub working_directory: String,
+    /// The working directory relative to the code snapshot's root, normalised (`src/train`;
+    /// empty for the root). Records stored before it existed have none.
+    #[serde(default)]
+    pub code_directory: Option<String>,
     /// The variables kept, by name.
     pub variables: Vec<Variable>,
     /// The names of the offered variables that were not kept (not allowed, or looking
@@ -182,10 +192,20 @@ pub fn package_key(name: &str) -> String {
     key
 }
 
+/// A valid code directory in its one stored form: forward slashes, no `.` segments, no
+/// duplicate, leading `./` or trailing slashes; the root is empty (`.`, `./` and `` alike).
+pub fn normalize_code_directory(directory: &str) -> String {
+    directory
+        .split('/')
+        .filter(|segment| !matches!(*segment, "" | "."))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 impl NewEnvironment {
     /// The record to store: variables screened by `settings`' allow-list and the secret screen
     /// (the names of the others kept as `dropped_variables`), packages and variables sorted by
-    /// name. Call [`NewEnvironment::validate`] first.
+    /// name; the code directory normalised. Call [`NewEnvironment::validate`] first.
     pub fn into_record(self, settings: &ProjectSettings, recorded_at: DateTime<Utc>) -> Environment {
         let (mut kept, dropped): (Vec<Variable>, Vec<Variable>) =
             self.variables.into_iter().partition(|variable| {
@@ -203,6 +223,7 @@ impl NewEnvironment {
             accelerators: self.accelerators,
             command_line: redact_command_line(self.command_line),
             working_directory: self.working_directory,
+            code_directory: self.code_directory.as_deref().map(normalize_code_directory),
             variables: kept,
             dropped_variables,
             recorded_at,
@@ -266,6 +287,36 @@ mod tests {
                 "7",
             ]
         );
+    }
+
+    #[test]
+    fn a_record_stored_before_code_directories_loads_without_one() {
+        let older = r#"{"interpreter":"CPython 3.12.1","packages":[],"platform":"linux",
+            "accelerators":[],"command_line":["python"],"working_directory":"/w","variables":[],
+            "dropped_variables":[],"recorded_at":"2024-05-01T12:00:00Z"}"#;
+        let record: Environment = serde_json::from_str(older).expect("an older record loads");
+        assert_eq!(record.code_directory, None);
+    }
+
+    #[test]
+    fn the_code_directory_is_stored_normalised_with_the_root_empty() {
+        let cases = [
+            ("./src//train/", "src/train"),
+            ("src/./train", "src/train"),
+            (".", ""),
+            ("./", ""),
+            ("", ""),
+        ];
+        for (given, stored) in cases {
+            let environment = NewEnvironment {
+                code_directory: Some(given.into()),
+                ..NewEnvironment::default()
+            };
+            let record = environment.into_record(&ProjectSettings::default(), Utc::now());
+            assert_eq!(record.code_directory.as_deref(), Some(stored), "{given:?}");
+        }
+        let unsaid = NewEnvironment::default().into_record(&ProjectSettings::default(), Utc::now());
+        assert_eq!(unsaid.code_directory, None);
     }
 
     #[test]

@@ -106,6 +106,10 @@ pub struct NewExperiment {
     pub notes: Option<String>,
     /// Tags.
     pub tags: Option<Vec<String>>,
+    /// The number of the experiment of the same project this one reruns (`RERUN_OF`). A rerun
+    /// usually repeats the original's name, so the name's `number` group is ignored and the
+    /// next free number is used; the name's `parent` group applies as usual.
+    pub rerun_of: Option<i64>,
 }
 
 /// A partial update of the lifecycle fields; `None` keeps the stored value.

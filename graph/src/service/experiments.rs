@@ -10,7 +10,7 @@ use crate::features;
 use crate::ids::{ExperimentId, ProjectId};
 use crate::model::{Experiment, ExperimentUpdate, NewExperiment, ParentRef, Project, Status};
 use crate::queries;
-use crate::value::Params;
+use crate::value::{Params, Row};
 
 const MAX_NOTES_LENGTH: usize = 64 * 1024;
 const MAX_TAGS: usize = 100;
@@ -61,6 +61,14 @@ fn validate_progress(progress: i64) -> Result<()> {
 struct NewParent {
     id: ExperimentId,
     full: serde_json::Value,
+}
+
+/// What creating an experiment links it to, found before anything is written.
+struct CreationLinks {
+    /// Its primary parent, if any.
+    parent: Option<NewParent>,
+    /// The experiment it reruns, if any.
+    rerun_of: Option<ExperimentId>,
 }
 
 /// A page of experiments and whether more follow.
@@ -163,7 +171,8 @@ impl Graph {
         experiments_from_rows(&rows)
     }
 
-    /// Creates an experiment: numbers it, links its parent and stores its features as a diff.
+    /// Creates an experiment: numbers it, links its parent (and the experiment it reruns) and
+    /// stores its features as a diff.
     #[instrument(skip_all, fields(project = %input.project, name = %input.name))]
     pub async fn create_experiment(&self, input: NewExperiment) -> Result<Experiment> {
         let notes = input.notes.unwrap_or_default();
@@ -179,10 +188,20 @@ impl Graph {
         let _gate = self.write_lock.acquire().await?;
         let project = self.project(&input.project).await?;
         let name_parts = project.settings.parse_name(&input.name)?;
-        let number = name_parts.number.unwrap_or(project.next_number);
-        let parent = self
-            .creation_context(&project, name_parts.number, input.parent, name_parts.parent)
+        // A rerun repeats the original's name, number included: that number is taken, so a
+        // rerun takes the next free one.
+        let number_from_name = name_parts.number.filter(|_| input.rerun_of.is_none());
+        let number = number_from_name.unwrap_or(project.next_number);
+        let links = self
+            .creation_context(
+                &project,
+                number_from_name,
+                input.parent,
+                name_parts.parent,
+                input.rerun_of,
+            )
             .await?;
+        let parent = links.parent;
         let parent_full = parent
             .as_ref()
             .map_or_else(|| serde_json::json!({}), |p| p.full.clone());
@@ -229,21 +248,30 @@ impl Graph {
                     .with("parent_id", parent.id.as_str()),
             ));
         }
+        if let Some(original_id) = &links.rerun_of {
+            statements.push(Statement::new(
+                &queries::EXPERIMENT_LINK_RERUN,
+                Params::new()
+                    .with("rerun_id", experiment.id.as_str())
+                    .with("original_id", original_id.as_str()),
+            ));
+        }
         statements.extend(changes.link_statements(&experiment.id));
         self.executor.execute_atomic(statements).await?;
         Ok(experiment)
     }
 
-    /// Checks that a number from the name is free and finds the new experiment's
-    /// primary parent (explicit, else from the name) with its full features; one
-    /// read in the common case.
+    /// Checks that a number from the name is free, finds the experiment a rerun repeats
+    /// and the new experiment's primary parent (explicit, else from the name) with its
+    /// full features; one read in the common case.
     async fn creation_context(
         &self,
         project: &Project,
         number_from_name: Option<i64>,
         explicit: Option<ParentRef>,
         parent_from_name: Option<i64>,
-    ) -> Result<Option<NewParent>> {
+        rerun_of: Option<i64>,
+    ) -> Result<CreationLinks> {
         let (parent_number, parent_field) = match &explicit {
             Some(ParentRef::Number(number)) => (Some(*number), "parentNumber"),
             Some(ParentRef::Id(_)) => (None, "parentId"),
@@ -255,7 +283,8 @@ impl Graph {
         let key = |number: Option<i64>| number.map(|number| experiment_key(&project.id, number));
         let params = Params::new()
             .with("number_key", key(number_from_name))
-            .with("parent_key", key(parent_number));
+            .with("parent_key", key(parent_number))
+            .with("rerun_key", key(rerun_of));
         let rows = self
             .executor
             .execute(&queries::EXPERIMENT_CREATION_CONTEXT, params)
@@ -272,6 +301,32 @@ impl Graph {
                 ),
             ));
         }
+        let rerun_of_id = row.opt_string("rerun_of_id")?.map(ExperimentId);
+        if let (Some(original), None) = (rerun_of, &rerun_of_id) {
+            return Err(Error::invalid(
+                "rerunOf",
+                format!("no experiment #{original} in project {} to rerun", project.name),
+            ));
+        }
+        let parent = self
+            .new_parent(project, explicit, parent_number, parent_field, row)
+            .await?;
+        Ok(CreationLinks {
+            parent,
+            rerun_of: rerun_of_id,
+        })
+    }
+
+    /// The primary parent of a new experiment from the creation context's `row`: by id
+    /// (one more read), else by number, else none.
+    async fn new_parent(
+        &self,
+        project: &Project,
+        explicit: Option<ParentRef>,
+        parent_number: Option<i64>,
+        parent_field: &'static str,
+        row: &Row,
+    ) -> Result<Option<NewParent>> {
         if let Some(ParentRef::Id(id)) = explicit {
             let parent = self.experiment_by_id_in(project, &id).await?.ok_or_else(|| {
                 Error::invalid(

@@ -18,6 +18,7 @@ mod lineage;
 mod metrics;
 mod metrics_table;
 mod projects;
+mod reruns;
 mod teams;
 mod tokens;
 mod users;

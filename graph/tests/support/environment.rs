@@ -38,6 +38,7 @@ pub fn report() -> NewEnvironment {
         }],
         command_line: vec!["python".into(), "train.py".into(), "--lr=0.1".into()],
         working_directory: "/home/ann/vit".into(),
+        code_directory: Some("vit".into()),
         variables: vec![
             variable("CUDA_VISIBLE_DEVICES", "0,1,2,3,4,5,6,7"),
             variable("OMP_NUM_THREADS", "8"),

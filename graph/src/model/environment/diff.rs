@@ -11,6 +11,9 @@ pub enum EnvironmentField {
     Interpreter,
     Platform,
     WorkingDirectory,
+    /// The working directory relative to the code snapshot's root (a record without one
+    /// differs from a record with one).
+    CodeDirectory,
     CommandLine,
     /// The accelerator entries, in order (the order is the device order).
     Accelerators,
@@ -117,6 +120,10 @@ pub fn diff_environments(left: &Environment, right: &Environment) -> Environment
             left.working_directory == right.working_directory,
         ),
         (
+            EnvironmentField::CodeDirectory,
+            left.code_directory == right.code_directory,
+        ),
+        (
             EnvironmentField::CommandLine,
             left.command_line == right.command_line,
         ),
@@ -159,6 +166,7 @@ mod tests {
             accelerators: Vec::new(),
             command_line: vec!["python".into(), "train.py".into()],
             working_directory: "/work".into(),
+            code_directory: Some(String::new()),
             variables: Vec::new(),
             dropped_variables: Vec::new(),
             recorded_at: Utc::now(),
@@ -192,6 +200,7 @@ mod tests {
         let left = environment(&[]);
         let mut right = environment(&[]);
         right.interpreter = "CPython 3.13.0".into();
+        right.code_directory = Some("src/train".into());
         right.command_line.push("--lr=0.1".into());
         right.accelerators.push(Accelerator {
             name: "NVIDIA H100".into(),
@@ -205,6 +214,7 @@ mod tests {
             diff.changed_fields,
             vec![
                 EnvironmentField::Interpreter,
+                EnvironmentField::CodeDirectory,
                 EnvironmentField::CommandLine,
                 EnvironmentField::Accelerators
             ]

@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    package_key, NewEnvironment, MAX_ACCELERATORS, MAX_ACCELERATOR_COUNT, MAX_COMMAND_LINE_ARGS,
-    MAX_OFFERED_VARIABLES, MAX_PACKAGES, MAX_TEXT_CHARS, MAX_VALUE_CHARS,
+    normalize_code_directory, package_key, NewEnvironment, MAX_ACCELERATORS, MAX_ACCELERATOR_COUNT,
+    MAX_CODE_DIRECTORY_CHARS, MAX_COMMAND_LINE_ARGS, MAX_OFFERED_VARIABLES, MAX_PACKAGES, MAX_TEXT_CHARS,
+    MAX_VALUE_CHARS,
 };
 use crate::error::{Error, Result};
 
@@ -47,6 +48,47 @@ fn check_name(field: impl Fn() -> String, name: &str) -> Result<()> {
     check_text(field, name, MAX_TEXT_CHARS, Layout::Line)
 }
 
+/// A directory relative to the code snapshot's root, as file paths in a snapshot are written:
+/// forward slashes, not absolute, no drive letter, no `..` segment (a rerun joins it to the
+/// restored tree, which it must not leave). Empty, `.` and `./` are the root.
+fn check_code_directory(field: &str, directory: &str) -> Result<()> {
+    check_text(
+        || field.to_owned(),
+        directory,
+        MAX_CODE_DIRECTORY_CHARS,
+        Layout::Line,
+    )?;
+    if directory.contains('\\') {
+        return Err(Error::invalid(
+            field,
+            "contains a backslash; separate directories with forward slashes",
+        ));
+    }
+    if directory.starts_with('/') {
+        return Err(Error::invalid(
+            field,
+            "is absolute; give the directory relative to the root of the code snapshot",
+        ));
+    }
+    if directory.split('/').any(|segment| segment == "..") {
+        return Err(Error::invalid(
+            field,
+            "contains a `..` segment; give the directory inside the code snapshot",
+        ));
+    }
+    let normalized = normalize_code_directory(directory);
+    let first_segment = normalized.split('/').next().unwrap_or_default().as_bytes();
+    let names_a_drive =
+        first_segment.len() >= 2 && first_segment[0].is_ascii_alphabetic() && first_segment[1] == b':';
+    if names_a_drive {
+        return Err(Error::invalid(
+            field,
+            "starts with a windows drive letter; give the directory relative to the root of the code snapshot",
+        ));
+    }
+    Ok(())
+}
+
 fn check_count(field: &str, count: usize, max: usize, what: &str) -> Result<()> {
     if count > max {
         return Err(Error::invalid(field, format!("at most {max} {what}")));
@@ -72,6 +114,9 @@ impl NewEnvironment {
             MAX_TEXT_CHARS,
             Layout::Line,
         )?;
+        if let Some(code_directory) = &self.code_directory {
+            check_code_directory("environment.codeDirectory", code_directory)?;
+        }
         self.validate_packages()?;
         self.validate_accelerators()?;
         check_count(
@@ -320,6 +365,46 @@ mod tests {
         ];
         for (environment, field) in cases {
             assert_eq!(refused_field(&environment), field);
+        }
+    }
+
+    #[test]
+    fn a_code_directory_must_stay_inside_the_snapshot() {
+        let too_long = "d/".repeat(MAX_CODE_DIRECTORY_CHARS / 2 + 1);
+        for refused in [
+            "/src",
+            "src/../../etc",
+            "..",
+            "src\\train",
+            "C:/src",
+            "./c:x",
+            "src\n",
+            too_long.as_str(),
+        ] {
+            let environment = NewEnvironment {
+                code_directory: Some(refused.into()),
+                ..NewEnvironment::default()
+            };
+            assert_eq!(
+                refused_field(&environment),
+                "environment.codeDirectory",
+                "{refused:?}"
+            );
+        }
+        for accepted in [
+            "",
+            ".",
+            "./",
+            "src/train",
+            "src//train/",
+            "a..b/..c",
+            "données/run 1",
+        ] {
+            let environment = NewEnvironment {
+                code_directory: Some(accepted.into()),
+                ..NewEnvironment::default()
+            };
+            environment.validate().expect(accepted);
         }
     }
 
