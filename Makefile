@@ -51,8 +51,8 @@ test-services:
 lint: python-env
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	$(VENV)/bin/ruff check sdk/python
-	$(VENV)/bin/ruff format --check sdk/python
+	$(VENV)/bin/ruff check sdk/python bench
+	$(VENV)/bin/ruff format --check sdk/python bench
 
 ## schema: regenerate the committed GraphQL SDL after an API change
 schema:

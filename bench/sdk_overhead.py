@@ -1,6 +1,7 @@
 """SDK logging benchmark: the caller's cost of one `log_metric` and end-to-end points/s from
-one Python process, side by side with tensorboardX's `SummaryWriter.add_scalar` on the same
-workload. Starts its own `rsdk serve` (RSDK_BIN, default the release build) on a free port.
+one Python process, side by side with tensorboardX's `SummaryWriter.add_scalar` (torch's
+where tensorboardX is not installed) on the same workload. Starts its own `rsdk serve`
+(RSDK_BIN, default the release build) on a free port.
 
     make bench-sdk            # builds the release wheel and server, then runs this
     python bench/sdk_overhead.py --calls 1000000
@@ -23,9 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 import urllib.request
 from pathlib import Path
+
+import tomllib
 
 BATCH = 1_000
 
@@ -47,7 +49,9 @@ def start_server(root: Path) -> tuple[subprocess.Popen, str, str]:
         "RSDK_BIND": f"127.0.0.1:{port}",
         "RSDK_LOG": "warn",
     }
-    process = subprocess.Popen([binary, "serve"], env=env)
+    process = subprocess.Popen(
+        [binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -98,10 +102,20 @@ def bench_rsdk(calls: int, root: Path) -> dict:
     return {"median_ns": median, "p99_ns": p99, "points_per_s": calls / total, "logging_s": logged}
 
 
-def bench_tensorboardx(calls: int, root: Path) -> dict:
-    from tensorboardX import SummaryWriter
+def summary_writer():
+    """tensorboardX's SummaryWriter, else torch's (where only torch is installed)."""
+    try:
+        from tensorboardX import SummaryWriter
 
-    writer = SummaryWriter(logdir=str(root / "tbx"))
+        return "tensorboardX", SummaryWriter
+    except ImportError:
+        from torch.utils.tensorboard import SummaryWriter
+
+        return "torch SummaryWriter", SummaryWriter
+
+
+def bench_summary_writer(calls: int, root: Path, writer_class) -> dict:
+    writer = writer_class(str(root / "tb"))
     add = writer.add_scalar
     start = time.perf_counter()
     per_call = batches(lambda step: add("loss", 0.5, step), calls)
@@ -118,17 +132,20 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rsdk-bench-") as tmp:
         root = Path(tmp)
+        peer, writer_class = summary_writer()
         results = {
             "rsdk": bench_rsdk(args.calls, root / "rsdk"),
-            "tensorboardX": bench_tensorboardx(args.calls, root),
+            peer: bench_summary_writer(args.calls, root, writer_class),
         }
-    print(f"{args.calls:,} log calls of one scalar from one Python process "
-          f"({platform.python_implementation()} {platform.python_version()}, "
-          f"{os.cpu_count()} cores)")
-    print(f"{'tracker':<14} {'median/call':>12} {'p99/call':>10} {'end-to-end':>16}")
+    print(
+        f"{args.calls:,} log calls of one scalar from one Python process "
+        f"({platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores)"
+    )
+    print(f"{'tracker':<20} {'median/call':>12} {'p99/call':>10} {'end-to-end':>16}")
     for name, result in results.items():
         print(
-            f"{name:<14} {result['median_ns']:>9.0f} ns {result['p99_ns']:>7.0f} ns "
+            f"{name:<20} {result['median_ns']:>9.0f} ns {result['p99_ns']:>7.0f} ns "
             f"{result['points_per_s']:>12,.0f} pts/s"
         )
     sys.stdout.flush()

@@ -255,7 +255,7 @@ pub fn environment(client: &Client, project: &str, number: i64) -> Result<Option
 
 /// A project's capture policy by name (the built-in `project-default` when not replaced).
 pub fn capture_policy(client: &Client, project: &str, name: &str) -> Result<CapturePolicy> {
-    let query = "query Policies($project: String!) { capturePolicies(project: $project) { \
+    let query = "query CapturePolicies($project: String!) { capturePolicies(project: $project) { \
         name include exclude maxFileBytes maxExperimentBytes } }";
     let data: Value = client.graphql("CapturePolicies", query, json!({ "project": project }))?;
     let policies: Vec<CapturePolicy> = serde_json::from_value(data["capturePolicies"].clone())
@@ -404,7 +404,7 @@ pub fn login(client: &Client, email: &str, password: &str) -> Result<String> {
 
 /// Creates an API token for the signed-in user (the token text).
 pub fn create_api_token(client: &Client, name: &str, role: &str) -> Result<String> {
-    let query = "mutation CreateToken($name: String!, $role: Role!) { createApiToken(name: $name, role: $role) { token } }";
+    let query = "mutation CreateApiToken($name: String!, $role: Role!) { createApiToken(name: $name, role: $role) { token } }";
     let data: Value = client.graphql("CreateApiToken", query, json!({ "name": name, "role": role }))?;
     data["createApiToken"]["token"]
         .as_str()

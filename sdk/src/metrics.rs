@@ -44,6 +44,8 @@ impl PointBuffer {
     /// Appends a point; `step` `None` continues the metric's own count (0 first). Answers the
     /// step used.
     pub fn push(&mut self, name: &str, value: f64, step: Option<u64>, wall_time: f64) -> Result<u64> {
+        // The server refuses a whole chunk for one bad wall time: refuse the point here.
+        check_wall_time(wall_time)?;
         let id = match self.ids.get(name) {
             Some(id) => *id,
             None => self.intern(name)?,
@@ -120,6 +122,17 @@ pub fn check_name(name: &str) -> Result<()> {
         return Err(Error::invalid(
             "name",
             format!("{name:?} contains control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a point's wall time the way the server does (finite unix seconds).
+pub fn check_wall_time(wall_time: f64) -> Result<()> {
+    if !wall_time.is_finite() {
+        return Err(Error::invalid(
+            "wall_time",
+            format!("{wall_time} is not a finite number of unix seconds"),
         ));
     }
     Ok(())

@@ -100,6 +100,8 @@ struct Shared {
     max_buffer_points: usize,
     /// When the writer may try the server again after a transient failure.
     retry_at: Mutex<Option<Instant>>,
+    /// Set by `finish`: the writer sends nothing after it (the rest stays in the spool).
+    send_deadline: Mutex<Option<Instant>>,
     warned: AtomicBool,
 }
 
@@ -236,6 +238,7 @@ impl Run {
                 flush_interval: options.flush_interval,
                 max_buffer_points: options.max_buffer_points.max(1),
                 retry_at: Mutex::new(None),
+                send_deadline: Mutex::new(None),
                 warned: AtomicBool::new(false),
             }),
             writer: Mutex::new(None),
@@ -460,6 +463,12 @@ impl Run {
         if self.finished.swap(true, Ordering::SeqCst) {
             return Ok(self.report());
         }
+        // The writer's last drain (after `stop`) must not outlast the timeout either.
+        *self
+            .shared
+            .send_deadline
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now() + self.finish_timeout);
         self.push(Operation::Update {
             update: ExperimentUpdate {
                 progress: (status == "complete").then_some(100),
@@ -468,7 +477,7 @@ impl Run {
             },
         })?;
         self.lock_spool().set_finished()?;
-        let report = self.flush(self.finish_timeout);
+        self.flush(self.finish_timeout);
         self.shared.stop.store(true, Ordering::SeqCst);
         self.shared.signal.notify_all();
         let handle = self
@@ -478,6 +487,12 @@ impl Run {
             .take();
         if let Some(handle) = handle {
             let _ = handle.join();
+        }
+        // Counted after the writer's last drain, which may have sent more than the flush saw.
+        let report = self.report();
+        if let Err(error) = self.lock_spool().remove_held_if_complete() {
+            // Everything was sent: the next sync removes the folder.
+            self.warn(&format!("rsdk: the run's spool folder was not removed: {error}"));
         }
         Ok(report)
     }
@@ -697,7 +712,11 @@ fn send_pending(shared: &Shared) -> bool {
     if retry_at.is_some_and(|at| Instant::now() < at) && !shared.stop.load(Ordering::SeqCst) {
         return false;
     }
-    match drain(&shared.client, &shared.spool, None) {
+    let deadline = *shared
+        .send_deadline
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match drain(&shared.client, &shared.spool, deadline) {
         Ok(drained) => {
             *shared
                 .retry_at
@@ -721,8 +740,8 @@ fn send_pending(shared: &Shared) -> bool {
 }
 
 /// Sends a spool's operations in order until none is left (`Ok(true)`), the deadline passes
-/// (`Ok(false)`), or the server cannot be reached (the transient error). An operation the
-/// server refuses for good is recorded in `failed.jsonl` and skipped.
+/// (`Ok(false)`), or the server cannot be reached or refuses the credentials (the error). An
+/// operation the server refuses for good is recorded in `failed.jsonl` and skipped.
 pub fn drain(client: &Client, spool: &Mutex<RunSpool>, deadline: Option<Instant>) -> Result<bool> {
     let lock = || spool.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     loop {
@@ -738,10 +757,16 @@ pub fn drain(client: &Client, spool: &Mutex<RunSpool>, deadline: Option<Instant>
         };
         match send(client, &lock, &state, &operation) {
             Ok(()) => lock().done(seq, &operation)?,
-            Err(error) if error.is_transient() => return Err(error),
+            Err(error) if error.is_transient() || refuses_credentials(&error) => return Err(error),
             Err(error) => lock().failed(seq, &operation, &error)?,
         }
     }
+}
+
+/// Whether the server refused the caller (no token, an expired or revoked one) rather than
+/// the operation: the operation waits for valid credentials instead of failing for good.
+fn refuses_credentials(error: &Error) -> bool {
+    matches!(error, Error::Server { status, code, .. } if *status == 401 || code == "UNAUTHENTICATED")
 }
 
 fn send<'a>(

@@ -260,14 +260,29 @@ impl RunSpool {
             .collect()
     }
 
+    /// Whether the run is over for the spool: finished, drained, and nothing refused.
+    pub fn complete(&self) -> bool {
+        self.state.finished && self.drained() && !self.dir.join("failed.jsonl").exists()
+    }
+
     /// Removes the folder of a finished, drained run that nothing failed in.
     pub fn remove_if_complete(self) -> Result<bool> {
-        if !(self.state.finished && self.drained()) || self.dir.join("failed.jsonl").exists() {
+        if !self.complete() {
             return Ok(false);
         }
         let dir = self.dir.clone();
         drop(self);
         fs::remove_dir_all(&dir).map_err(|error| Error::io(&dir, error))?;
+        Ok(true)
+    }
+
+    /// [`RunSpool::remove_if_complete`] for the owner that still holds the folder: a run's
+    /// last act once `finish` has everything sent. Nothing may be pushed afterwards.
+    pub fn remove_held_if_complete(&self) -> Result<bool> {
+        if !self.complete() {
+            return Ok(false);
+        }
+        fs::remove_dir_all(&self.dir).map_err(|error| Error::io(&self.dir, error))?;
         Ok(true)
     }
 

@@ -36,7 +36,12 @@ pub enum Outcome {
 pub fn sync(config: &ClientConfig, mut on_run: impl FnMut(&RunOutcome)) -> Result<Vec<RunOutcome>> {
     let mut outcomes = Vec::new();
     for dir in spool::runs(&config.spool_dir)? {
-        let outcome = sync_run(config, &dir)?;
+        let outcome = match sync_run(config, &dir) {
+            Ok(outcome) => outcome,
+            // Its run finished and removed it after the listing: nothing is left to send.
+            Err(_) if !dir.exists() => continue,
+            Err(error) => return Err(error),
+        };
         on_run(&outcome);
         outcomes.push(outcome);
     }
