@@ -27,7 +27,7 @@ test: test-services lint
 test-python: python-env wheel
 	cargo build -p api --bin rsdk
 	$(PYTHON) -m pip install -q --force-reinstall --no-deps $(WHEEL_DIR)/research_sdk-*.whl
-	cd sdk/python && RSDK_WHEEL_DIR=$(WHEEL_DIR) $(PYTHON) -m pytest -q -p no:cacheprovider
+	cd sdk/python && RSDK_WHEEL_DIR=$(WHEEL_DIR) $(VENV)/bin/pytest -q -p no:cacheprovider
 
 python-env:
 	@test -x $(PYTHON) || python3 -m venv $(VENV)

@@ -244,7 +244,8 @@ pub fn record_environment(client: &Client, project: &str, number: i64, environme
 /// The environment record of an experiment, if any.
 pub fn environment(client: &Client, project: &str, number: i64) -> Result<Option<Value>> {
     let query = "query Environment($project: String!, $number: Int!) { environment(project: $project, number: $number) { \
-        interpreter packages { name version } platform commandLine workingDirectory codeDirectory } }";
+        interpreter packages { name version } platform commandLine workingDirectory codeDirectory \
+        variables { name value } } }";
     let data: Value = client.graphql(
         "Environment",
         query,

@@ -27,24 +27,29 @@ pub struct Selection {
     pub skipped: Vec<Skipped>,
 }
 
-/// The files below `path` (or `path` itself) under `prefix` in the experiment's tree that
-/// `policy` takes (all of them when the policy could not be read), and those it leaves out
-/// with the reason.
-pub fn select(path: &Path, prefix: Option<&str>, policy: Option<&CapturePolicy>) -> Result<Selection> {
+/// The files below folder `path`, under the folder `name` in the experiment's tree, or file
+/// `path` stored as `name` (default: its own file name), that `policy` takes (all of them
+/// when the policy could not be read), and those it leaves out with the reason.
+pub fn select(path: &Path, name: Option<&str>, policy: Option<&CapturePolicy>) -> Result<Selection> {
     let metadata = std::fs::metadata(path).map_err(|error| Error::io(path, error))?;
+    let name = name
+        .map(|name| name.trim_matches('/'))
+        .filter(|name| !name.is_empty());
     let mut found = Vec::new();
-    if metadata.is_dir() {
+    let prefix = if metadata.is_dir() {
         walk(path, path, &mut found)?;
+        name
     } else {
-        let name = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .ok_or_else(|| Error::invalid("path", format!("{} has no usable file name", path.display())))?;
-        found.push((name.to_owned(), path.to_owned()));
-    }
-    let prefix = prefix
-        .map(|prefix| prefix.trim_matches('/'))
-        .filter(|prefix| !prefix.is_empty());
+        let own = path.file_name().and_then(|own| own.to_str());
+        let target = name.or(own).ok_or_else(|| {
+            Error::invalid(
+                "path",
+                format!("{} has no usable file name: pass a name", path.display()),
+            )
+        })?;
+        found.push((target.to_owned(), path.to_owned()));
+        None
+    };
     let rules = policy.map(Rules::new).transpose()?;
     let mut selected = Vec::new();
     let mut skipped = Vec::new();

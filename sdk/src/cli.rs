@@ -235,6 +235,9 @@ fn hint(error: &Error) -> Option<&'static str> {
         Error::Unreachable { .. } => {
             Some("is the server running? start it with `rsdk serve`, or pass --server URL")
         }
+        Error::Server { code, operation, .. } if code == "UNAUTHENTICATED" && operation == "Login" => {
+            Some("check the email and the password (read from RSDK_PASSWORD when it is set)")
+        }
         Error::Server { code, .. } if code == "UNAUTHENTICATED" => {
             Some("sign in with `rsdk login`, or pass --token / set RSDK_TOKEN")
         }
@@ -383,14 +386,16 @@ fn list_experiments(connection: &Connection, project: &str, limit: i64, json: bo
     let client = Client::new(connection.config()?);
     let mut after: Option<String> = None;
     let mut shown = 0;
-    if !json {
-        println!(
-            "{:>5}  {:<10} {:>4}  {:>6}  {:<25} name",
-            "#", "status", "%", "parent", "created"
-        );
-    }
+    let mut header = !json;
     while shown < limit {
         let (rows, next) = api::experiments(&client, project, after.as_deref(), (limit - shown).min(1000))?;
+        // After the first answer, so that an error is not printed under a header.
+        if std::mem::take(&mut header) {
+            println!(
+                "{:>5}  {:<10} {:>4}  {:>6}  {:<32} name",
+                "#", "status", "%", "parent", "created"
+            );
+        }
         for row in &rows {
             if json {
                 let line = serde_json::json!({
@@ -405,7 +410,7 @@ fn list_experiments(connection: &Connection, project: &str, limit: i64, json: bo
                     .as_ref()
                     .map_or("-".into(), |parent| parent.number.to_string());
                 println!(
-                    "{:>5}  {:<10} {:>4}  {:>6}  {:<25} {}",
+                    "{:>5}  {:<10} {:>4}  {:>6}  {:<32} {}",
                     row.number,
                     row.status.to_lowercase(),
                     row.progress,
@@ -451,12 +456,18 @@ fn restore(client: &Client, target: &Target, dir: &Path, mode: &str, repo: Optio
         experiment.number, experiment.name
     ));
     let archive = api::restore_archive(client, &experiment.id, mode)?;
+    let existed = dir.exists();
     let archive = code::extract(archive, dir, Some(&download))?;
     download.finish_and_clear();
     if archive.description.mode == RestoreMode::Git {
         let checkout = spinner("checking out the base commit and applying the patch");
-        code::rebuild_from_git(dir, &archive, repo)?;
+        let rebuilt = code::rebuild_from_git(dir, &archive, repo);
         checkout.finish_and_clear();
+        if let Err(error) = rebuilt {
+            // The folder was empty or missing: leave it so, for the next try (with --repo).
+            discard(dir, existed);
+            return Err(error);
+        }
     }
     let features = api::features(client, &target.project, target.experiment)?;
     write_features(dir, &features)?;
@@ -473,6 +484,26 @@ fn restore(client: &Client, target: &Target, dir: &Path, mode: &str, repo: Optio
     println!("{verification}");
     println!("features: {}", dir.join(FEATURES_PATH).display());
     Ok(verification.ok())
+}
+
+/// Removes what a failed restore extracted into `dir` (empty before it, or missing when
+/// not `existed`). Best effort: the failure being reported matters more.
+fn discard(dir: &Path, existed: bool) {
+    if !existed {
+        let _ = std::fs::remove_dir_all(dir);
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_dir = entry.file_type().is_ok_and(|file_type| file_type.is_dir());
+        let _ = if is_dir {
+            std::fs::remove_dir_all(entry.path())
+        } else {
+            std::fs::remove_file(entry.path())
+        };
+    }
 }
 
 /// Where a restore writes the experiment's full features.
@@ -514,10 +545,11 @@ fn build_env(client: &Client, target: &Target, venv: &Path, options: &EnvOptions
         eprintln!("skipped {name}: {reason}");
     }
     println!(
-        "built {} with {} ({} packages, {}); log: {}",
+        "built {} with {} ({} package{}, {}); log: {}",
         built.venv.display(),
         built.interpreter,
         built.installed,
+        if built.installed == 1 { "" } else { "s" },
         built.tool,
         built.log.display()
     );
@@ -647,7 +679,8 @@ fn sync_spool(connection: &Connection) -> Result<i32> {
                 format!("{} {number}: not sent yet: {reason}", outcome.project)
             }
         };
-        bar.println(line);
+        // println on the bar is dropped when stderr is not a terminal: print around it.
+        bar.suspend(|| println!("{line}"));
     })?;
     bar.finish_and_clear();
     if outcomes.is_empty() {

@@ -282,6 +282,7 @@ impl Run {
         step: Option<u64>,
         wall_time: Option<f64>,
     ) -> Result<u64> {
+        self.check_open()?;
         let wall_time = wall_time.unwrap_or_else(now);
         let mut buffer = self.lock_buffer();
         let step = buffer.push(name, value, step, wall_time)?;
@@ -318,6 +319,7 @@ impl Run {
     /// Stores a file of the experiment (media, tables, text) from bytes, sent in the
     /// background.
     pub fn log_file(&self, path: &str, bytes: &[u8], mime: Option<&str>) -> Result<()> {
+        self.check_open()?;
         if let Some(problem) = code::path_problem(path) {
             return Err(Error::invalid("path", format!("`{path}`: {problem}")));
         }
@@ -335,18 +337,20 @@ impl Run {
         })
     }
 
-    /// Stores the files below `path` (a file or a folder) that the project's capture policy
-    /// takes, under `prefix` in the experiment's tree. Sent now when the server is reachable
+    /// Stores what the project's capture policy takes of `path`: a folder's files under the
+    /// folder `name` of the experiment's tree, or a file as `name` (see
+    /// [`crate::artifacts::select`]). Sent now when the server is reachable
     /// (large checkpoints are not copied), else copied into the spool. Answers the files
     /// stored and those the policy left out, with its reason.
-    pub fn log_artifacts(&self, path: &Path, prefix: Option<&str>, policy: &str) -> Result<Selection> {
+    pub fn log_artifacts(&self, path: &Path, name: Option<&str>, policy: &str) -> Result<Selection> {
+        self.check_open()?;
         let rules = api::capture_policy(&self.shared.client, &self.project, policy);
         let rules = match rules {
             Ok(rules) => Some(rules),
             Err(error) if error.is_transient() => None,
             Err(error) => return Err(error),
         };
-        let selection = crate::artifacts::select(path, prefix, rules.as_ref())?;
+        let selection = crate::artifacts::select(path, name, rules.as_ref())?;
         let uploads: Vec<Upload> = selection
             .files
             .iter()
@@ -398,6 +402,7 @@ impl Run {
 
     /// Deep-merges `features` into the experiment's full features.
     pub fn log_features(&self, features: Value) -> Result<()> {
+        self.check_open()?;
         if !features.is_object() {
             return Err(Error::invalid("features", "must be a mapping of names to values"));
         }
@@ -406,6 +411,7 @@ impl Run {
 
     /// Changes status, progress, notes or tags.
     pub fn update(&self, update: ExperimentUpdate) -> Result<()> {
+        self.check_open()?;
         if let Some(progress) = update.progress {
             if !(0..=100).contains(&progress) {
                 return Err(Error::invalid(
@@ -419,6 +425,7 @@ impl Run {
 
     /// Records the environment (an `EnvironmentInput`).
     pub fn record_environment(&self, environment: Value) -> Result<()> {
+        self.check_open()?;
         self.push(Operation::Environment { environment })
     }
 
@@ -504,6 +511,17 @@ impl Run {
             failed: spool.failures().len(),
             spool_dir: spool.dir().to_owned(),
         }
+    }
+
+    /// Refuses logging into a finished run.
+    fn check_open(&self) -> Result<()> {
+        if self.finished.load(Ordering::Relaxed) {
+            return Err(Error::invalid(
+                "experiment",
+                "the run has finished: start a new Experiment, or Experiment.resume() this one",
+            ));
+        }
+        Ok(())
     }
 
     fn push(&self, operation: Operation) -> Result<()> {
@@ -620,6 +638,7 @@ fn warn_once(shared: &Shared, message: &str) {
 /// Creates the project when it is missing and allowed, then the experiment.
 fn create(client: &Client, input: &NewExperiment, create_project: bool) -> Result<ExperimentRef> {
     if create_project && !api::project_exists(client, &input.project)? {
+        check_first_experiment(input)?;
         match api::create_project(client, &input.project) {
             Ok(()) => {}
             Err(Error::Server { code, .. }) if code == "CONFLICT" => {}
@@ -639,10 +658,66 @@ fn create(client: &Client, input: &NewExperiment, create_project: bool) -> Resul
     api::create_experiment(client, input)
 }
 
+/// Refuses, before a missing project is created for it, an experiment the server would
+/// refuse in a new project (default settings, no experiments), so a refusal leaves nothing.
+fn check_first_experiment(input: &NewExperiment) -> Result<()> {
+    let name = input.name.as_str();
+    if name.trim().is_empty() {
+        return Err(Error::invalid("name", "must not be empty"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(Error::invalid(
+            "name",
+            format!("is longer than {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid("name", "must not contain control characters"));
+    }
+    let missing = |number: &str| {
+        format!(
+            "project {} does not exist yet, so it has no experiment {number} to be the parent: \
+             start the parent first, or drop the parent",
+            input.project
+        )
+    };
+    if let Some(parent) = input.parent_number {
+        return Err(Error::invalid("parent", missing(&parent.to_string())));
+    }
+    // The default naming pattern reads `12_from_8_…` as number 12 with parent 8.
+    let mut parts = name.split('_');
+    let numbered = parts
+        .next()
+        .is_some_and(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    if let (true, Some("from"), Some(parent)) = (numbered, parts.next(), parts.next()) {
+        if !parent.is_empty() && parent.bytes().all(|b| b.is_ascii_digit()) && input.rerun_of.is_none() {
+            return Err(Error::invalid("name", missing(parent)));
+        }
+    }
+    Ok(())
+}
+
+/// Longest experiment name the server accepts, in characters.
+const MAX_NAME_CHARS: usize = 256;
+
 /// The writer thread: flushes the buffer into chunks every interval (or when woken) and
 /// sends the spool's operations in order until the run stops.
 fn writer(shared: &Shared) {
+    // The flush last handled: a newer one is served without waiting for the interval.
+    let mut handled = 0;
     loop {
+        {
+            let buffer = shared
+                .buffer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let idle = buffer.len() < shared.max_buffer_points / 2
+                && shared.flush_asked.load(Ordering::SeqCst) == handled
+                && !shared.stop.load(Ordering::SeqCst);
+            if idle {
+                let _ = shared.signal.wait_timeout(buffer, shared.flush_interval);
+            }
+        }
         let stopping = shared.stop.load(Ordering::SeqCst);
         let ticket = shared.flush_asked.load(Ordering::SeqCst);
         if let Err(error) = flush_buffer(shared) {
@@ -651,8 +726,7 @@ fn writer(shared: &Shared) {
                 &format!("rsdk: metrics could not be written to the spool: {error}"),
             );
         }
-        let drained = send_pending(shared);
-        if drained {
+        if send_pending(shared) {
             let mut done = shared
                 .flush_done
                 .lock()
@@ -660,16 +734,9 @@ fn writer(shared: &Shared) {
             *done = (*done).max(ticket);
             shared.flushed.notify_all();
         }
+        handled = ticket;
         if stopping {
             break;
-        }
-        let buffer = shared
-            .buffer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buffer.len() < shared.max_buffer_points / 2 && shared.flush_asked.load(Ordering::SeqCst) == ticket
-        {
-            let _ = shared.signal.wait_timeout(buffer, shared.flush_interval);
         }
     }
 }

@@ -10,7 +10,10 @@ Prints the training figures and how much time the logging calls took inside the 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import time
+import urllib.request
 
 import torch
 from torch import nn
@@ -35,7 +38,12 @@ def main() -> None:
         "steps": args.steps,
         "device": device,
     }
-    exp = Experiment(project=args.project, name="1_mlp_baseline", features=features)
+    exp = Experiment(
+        project=args.project,
+        name="1_mlp_baseline",
+        features=features,
+        code_dir=os.path.dirname(os.path.abspath(__file__)),
+    )
     tensorboard.patch(exp)
     writer = SummaryWriter(log_dir=args.logdir)
 
@@ -85,6 +93,29 @@ def main() -> None:
         f"SummaryWriter call per 10 steps)"
     )
     print(f"experiment {exp.number}: finish report {report}")
+    print_stored(args.project, exp.number)
+
+
+def print_stored(project: str, number: int) -> None:
+    """What the server holds for the run (RSDK_SERVER / RSDK_TOKEN)."""
+    query = """query($p: String!, $n: Int!) { experiment(project: $p, number: $n) {
+        status featuresFull measured { metric count last lastStep } } }"""
+    request = urllib.request.Request(
+        os.environ.get("RSDK_SERVER", "http://127.0.0.1:7878") + "/graphql",
+        data=json.dumps({"query": query, "variables": {"p": project, "n": number}}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {os.environ.get('RSDK_TOKEN', '')}",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        experiment = json.loads(response.read())["data"]["experiment"]
+    print(f"stored: status {experiment['status']}, features {experiment['featuresFull']}")
+    for row in experiment["measured"]:
+        print(
+            f"  {row['metric']:<22} count {row['count']:>5}  last step {row['lastStep']:>5}  "
+            f"last {row['last']}"
+        )
 
 
 if __name__ == "__main__":

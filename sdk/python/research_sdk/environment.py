@@ -57,7 +57,12 @@ def accelerators() -> list[dict[str, Any]]:
     for gpu in _nvidia_smi():
         entry = grouped.setdefault(
             gpu["name"],
-            {"name": gpu["name"], "count": 0, "memoryBytes": gpu["memory"], "driver": gpu["driver"]},
+            {
+                "name": gpu["name"],
+                "count": 0,
+                "memoryBytes": gpu["memory"],
+                "driver": gpu["driver"],
+            },
         )
         entry["count"] += 1
     return list(grouped.values())

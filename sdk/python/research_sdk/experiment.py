@@ -174,7 +174,10 @@ class Experiment:
         return self._run.log_metric(name, value, step, wall_time)
 
     def log_metrics(
-        self, metrics: Mapping[str, float], step: Optional[int] = None, wall_time: Optional[float] = None
+        self,
+        metrics: Mapping[str, float],
+        step: Optional[int] = None,
+        wall_time: Optional[float] = None,
     ) -> None:
         """Logs several scalars at one step."""
         self._run.log_metrics([(str(k), float(v)) for k, v in metrics.items()], step, wall_time)
@@ -223,7 +226,12 @@ class Experiment:
         return self._log_bytes("tables", name, step, media.table_to_json(rows), "json")
 
     def log_audio(
-        self, name: str, audio: Any, step: Optional[int] = None, *, sample_rate: Optional[int] = None
+        self,
+        name: str,
+        audio: Any,
+        step: Optional[int] = None,
+        *,
+        sample_rate: Optional[int] = None,
     ) -> str:
         """Stores audio (a float array in [-1, 1] with ``sample_rate``, or a file path)."""
         data, ext = media.audio_to_wav(audio, sample_rate)
@@ -244,17 +252,23 @@ class Experiment:
         policy: str = "project-default",
     ) -> list[str]:
         """Stores a file or every file of a folder that the project's capture policy takes,
-        under ``name`` (default: the file or folder name); answers the stored paths. Files the
-        policy leaves out are reported in a warning."""
+        as ``name`` (default: the file or folder name): a file at that path, a folder's files
+        below it. Answers the stored paths. Files the policy leaves out are reported in a
+        warning."""
         path = os.fspath(path)
-        prefix = name if name is not None else (
-            None if os.path.isfile(path) else os.path.basename(os.path.abspath(path))
-        )
-        stored, skipped = self._run.log_artifacts(path, prefix, policy)
+        if name is None and not os.path.isfile(path):
+            name = os.path.basename(os.path.abspath(path))
+        stored, skipped = self._run.log_artifacts(path, name, policy)
+        return self._report_artifacts(stored, skipped)
+
+    @staticmethod
+    def _report_artifacts(stored: list[str], skipped: list[tuple[str, str]]) -> list[str]:
         if skipped:
             listed = "; ".join(f"{p}: {reason}" for p, reason in skipped[:5])
             more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
-            warnings.warn(f"log_artifacts left out {len(skipped)} files: {listed}{more}", stacklevel=2)
+            warnings.warn(
+                f"log_artifacts left out {len(skipped)} files: {listed}{more}", stacklevel=3
+            )
         return list(stored)
 
     # -- features, notes, tags, progress -----------------------------------------------------

@@ -154,20 +154,22 @@ def _to_uint8(arr: Any, arg: str) -> Any:
         return np.rint(np.clip(scaled, 0.0, 1.0) * 255.0).astype(np.uint8)
     if kind in "iu":
         return np.clip(arr, 0, 255).astype(np.uint8)
-    raise TypeError(
-        f"{arg}: expected a bool, integer or float array; got dtype {arr.dtype}"
-    )
+    raise TypeError(f"{arg}: expected a bool, integer or float array; got dtype {arr.dtype}")
 
 
 def _to_hwc(arr: Any, dataformats: str | None, arg: str) -> Any:
     """Reorders an image array to (H, W, C), C in 1, 3, 4."""
     shape = tuple(arr.shape)
-    expected = f"expected an array of shape (H, W), (H, W, C) or (C, H, W) with C in 1, 3, 4; got shape {shape}"
+    expected = (
+        "expected an array of shape (H, W), (H, W, C) or (C, H, W) with C in 1, 3, 4; "
+        f"got shape {shape}"
+    )
     if dataformats is not None:
         fmt = str(dataformats).upper()
         if sorted(fmt) not in (["H", "W"], ["C", "H", "W"]):
             raise ValueError(
-                f"dataformats: expected an ordering of 'HW' or 'CHW' such as 'HW', 'HWC' or 'CHW'; got {dataformats!r}"
+                "dataformats: expected an ordering of 'HW' or 'CHW' such as 'HW', 'HWC' or "
+                f"'CHW'; got {dataformats!r}"
             )
         if len(fmt) != arr.ndim:
             raise ValueError(
@@ -212,9 +214,7 @@ def _encode_png(hwc: Any) -> bytes:
         raise ValueError(f"image: too large for PNG ({width}x{height})")
     rows = np.ascontiguousarray(hwc, dtype=np.uint8).reshape(height, width * channels)
     raw = np.hstack([np.zeros((height, 1), dtype=np.uint8), rows]).tobytes()
-    header = struct.pack(
-        ">IIBBBBB", width, height, 8, _PNG_COLOR_TYPE[channels], 0, 0, 0
-    )
+    header = struct.pack(">IIBBBBB", width, height, 8, _PNG_COLOR_TYPE[channels], 0, 0, 0)
     return b"".join(
         [
             _PNG_SIGNATURE,
@@ -278,9 +278,7 @@ def image_to_png(image: Any, *, dataformats: str | None = None) -> tuple[bytes, 
     if _is_path(image):
         return _read_file(image, "image")
     if isinstance(image, (bytes, bytearray, memoryview)):
-        raise TypeError(
-            "image: expected an array, tensor, PIL image or file path; got bytes"
-        )
+        raise TypeError("image: expected an array, tensor, PIL image or file path; got bytes")
     if _is_pil_image(image):
         return _pil_to_png(image), "png"
     if not (
@@ -361,15 +359,14 @@ def audio_to_wav(audio: Any, sample_rate: int | None) -> tuple[bytes, str]:
             arr = arr.T
     else:
         raise ValueError(
-            "audio: expected an array of shape (samples,), (samples, channels) or (channels, samples); "
+            "audio: expected an array of shape (samples,), (samples, channels) or (channels, "
+            "samples); "
             f"got shape {tuple(arr.shape)}"
         )
     if arr.shape[1] == 0:
         raise ValueError(f"audio: no channels (shape {tuple(arr.shape)})")
     if arr.shape[1] > 65535:
-        raise ValueError(
-            f"audio: too many channels ({arr.shape[1]}); expected (samples, channels)"
-        )
+        raise ValueError(f"audio: too many channels ({arr.shape[1]}); expected (samples, channels)")
     if arr.dtype == np.int16:
         pcm = arr
     elif arr.dtype.kind == "f":
@@ -412,11 +409,7 @@ def video_to_bytes(video: Any, fps: float | None) -> tuple[bytes, str]:
         return _read_file(video, "video")
     if isinstance(video, (bytes, bytearray, memoryview)):
         raise TypeError("video: expected an array, tensor or file path; got bytes")
-    if not (
-        hasattr(video, "__array__")
-        or hasattr(video, "detach")
-        or hasattr(video, "shape")
-    ):
+    if not (hasattr(video, "__array__") or hasattr(video, "detach") or hasattr(video, "shape")):
         raise TypeError(
             f"video: expected a numpy array, torch tensor or file path; got {type(video).__name__}"
         )
@@ -428,9 +421,7 @@ def video_to_bytes(video: Any, fps: float | None) -> tuple[bytes, str]:
         or not math.isfinite(fps)
         or fps <= 0
     ):
-        raise ValueError(
-            f"fps: expected a positive number of frames per second; got {fps!r}"
-        )
+        raise ValueError(f"fps: expected a positive number of frames per second; got {fps!r}")
     try:
         from PIL import Image
     except ImportError:
@@ -441,7 +432,8 @@ def video_to_bytes(video: Any, fps: float | None) -> tuple[bytes, str]:
     shape = tuple(arr.shape)
     if arr.ndim != 4:
         raise ValueError(
-            f"video: expected an array of shape (T, H, W, C) or (T, C, H, W) with C in 1, 3, 4; got shape {shape}"
+            "video: expected an array of shape (T, H, W, C) or (T, C, H, W) with C in 1, 3, "
+            f"4; got shape {shape}"
         )
     if shape[3] in _IMAGE_CHANNELS:
         pass
@@ -449,7 +441,8 @@ def video_to_bytes(video: Any, fps: float | None) -> tuple[bytes, str]:
         arr = arr.transpose(0, 2, 3, 1)
     else:
         raise ValueError(
-            f"video: expected an array of shape (T, H, W, C) or (T, C, H, W) with C in 1, 3, 4; got shape {shape}"
+            "video: expected an array of shape (T, H, W, C) or (T, C, H, W) with C in 1, 3, "
+            f"4; got shape {shape}"
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0 or arr.shape[2] == 0:
         raise ValueError(f"video: no frames or empty frames (shape {shape})")
@@ -532,7 +525,8 @@ def _check_limits(n_rows: int, n_columns: int) -> None:
         )
     if n_columns > MAX_TABLE_COLUMNS:
         raise ValueError(
-            f"rows: at most {MAX_TABLE_COLUMNS:,} columns can be logged as a table; got {n_columns:,}"
+            f"rows: at most {MAX_TABLE_COLUMNS:,} columns can be logged as a table; got "
+            f"{n_columns:,}"
         )
 
 
@@ -570,9 +564,7 @@ def table_to_json(rows: Any, *, columns: Sequence[Any] | None = None) -> bytes:
     """
     names: list[Any]
     body: list[Sequence[Any]]
-    if hasattr(rows, "columns") and (
-        hasattr(rows, "itertuples") or hasattr(rows, "to_dict")
-    ):
+    if hasattr(rows, "columns") and (hasattr(rows, "itertuples") or hasattr(rows, "to_dict")):
         names = list(rows.columns)
         _check_limits(len(rows), len(names))
         if hasattr(rows, "itertuples"):
@@ -586,7 +578,8 @@ def table_to_json(rows: Any, *, columns: Sequence[Any] | None = None) -> bytes:
         if bad:
             raise TypeError(
                 "rows: a dict must map column names to equal-length sequences "
-                f"(column {bad[0]!r} is a {type(rows[bad[0]]).__name__}); for a single row pass [row]"
+                f"(column {bad[0]!r} is a {type(rows[bad[0]]).__name__}); for a single row "
+                "pass [row]"
             )
         lengths = {k: len(v) for k, v in rows.items()}
         if len(set(lengths.values())) > 1:
@@ -614,7 +607,8 @@ def table_to_json(rows: Any, *, columns: Sequence[Any] | None = None) -> bytes:
         elif all(_is_column(r) for r in rows):
             if columns is None:
                 raise TypeError(
-                    "rows: a list of lists needs columns=[...] naming its columns (or pass a list of dicts)"
+                    "rows: a list of lists needs columns=[...] naming its columns (or pass a "
+                    "list of dicts)"
                 )
             names = list(columns)
             _check_limits(len(rows), len(names))
@@ -629,7 +623,8 @@ def table_to_json(rows: Any, *, columns: Sequence[Any] | None = None) -> bytes:
         else:
             kinds = sorted({type(r).__name__ for r in rows})
             raise TypeError(
-                f"rows: expected a list of dicts or a list of lists; got a list of {', '.join(kinds)}"
+                "rows: expected a list of dicts or a list of lists; got a list of "
+                f"{', '.join(kinds)}"
             )
     else:
         raise TypeError(
@@ -638,14 +633,12 @@ def table_to_json(rows: Any, *, columns: Sequence[Any] | None = None) -> bytes:
         )
     _check_limits(len(body), len(names))
     doc = {
-        "columns": [
-            str(_json_value(c)) if not isinstance(c, str) else c for c in names
-        ],
+        "columns": [str(_json_value(c)) if not isinstance(c, str) else c for c in names],
         "rows": [[_json_value(v) for v in row] for row in body],
     }
-    return json.dumps(
-        doc, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-    ).encode("utf-8")
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
+        "utf-8"
+    )
 
 
 # --------------------------------------------------------------------------- text

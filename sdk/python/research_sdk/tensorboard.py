@@ -177,9 +177,7 @@ def _send_scalar(exp: Any, a: dict[str, Any]) -> None:
 
 def _send_scalars(exp: Any, a: dict[str, Any]) -> None:
     main_tag = a["main_tag"]
-    metrics = {
-        f"{main_tag}/{key}": _to_float(v) for key, v in a["tag_scalar_dict"].items()
-    }
+    metrics = {f"{main_tag}/{key}": _to_float(v) for key, v in a["tag_scalar_dict"].items()}
     exp.log_metrics(metrics, step=_to_step(a.get("global_step")))
 
 
@@ -241,9 +239,7 @@ def _wrap_method(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         try:
             bound = signature.bind(self, *args, **kwargs)
         except TypeError:
-            return original(
-                self, *args, **kwargs
-            )  # let TensorBoard report the bad call
+            return original(self, *args, **kwargs)  # let TensorBoard report the bad call
         bound.apply_defaults()
         exp = _experiment()
         _local.depth = getattr(_local, "depth", 0) + 1
@@ -281,12 +277,8 @@ def _wrap_init(original: Callable[..., Any]) -> Callable[..., Any]:
         if _state.patched and not _state.write_event_files:
             self._rsdk_no_event_files = True
         original(self, *args, **kwargs)
-        if getattr(self, "_rsdk_no_event_files", False) and hasattr(
-            self, "_write_to_disk"
-        ):
-            self._write_to_disk = (
-                False  # tensorboardX: no FileWriters for add_scalars etc.
-            )
+        if getattr(self, "_rsdk_no_event_files", False) and hasattr(self, "_write_to_disk"):
+            self._write_to_disk = False  # tensorboardX: no FileWriters for add_scalars etc.
 
     setattr(__init__, _MARK, original)
     return __init__
@@ -298,10 +290,7 @@ def _wrap_get_file_writer(original: Callable[..., Any]) -> Callable[..., Any]:
         if not getattr(self, "_rsdk_no_event_files", False):
             return original(self)
         writer = getattr(self, "file_writer", None)
-        if (
-            isinstance(writer, _NullFileWriter)
-            and getattr(self, "all_writers", None) is not None
-        ):
+        if isinstance(writer, _NullFileWriter) and getattr(self, "all_writers", None) is not None:
             return writer
         logdir = getattr(self, "log_dir", None) or getattr(self, "logdir", None)
         writer = _NullFileWriter(logdir)
@@ -399,9 +388,7 @@ def is_patched() -> bool:
 
 
 @contextlib.contextmanager
-def patched(
-    experiment: Any = None, *, write_event_files: bool = True
-) -> Iterator[None]:
+def patched(experiment: Any = None, *, write_event_files: bool = True) -> Iterator[None]:
     """Context manager form of :func:`patch`.
 
     On exit it unpatches, or, if a patch was already in effect on entry,

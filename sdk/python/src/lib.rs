@@ -25,6 +25,12 @@ create_exception!(
 fn to_py(error: sdk::Error) -> PyErr {
     match error {
         sdk::Error::Invalid { .. } => PyValueError::new_err(error.to_string()),
+        sdk::Error::Server {
+            code,
+            field: Some(field),
+            message,
+            ..
+        } if code == "VALIDATION" => PyValueError::new_err(format!("{field}: {message}")),
         sdk::Error::Io { .. } => PyOSError::new_err(error.to_string()),
         other => RsdkError::new_err(other.to_string()),
     }
@@ -69,12 +75,20 @@ fn config(
 fn features_from_file(path: PathBuf) -> PyResult<String> {
     let text = std::fs::read_to_string(&path)
         .map_err(|error| PyOSError::new_err(format!("features: cannot read {}: {error}", path.display())))?;
-    let value: serde_json::Value = serde_yaml_ng::from_str(&text).map_err(|error| {
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).map_err(|error| {
         PyValueError::new_err(format!(
             "features: {} is not valid YAML or JSON: {error}",
             path.display()
         ))
     })?;
+    if let Some(at) = non_finite(&yaml, "") {
+        return Err(PyValueError::new_err(format!(
+            "features: {} sets `{at}` to NaN or infinity, which a feature value cannot be",
+            path.display()
+        )));
+    }
+    let value = serde_json::to_value(&yaml)
+        .map_err(|error| PyValueError::new_err(format!("features: {}: {error}", path.display())))?;
     if !value.is_object() {
         return Err(PyValueError::new_err(format!(
             "features: {} must hold a mapping of names to values",
@@ -82,6 +96,25 @@ fn features_from_file(path: PathBuf) -> PyResult<String> {
         )));
     }
     Ok(value.to_string())
+}
+
+/// The path of the first NaN or infinite number in a YAML document, if any.
+fn non_finite(value: &serde_yaml_ng::Value, at: &str) -> Option<String> {
+    use serde_yaml_ng::Value;
+    match value {
+        Value::Number(number) => number.as_f64().filter(|x| !x.is_finite()).map(|_| at.to_owned()),
+        Value::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| non_finite(item, &format!("{at}[{index}]"))),
+        Value::Mapping(map) => map.iter().find_map(|(key, item)| {
+            let key = key.as_str().map_or_else(|| format!("{key:?}"), str::to_owned);
+            let path = if at.is_empty() { key } else { format!("{at}.{key}") };
+            non_finite(item, &path)
+        }),
+        Value::Tagged(tagged) => non_finite(&tagged.value, at),
+        _ => None,
+    }
 }
 
 /// Runs the rsdk CLI with `argv` (the program name first); answers the exit status.
@@ -238,19 +271,19 @@ impl NativeRun {
         self.run.log_file(path, data, mime).map_err(to_py)
     }
 
-    /// Stores the files below `path` that the capture policy takes; answers
-    /// `(stored paths, [(left-out path, reason)])`.
-    #[pyo3(signature = (path, prefix=None, policy="project-default"))]
+    /// Stores what the capture policy takes of `path` (a folder's files under folder `name`,
+    /// or a file as `name`); answers `(stored paths, [(left-out path, reason)])`.
+    #[pyo3(signature = (path, name=None, policy="project-default"))]
     fn log_artifacts(
         &self,
         py: Python<'_>,
         path: PathBuf,
-        prefix: Option<String>,
+        name: Option<String>,
         policy: &str,
     ) -> PyResult<StoredArtifacts> {
         let policy = policy.to_owned();
         let selection = py
-            .detach(|| self.run.log_artifacts(&path, prefix.as_deref(), &policy))
+            .detach(|| self.run.log_artifacts(&path, name.as_deref(), &policy))
             .map_err(to_py)?;
         Ok((
             selection.files.into_iter().map(|file| file.path).collect(),

@@ -9,13 +9,13 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import tomllib
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -133,3 +133,53 @@ def rsdk_cli() -> str:
     """The `rsdk` console script of the installed package."""
     found = shutil.which("rsdk", path=os.path.dirname(sys.executable))
     return found or shutil.which("rsdk") or "rsdk"
+
+
+def _newest_wheel(path: Path) -> Path | None:
+    if path.is_file():
+        return path
+    wheels = sorted(path.glob("research_sdk-*.whl"), key=lambda wheel: wheel.stat().st_mtime)
+    return wheels[-1] if wheels else None
+
+
+@pytest.fixture(scope="session")
+def research_sdk_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding one research_sdk wheel (a `--find-links` folder for offline builds).
+
+    `RSDK_WHEEL` names a wheel, or `RSDK_WHEEL_DIR` (`make test-python` sets it) a folder
+    whose newest research_sdk wheel is taken; else `maturin build` (debug, in the cargo
+    target directory) builds one from this checkout, which takes minutes when the native
+    library is not built yet."""
+    folder = tmp_path_factory.mktemp("wheel")
+    variable = next(
+        (name for name in ("RSDK_WHEEL", "RSDK_WHEEL_DIR") if os.environ.get(name)), None
+    )
+    if variable:
+        given = os.environ[variable]
+        wheel = _newest_wheel(Path(given))
+        if wheel is None:
+            pytest.fail(f"{variable}={given}: no research_sdk wheel there")
+        shutil.copy2(wheel, folder)
+        return folder
+    maturin = shutil.which("maturin", path=os.path.dirname(sys.executable)) or shutil.which(
+        "maturin"
+    )
+    if maturin is None:
+        pytest.skip("no maturin to build the research_sdk wheel: install it or set RSDK_WHEEL")
+    env = {
+        **os.environ,
+        "CARGO_TARGET_DIR": os.environ.get("CARGO_TARGET_DIR")
+        or os.path.expanduser("~/.cache/rsdk/target"),
+    }
+    result = subprocess.run(
+        [maturin, "build", "--interpreter", sys.executable, "-o", str(folder)],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    wheel = _newest_wheel(folder)
+    if result.returncode != 0 or wheel is None:
+        pytest.fail(f"maturin build failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    return folder

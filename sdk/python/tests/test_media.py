@@ -109,18 +109,12 @@ def test_explicit_dataformats() -> None:
     out = decode_png(media.image_to_png(arr, dataformats="CHW")[0])
     np.testing.assert_array_equal(out, arr.transpose(1, 2, 0))
     hw = RNG.integers(0, 256, size=(4, 6), dtype=np.uint8)
-    np.testing.assert_array_equal(
-        decode_png(media.image_to_png(hw, dataformats="HW")[0]), hw
-    )
-    np.testing.assert_array_equal(
-        decode_png(media.image_to_png(hw.T, dataformats="WH")[0]), hw
-    )
+    np.testing.assert_array_equal(decode_png(media.image_to_png(hw, dataformats="HW")[0]), hw)
+    np.testing.assert_array_equal(decode_png(media.image_to_png(hw.T, dataformats="WH")[0]), hw)
 
 
 def test_float_images_are_scaled_clipped_and_rounded() -> None:
-    img = np.array(
-        [[0.0, 0.5, 1.0], [-0.2, 1.7, np.nan], [0.1, 0.8, 0.002]], dtype=np.float32
-    )
+    img = np.array([[0.0, 0.5, 1.0], [-0.2, 1.7, np.nan], [0.1, 0.8, 0.002]], dtype=np.float32)
     out = decode_png(media.image_to_png(img)[0])
     np.testing.assert_array_equal(out, [[0, 128, 255], [0, 255, 0], [26, 204, 1]])
 
@@ -128,16 +122,12 @@ def test_float_images_are_scaled_clipped_and_rounded() -> None:
 def test_float_chw_rgb() -> None:
     chw = RNG.random((3, 4, 5))
     out = decode_png(media.image_to_png(chw)[0])
-    np.testing.assert_array_equal(
-        out, np.rint(chw.transpose(1, 2, 0) * 255).astype(np.uint8)
-    )
+    np.testing.assert_array_equal(out, np.rint(chw.transpose(1, 2, 0) * 255).astype(np.uint8))
 
 
 def test_bool_and_wide_int_images() -> None:
     mask = np.array([[True, False], [False, True]])
-    np.testing.assert_array_equal(
-        decode_png(media.image_to_png(mask)[0]), [[255, 0], [0, 255]]
-    )
+    np.testing.assert_array_equal(decode_png(media.image_to_png(mask)[0]), [[255, 0], [0, 255]])
     ints = np.array([[-5, 0, 100], [255, 256, 10_000]], dtype=np.int64)
     np.testing.assert_array_equal(
         decode_png(media.image_to_png(ints)[0]), [[0, 0, 100], [255, 255, 255]]
@@ -151,12 +141,8 @@ def test_tensor_array_like_and_list_inputs() -> None:
     np.testing.assert_array_equal(out, chw.transpose(1, 2, 0))
     assert tensor.calls == ["detach", "cpu", "numpy"]
     hwc = chw.transpose(1, 2, 0)
-    np.testing.assert_array_equal(
-        decode_png(media.image_to_png(ArrayLike(hwc))[0]), hwc
-    )
-    np.testing.assert_array_equal(
-        decode_png(media.image_to_png([[0, 255]])[0]), [[0, 255]]
-    )
+    np.testing.assert_array_equal(decode_png(media.image_to_png(ArrayLike(hwc))[0]), hwc)
+    np.testing.assert_array_equal(decode_png(media.image_to_png([[0, 255]])[0]), [[0, 255]])
 
 
 def test_pil_image() -> None:
@@ -182,9 +168,7 @@ def test_png_without_pillow_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ext == "png"
     chunks = png_chunks(data)
     assert [k for k, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"]
-    width, height, depth, color, comp, filt, interlace = struct.unpack(
-        ">IIBBBBB", chunks[0][1]
-    )
+    width, height, depth, color, comp, filt, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
     assert (width, height, depth, color, comp, filt, interlace) == (
         11,
         9,
@@ -235,9 +219,7 @@ def test_bad_image_shapes(shape: tuple[int, ...]) -> None:
 def test_bad_dataformats() -> None:
     with pytest.raises(ValueError, match="dataformats"):
         media.image_to_png(np.zeros((3, 4, 4)), dataformats="NCHW")
-    with pytest.raises(
-        ValueError, match=r"^image: dataformats 'CHW' needs a 3-D array"
-    ):
+    with pytest.raises(ValueError, match=r"^image: dataformats 'CHW' needs a 3-D array"):
         media.image_to_png(np.zeros((4, 4)), dataformats="CHW")
     assert media.image_to_png(np.zeros((4, 4, 3)), dataformats="HWC")[1] == "png"
     with pytest.raises(ValueError, match=r"^image: .*got shape \(5, 4, 3\)"):
@@ -251,9 +233,7 @@ def test_bad_image_types(value: object) -> None:
 
 
 def test_complex_image_dtype() -> None:
-    with pytest.raises(
-        TypeError, match="image: expected a bool, integer or float array"
-    ):
+    with pytest.raises(TypeError, match="image: expected a bool, integer or float array"):
         media.image_to_png(np.zeros((2, 2), dtype=complex))
 
 
@@ -400,9 +380,7 @@ def test_table_from_dataframe() -> None:
 
 def test_table_from_dict_of_columns() -> None:
     doc = load(
-        media.table_to_json(
-            {"x": np.arange(3), "y": ["a", "b", "c"], "z": (0.1, np.nan, 1)}
-        )
+        media.table_to_json({"x": np.arange(3), "y": ["a", "b", "c"], "z": (0.1, np.nan, 1)})
     )
     assert doc == {
         "columns": ["x", "y", "z"],
@@ -426,9 +404,7 @@ def test_table_cell_conversions() -> None:
 
     row = {
         "date": dt.date(2024, 5, 6),
-        "dt": dt.datetime(
-            2024, 5, 6, 7, 8, 9, tzinfo=dt.timezone(dt.timedelta(hours=2))
-        ),
+        "dt": dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.timezone(dt.timedelta(hours=2))),
         "np_dt": np.datetime64("2024-05-06T07:08"),
         "obj": Thing(),
         "bool": np.bool_(True),
@@ -465,17 +441,13 @@ def test_table_limits() -> None:
 
 
 def test_bad_tables() -> None:
-    with pytest.raises(
-        ValueError, match=r"^rows: the columns have different lengths \(a=2, b=1\)"
-    ):
+    with pytest.raises(ValueError, match=r"^rows: the columns have different lengths \(a=2, b=1\)"):
         media.table_to_json({"a": [1, 2], "b": [3]})
     with pytest.raises(TypeError, match=r"^rows: a dict must map column names"):
         media.table_to_json({"a": 1, "b": 2})
     with pytest.raises(TypeError, match=r"^rows: expected a list of dicts"):
         media.table_to_json("a,b\n1,2")
-    with pytest.raises(
-        TypeError, match=r"^rows: expected a list of dicts or a list of lists"
-    ):
+    with pytest.raises(TypeError, match=r"^rows: expected a list of dicts or a list of lists"):
         media.table_to_json([{"a": 1}, 5])
 
 

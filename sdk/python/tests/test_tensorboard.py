@@ -14,7 +14,7 @@ from research_sdk import _active
 from research_sdk import tensorboard as rtb
 
 tensorboardX = pytest.importorskip("tensorboardX")
-from tensorboardX.proto import event_pb2
+from tensorboardX.proto import event_pb2  # noqa: E402 - after the importorskip
 
 INTERCEPTED = (
     "add_scalar",
@@ -128,12 +128,8 @@ def test_scalars(writer_cls: type, tmp_path: Path) -> None:
         (("lr", 0.25), {"step": None, "wall_time": None}),
     ]
     for args, kwargs in rec.named("log_metric"):
-        assert type(args[1]) is float and (
-            kwargs["step"] is None or type(kwargs["step"]) is int
-        )
-    assert rec.named("log_metrics") == [
-        (({"pair/a": 0.1, "pair/b": 0.2},), {"step": 5})
-    ]
+        assert type(args[1]) is float and (kwargs["step"] is None or type(kwargs["step"]) is int)
+    assert rec.named("log_metrics") == [(({"pair/a": 0.1, "pair/b": 0.2},), {"step": 5})]
 
     # TensorBoard still wrote its events.
     tags = summaries(tmp_path)
@@ -162,11 +158,7 @@ def test_image_text_histogram(writer_cls: type, tmp_path: Path) -> None:
     w.close()
 
     (args, kwargs), (args2, kwargs2) = rec.named("log_image")
-    assert (
-        args[0] == "img"
-        and args[1] is chw
-        and kwargs == {"step": 1, "dataformats": "CHW"}
-    )
+    assert args[0] == "img" and args[1] is chw and kwargs == {"step": 1, "dataformats": "CHW"}
     assert args2[0] == "img_hwc" and args2[1] is hwc
     assert kwargs2 == {"step": 2, "dataformats": "HWC"}
     assert rec.named("log_text") == [(("notes", "hello *world*"), {"step": 3})]
@@ -218,9 +210,7 @@ def test_empty_histogram_logs_nothing(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- event files
 
 
-def test_write_event_files_false_writes_nothing(
-    writer_cls: type, tmp_path: Path
-) -> None:
+def test_write_event_files_false_writes_nothing(writer_cls: type, tmp_path: Path) -> None:
     rec = Recorder()
     rtb.patch(rec, write_event_files=False)
     logdir = tmp_path / "run"
@@ -331,17 +321,13 @@ def test_subclass_is_intercepted(tmp_path: Path) -> None:
     w = MyWriter(str(tmp_path))
     w.add_scalar("loss", 2.0, 9)
     w.close()
-    assert rec.named("log_metric") == [
-        (("my/loss", 2.0), {"step": 9, "wall_time": None})
-    ]
+    assert rec.named("log_metric") == [(("my/loss", 2.0), {"step": 9, "wall_time": None})]
 
 
 # --------------------------------------------------------------------------- robustness
 
 
-def test_recorder_errors_do_not_break_training(
-    writer_cls: type, tmp_path: Path
-) -> None:
+def test_recorder_errors_do_not_break_training(writer_cls: type, tmp_path: Path) -> None:
     rtb.patch(Recorder(fail=True))
     w = make_writer(writer_cls, tmp_path)
     with warnings.catch_warnings(record=True) as caught:
@@ -353,9 +339,7 @@ def test_recorder_errors_do_not_break_training(
     assert all(c.filename == __file__ for c in caught)  # points at the user's call
     messages = [str(c.message) for c in caught]
     assert any("(RuntimeError: log_metric exploded)" in m for m in messages)
-    assert (
-        sum("SummaryWriter.add_scalar" in m for m in messages) == 1
-    )  # once per method
+    assert sum("SummaryWriter.add_scalar" in m for m in messages) == 1  # once per method
     assert sum("SummaryWriter.add_text" in m for m in messages) == 1
     w.close()
     assert [s for s, _ in summaries(tmp_path)["loss"]] == [1, 2]
