@@ -162,34 +162,15 @@ impl Client {
             request = request.header(*name, *value);
         }
         let result = match body {
-            Body::Empty => {
-                let request = request
-                    .body(())
-                    .map_err(|error| Error::invalid("server", error.to_string()))?;
-                self.agent.run(with_query(request, query)?)
-            }
+            Body::Empty => self.dispatch(request, None, query, ())?,
             Body::Json(value) => {
                 let bytes = serde_json::to_vec(value).map_err(|error| Error::Internal(error.to_string()))?;
-                let request = request
-                    .header("Content-Type", "application/json")
-                    .body(bytes)
-                    .map_err(|error| Error::invalid("server", error.to_string()))?;
-                self.agent.run(with_query(request, query)?)
+                self.dispatch(request, Some("application/json"), query, bytes)?
             }
             Body::Bytes { content_type, bytes } => {
-                let request = request
-                    .header("Content-Type", content_type)
-                    .body(bytes)
-                    .map_err(|error| Error::invalid("server", error.to_string()))?;
-                self.agent.run(with_query(request, query)?)
+                self.dispatch(request, Some(content_type), query, bytes)?
             }
-            Body::File { content_type, file } => {
-                let request = request
-                    .header("Content-Type", content_type)
-                    .body(file)
-                    .map_err(|error| Error::invalid("server", error.to_string()))?;
-                self.agent.run(with_query(request, query)?)
-            }
+            Body::File { content_type, file } => self.dispatch(request, Some(content_type), query, file)?,
         };
         let mut response = result.map_err(|error| self.unreachable(error))?;
         let status = response.status().as_u16();
@@ -218,6 +199,23 @@ impl Client {
             }),
             field: field("field"),
         })
+    }
+
+    /// Sends a request with its body; the outer error is a request that cannot be built.
+    fn dispatch(
+        &self,
+        mut request: ureq::http::request::Builder,
+        content_type: Option<&str>,
+        query: &[(&str, &str)],
+        body: impl ureq::AsSendBody,
+    ) -> Result<std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>> {
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        let request = request
+            .body(body)
+            .map_err(|error| Error::invalid("server", error.to_string()))?;
+        Ok(self.agent.run(with_query(request, query)?))
     }
 
     fn unreachable(&self, error: ureq::Error) -> Error {

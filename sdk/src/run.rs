@@ -130,16 +130,7 @@ impl Run {
     /// an error.
     pub fn start(config: &ClientConfig, options: RunOptions) -> Result<Self> {
         let client = Client::new(config.clone());
-        let run_id = uuid::Uuid::now_v7().simple().to_string();
-        let spool = RunSpool::create(
-            &config.spool_dir,
-            &run_id,
-            State {
-                server: config.server.clone(),
-                project: options.project.clone(),
-                ..State::default()
-            },
-        )?;
+        let (run_id, spool) = new_spool(config, &options.project, None)?;
         let input = NewExperiment {
             project: options.project.clone(),
             name: options.name.clone(),
@@ -197,17 +188,7 @@ impl Run {
     pub fn resume(config: &ClientConfig, project: &str, number: i64, options: &RunOptions) -> Result<Self> {
         let client = Client::new(config.clone());
         let experiment = api::experiment(&client, project, number)?;
-        let run_id = uuid::Uuid::now_v7().simple().to_string();
-        let spool = RunSpool::create(
-            &config.spool_dir,
-            &run_id,
-            State {
-                server: config.server.clone(),
-                project: project.to_owned(),
-                experiment: Some(experiment.clone()),
-                ..State::default()
-            },
-        )?;
+        let (run_id, spool) = new_spool(config, project, Some(experiment))?;
         let run = Self::with_spool(client, spool, run_id, options);
         for (metric, step) in api::last_steps(&run.shared.client, project, number)? {
             run.lock_buffer().continue_after(&metric, step)?;
@@ -619,6 +600,23 @@ fn code_directory(root: &Path, environment: &Value) -> Option<String> {
         .map(|part| part.as_os_str().to_str())
         .collect();
     Some(parts?.join("/"))
+}
+
+/// A new run's id and spool folder.
+fn new_spool(
+    config: &ClientConfig,
+    project: &str,
+    experiment: Option<ExperimentRef>,
+) -> Result<(String, RunSpool)> {
+    let run_id = uuid::Uuid::now_v7().simple().to_string();
+    let state = State {
+        server: config.server.clone(),
+        project: project.to_owned(),
+        experiment,
+        ..State::default()
+    };
+    let spool = RunSpool::create(&config.spool_dir, &run_id, state)?;
+    Ok((run_id, spool))
 }
 
 /// Sends, in the background, what earlier runs left in the spool.

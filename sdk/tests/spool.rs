@@ -359,3 +359,48 @@ fn logging_faster_than_an_absent_server_waits_for_the_writer_and_loses_nothing()
         assert!(seen.contains(&(name.to_owned(), 9_999)), "{name}");
     }
 }
+
+#[test]
+fn the_next_run_sends_what_an_earlier_run_left_in_the_spool() {
+    let address = support::closed_address();
+    let spool = tempfile::tempdir().expect("a spool");
+    let offline = support::client_config(&format!("http://{address}"), None, spool.path());
+    let run = Run::start(&offline, options("later", "first", Duration::from_millis(200))).expect("offline");
+    for step in 0..500u64 {
+        run.log_metric("loss", step as f64, Some(step), None)
+            .expect("logged");
+    }
+    let left = run.finish("complete").expect("finished").spool_dir;
+    drop(run);
+    assert!(left.is_dir(), "the offline run is kept");
+
+    let server = support::start_on(address);
+    let next = Run::start(
+        &server.client_config(spool.path()),
+        options("later", "second", Duration::from_secs(10)),
+    )
+    .expect("online");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while left.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !left.exists(),
+        "the next run sent the earlier one in the background"
+    );
+    next.finish("complete").expect("finished");
+    let first = server
+        .query(
+            "query Test { experiments(project: \"later\") { nodes { number name } } }",
+            json!({}),
+        )
+        .pointer("/experiments/nodes")
+        .cloned()
+        .expect("experiments");
+    let number = first
+        .as_array()
+        .and_then(|nodes| nodes.iter().find(|node| node["name"] == "first"))
+        .and_then(|node| node["number"].as_i64())
+        .expect("the offline run was created");
+    assert_eq!(server.measured("later", number)["loss"].count, 500);
+}
