@@ -269,6 +269,9 @@ struct World {
     api_tokens: Vec<(String, Option<usize>)>,
     transcript: Vec<Exchange>,
     stored_blob: String,
+    /// A hypothesis of `alpha-proj` (about `lr`, linked to #1 and #2) that the hypothesis
+    /// cells read, edit, link and override.
+    hypothesis: String,
 }
 
 impl World {
@@ -544,6 +547,7 @@ async fn build_world() -> World {
         passwords: Vec::new(),
         transcript: Vec::new(),
         stored_blob: String::new(),
+        hypothesis: String::new(),
     };
 
     for who in PRINCIPALS.into_iter().chain([Who::Pawn]) {
@@ -635,6 +639,22 @@ async fn build_world() -> World {
         "the bootstrap admin records a code snapshot"
     );
     world.alpha_secrets.push("aurora-code-canary.py".to_owned());
+    let hypothesis = world
+        .ok(
+            Who::Bootstrap,
+            "mutation { createHypothesis(input: {project: \"alpha-proj\", title: \"aurora-hypothesis-canary\", about: [\"lr\"]}) { id } }",
+        )
+        .await;
+    world.hypothesis = hypothesis["createHypothesis"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    world.alpha_secrets.push("aurora-hypothesis-canary".to_owned());
+    let document = format!(
+        "mutation {{ linkExperiments(id: {}, numbers: [1, 2]) {{ id }} }}",
+        literal(&world.hypothesis)
+    );
+    world.ok(Who::Bootstrap, &document).await;
     for who in PRINCIPALS {
         let slug = who.slug();
         let features = "{\"lr\": 0.02}";
@@ -746,6 +766,16 @@ fn operations() -> Vec<Operation> {
             )
         },
         pointer: "/data/experiment",
+    };
+    let hypothesis_probe = Probe {
+        run_as: bootstrap,
+        document: |w, _| {
+            format!(
+                "{{ hypothesis(id: {}) {{ title description status override {{ reason }} about baseline {{ kind }} experiments {{ number }} updatedAt }} }}",
+                literal(&w.hypothesis)
+            )
+        },
+        pointer: "/data/hypothesis",
     };
     vec![
         // ---- queries ----
@@ -1268,6 +1298,132 @@ fn operations() -> Vec<Operation> {
                 document: |w, who| parents_of(w.own(who).merge_remove),
                 pointer: "/data/experiment",
             }),
+        },
+        // ---- hypotheses ----
+        Operation {
+            name: "hypotheses",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ hypotheses(project: \"alpha-proj\", first: 100) { edges { node { id title status } } } }"
+                    .into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "hypothesis",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "by id: an unreadable project's hypothesis answers NOT_FOUND like a missing one",
+            document: |w, _| {
+                format!(
+                    "{{ hypothesis(id: {}) {{ title about author {{ displayName }} experiments {{ number name }} }} }}",
+                    literal(&w.hypothesis)
+                )
+            },
+            probe: None,
+        },
+        Operation {
+            name: "hypothesisSuggestions",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |w, _| {
+                format!(
+                    "{{ hypothesisSuggestions(id: {}) {{ number name }} }}",
+                    literal(&w.hypothesis)
+                )
+            },
+            probe: None,
+        },
+        Operation {
+            name: "createHypothesis",
+            expect: alpha_researcher,
+            tolerated: &[],
+            note: "",
+            document: |_, who| {
+                format!(
+                    "mutation {{ createHypothesis(input: {{project: \"alpha-proj\", title: \"made by {}\", about: [\"depth\"]}}) {{ id title }} }}",
+                    who.slug()
+                )
+            },
+            probe: Some(Probe {
+                run_as: bootstrap,
+                document: |_, _| {
+                    "{ hypotheses(project: \"alpha-proj\", first: 1000) { edges { node { id title } } } }"
+                        .into()
+                },
+                pointer: "/data/hypotheses",
+            }),
+        },
+        Operation {
+            name: "updateHypothesis",
+            expect: alpha_researcher,
+            tolerated: &[],
+            note: "",
+            document: |w, who| {
+                format!(
+                    "mutation {{ updateHypothesis(id: {}, input: {{description: \"edited by {}\"}}) {{ id description }} }}",
+                    literal(&w.hypothesis),
+                    who.slug()
+                )
+            },
+            probe: Some(hypothesis_probe),
+        },
+        Operation {
+            name: "linkExperiments",
+            expect: alpha_researcher,
+            tolerated: &[],
+            note: "",
+            document: |w, who| {
+                format!(
+                    "mutation {{ linkExperiments(id: {}, numbers: [{}]) {{ experiments {{ number }} }} }}",
+                    literal(&w.hypothesis),
+                    w.own(who).update
+                )
+            },
+            probe: Some(hypothesis_probe),
+        },
+        Operation {
+            name: "unlinkExperiments",
+            expect: alpha_researcher,
+            tolerated: &[],
+            note: "",
+            document: |w, _| {
+                format!(
+                    "mutation {{ unlinkExperiments(id: {}, numbers: [2]) {{ experiments {{ number }} }} }}",
+                    literal(&w.hypothesis)
+                )
+            },
+            probe: Some(hypothesis_probe),
+        },
+        Operation {
+            name: "overrideHypothesisStatus",
+            expect: alpha_researcher,
+            tolerated: &[],
+            note: "researchers judge hypotheses: an override is an edit, kept with its author and reason",
+            document: |w, who| {
+                format!(
+                    "mutation {{ overrideHypothesisStatus(id: {}, status: SUPPORTED, reason: \"checked by {}\") {{ status }} }}",
+                    literal(&w.hypothesis),
+                    who.slug()
+                )
+            },
+            probe: Some(hypothesis_probe),
+        },
+        Operation {
+            name: "clearHypothesisOverride",
+            expect: alpha_researcher,
+            tolerated: &[],
+            note: "",
+            document: |w, _| {
+                format!(
+                    "mutation {{ clearHypothesisOverride(id: {}) {{ status }} }}",
+                    literal(&w.hypothesis)
+                )
+            },
+            probe: Some(hypothesis_probe),
         },
         Operation {
             name: "retryDeadJob",

@@ -44,3 +44,7 @@ id_type!(
     /// Identifies a team.
     TeamId
 );
+id_type!(
+    /// Identifies a hypothesis across projects.
+    HypothesisId
+);

@@ -8,6 +8,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod evidence;
 pub mod executor;
 pub mod features;
 pub mod ids;
@@ -21,7 +22,7 @@ pub mod value;
 
 pub use error::{Error, Result};
 pub use service::{
-    check_page_size, Baseline, ExperimentFeatures, ExperimentPage, FeatureSet, Graph, MergePreviewResult,
-    MetricsTable, ParetoPoint, TableCell, TableMetric, TableQuery, TableRow, MAX_FILES_PER_COMMIT,
-    MAX_PAGE_SIZE, MAX_TABLE_METRICS,
+    check_page_size, Baseline, ExperimentFeatures, ExperimentPage, FeatureSet, Graph, HypothesisPage,
+    MergePreviewResult, MetricsTable, ParetoPoint, TableCell, TableMetric, TableQuery, TableRow,
+    MAX_FILES_PER_COMMIT, MAX_PAGE_SIZE, MAX_TABLE_METRICS,
 };

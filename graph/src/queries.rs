@@ -171,6 +171,24 @@ queries! {
     CODE_CONTAIN = write "code/contain";
     CODE_RELEASE = write "code/release";
     CODE_REMOVE = write "code/remove";
+
+    HYPOTHESIS_CREATE = write "hypothesis/create";
+    HYPOTHESIS_UPDATE = write "hypothesis/update";
+    HYPOTHESIS_TOUCH = write "hypothesis/touch";
+    HYPOTHESIS_SET_OVERRIDE = write "hypothesis/set_override";
+    HYPOTHESIS_BY_ID = read "hypothesis/by_id";
+    HYPOTHESIS_LIST = read "hypothesis/list";
+    HYPOTHESIS_LIST_TESTED = read "hypothesis/list_tested";
+    HYPOTHESIS_TARGETS = read "hypothesis/targets";
+    HYPOTHESIS_LINK_TARGET = write "hypothesis/link_target";
+    HYPOTHESIS_UNLINK_TARGETS = write "hypothesis/unlink_targets";
+    HYPOTHESIS_ABOUT = read "hypothesis/about";
+    HYPOTHESIS_LINK_ABOUT = write "hypothesis/link_about";
+    HYPOTHESIS_UNLINK_ABOUT = write "hypothesis/unlink_about";
+    HYPOTHESIS_EXPERIMENTS = read "hypothesis/experiments";
+    HYPOTHESIS_LINK_EXPERIMENT = write "hypothesis/link_experiment";
+    HYPOTHESIS_UNLINK_EXPERIMENT = write "hypothesis/unlink_experiment";
+    HYPOTHESIS_SUGGESTIONS = read "hypothesis/suggestions";
 }
 
 #[cfg(test)]

@@ -120,6 +120,12 @@ pub static MIGRATIONS: &[Migration] = &[
         indexes: &[unique("CodeSnapshot", "experiment_id")],
         statements: Vec::new,
     },
+    Migration {
+        version: 8,
+        description: "indexes for hypotheses by id and by project",
+        indexes: &[unique("Hypothesis", "id"), index("Hypothesis", "project_id")],
+        statements: Vec::new,
+    },
 ];
 
 /// The version a fully migrated graph has.

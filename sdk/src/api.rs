@@ -272,6 +272,18 @@ pub fn capture_policy(client: &Client, project: &str, name: &str) -> Result<Capt
         })
 }
 
+/// Links experiment `number` to hypothesis `hypothesis` (its id); linking twice is harmless.
+pub fn link_hypothesis(client: &Client, hypothesis: &str, number: i64) -> Result<()> {
+    let query = "mutation LinkExperiments($id: ID!, $numbers: [Int!]!) { \
+        linkExperiments(id: $id, numbers: $numbers) { id } }";
+    client.graphql::<Value>(
+        "LinkExperiments",
+        query,
+        json!({ "id": hypothesis, "numbers": [number] }),
+    )?;
+    Ok(())
+}
+
 /// Sends one metric chunk (MessagePack); answers whether the server had it already.
 pub fn post_chunk(client: &Client, experiment_id: &str, chunk: &[u8]) -> Result<bool> {
     let answer = client.request_json(

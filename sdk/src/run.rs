@@ -47,6 +47,8 @@ pub struct RunOptions {
     pub code: Option<(PathBuf, CaptureOptions)>,
     /// The environment record (an `EnvironmentInput` as JSON).
     pub environment: Option<Value>,
+    /// Hypotheses (ids) the run tests.
+    pub hypotheses: Vec<String>,
     pub flush_interval: Duration,
     /// How long `finish` waits for the server before leaving the rest in the spool.
     pub finish_timeout: Duration,
@@ -66,6 +68,7 @@ impl RunOptions {
             create_project: true,
             code: None,
             environment: None,
+            hypotheses: Vec::new(),
             flush_interval: Duration::from_millis(200),
             finish_timeout: Duration::from_secs(60),
             max_buffer_points: 1_000_000,
@@ -177,6 +180,9 @@ impl Run {
                 environment["codeDirectory"] = Value::String(directory);
             }
             run.push(Operation::Environment { environment })?;
+        }
+        if !options.hypotheses.is_empty() {
+            run.link_hypotheses(options.hypotheses.clone())?;
         }
         run.spawn_writer();
         sync_others(config);
@@ -404,6 +410,18 @@ impl Run {
         self.push(Operation::Update { update })
     }
 
+    /// Links the run to hypotheses (their ids), sent in order with the rest.
+    pub fn link_hypotheses(&self, hypotheses: Vec<String>) -> Result<()> {
+        self.check_open()?;
+        if let Some(bad) = hypotheses.iter().find(|id| id.trim().is_empty()) {
+            return Err(Error::invalid(
+                "hypotheses",
+                format!("{bad:?} is not a hypothesis id"),
+            ));
+        }
+        self.push(Operation::LinkHypotheses { hypotheses })
+    }
+
     /// Records the environment (an `EnvironmentInput`).
     pub fn record_environment(&self, environment: Value) -> Result<()> {
         self.check_open()?;
@@ -412,6 +430,10 @@ impl Run {
 
     /// Sends everything logged so far; waits up to `timeout` for the server.
     pub fn flush(&self, timeout: Duration) -> FlushReport {
+        if self.shared.stop.load(Ordering::SeqCst) {
+            // The writer is gone (the run finished): nothing more will be sent.
+            return self.report();
+        }
         let ticket = self.shared.flush_asked.fetch_add(1, Ordering::SeqCst) + 1;
         self.shared.signal.notify_all();
         let deadline = Instant::now() + timeout;
@@ -867,6 +889,9 @@ fn send<'a>(
         Operation::Environment { environment } => {
             api::record_environment(client, project, number, environment)
         }
+        Operation::LinkHypotheses { hypotheses } => hypotheses
+            .iter()
+            .try_for_each(|hypothesis| api::link_hypothesis(client, hypothesis, number)),
         Operation::Chunk { chunk_id } => {
             let path = lock().chunk_path(chunk_id);
             let bytes = std::fs::read(&path).map_err(|error| Error::io(&path, error))?;

@@ -50,6 +50,8 @@ pub enum Operation {
         files: Vec<ManifestFile>,
         policy: Option<String>,
     },
+    /// Link the experiment to these hypotheses (ids).
+    LinkHypotheses { hypotheses: Vec<String> },
     /// Send the metric chunk `chunks/<chunk_id>`.
     Chunk { chunk_id: String },
 }

@@ -10,8 +10,8 @@
 //! - A project the caller may not read answers exactly like a missing one (`NOT_FOUND`); a
 //!   project they may read but not change answers `FORBIDDEN`.
 
-use graph::ids::ExperimentId;
-use graph::model::{Experiment, Project, Role, User};
+use graph::ids::{ExperimentId, HypothesisId};
+use graph::model::{Experiment, Hypothesis, Project, Role, User};
 use graph::Graph;
 
 use super::principal::Principal;
@@ -126,6 +126,24 @@ impl Principal {
         };
         Self::require(&project, self.role_on(graph, &project).await?, needed, missing)?;
         Ok((project, experiment))
+    }
+
+    /// The hypothesis with global id `id` and its project, when the caller holds at least
+    /// `needed` on that project; unreadable answers exactly like missing.
+    pub async fn hypothesis(
+        &self,
+        graph: &Graph,
+        id: &HypothesisId,
+        needed: Role,
+    ) -> graph::Result<(Project, Hypothesis)> {
+        self.user()?;
+        let (project, hypothesis) = graph.hypothesis_by_id(id).await?;
+        let missing = || graph::Error::NotFound {
+            entity: "hypothesis",
+            id: id.to_string(),
+        };
+        Self::require(&project, self.role_on(graph, &project).await?, needed, missing)?;
+        Ok((project, hypothesis))
     }
 
     /// Every project the caller may read, with their role on it.

@@ -4,6 +4,7 @@ mod auth;
 mod code;
 mod environment;
 mod files;
+mod hypotheses;
 mod metrics;
 mod mutation;
 mod query;
@@ -21,6 +22,7 @@ use auth::{AuthMutation, AuthQuery};
 use code::CodeQuery;
 use environment::{EnvironmentMutation, EnvironmentQuery};
 use files::{FileMutation, FileQuery};
+use hypotheses::{HypothesisMutation, HypothesisQuery};
 use metrics::{MetricMutation, MetricQuery};
 use mutation::ExperimentMutation;
 use query::ExperimentQuery;
@@ -30,6 +32,7 @@ pub use subscription::SubscriptionRoot;
 #[derive(MergedObject, Debug, Default)]
 pub struct QueryRoot(
     ExperimentQuery,
+    HypothesisQuery,
     MetricQuery,
     FileQuery,
     CodeQuery,
@@ -41,6 +44,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Debug, Default)]
 pub struct MutationRoot(
     ExperimentMutation,
+    HypothesisMutation,
     MetricMutation,
     FileMutation,
     EnvironmentMutation,

@@ -181,6 +181,20 @@ impl Experiment {
         let graph = context.data::<Graph>()?;
         Ok(wrap(graph.reruns(&self.0).await.gql()?))
     }
+    /// The hypotheses this experiment tests (`TESTED_BY`), in creation order.
+    async fn hypotheses(
+        &self,
+        context: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::hypotheses::Hypothesis>> {
+        let graph = context.data::<Graph>()?;
+        Ok(graph
+            .experiment_hypotheses(&self.0)
+            .await
+            .gql()?
+            .into_iter()
+            .map(super::hypotheses::Hypothesis)
+            .collect())
+    }
     /// Every ancestor through either kind of edge, by number.
     async fn ancestors(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Experiment>> {
         let graph = context.data::<Graph>()?;

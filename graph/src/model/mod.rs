@@ -1,10 +1,12 @@
-//! Domain types: what a project and an experiment are, independent of any transport.
+//! Domain types: what a project, an experiment and a hypothesis are, independent of any
+//! transport.
 
 pub mod auth;
 pub mod code;
 pub mod environment;
 mod experiment;
 pub mod files;
+pub mod hypothesis;
 pub mod job;
 pub mod metric;
 mod project;
@@ -24,6 +26,10 @@ pub use experiment::{
     Status,
 };
 pub use files::{ContentStorage, ContentUse, FileChange, FileVersion, StoredContent};
+pub use hypothesis::{
+    Hypothesis, HypothesisBaseline, HypothesisFilter, HypothesisStatus, HypothesisTarget, HypothesisUpdate,
+    NewHypothesis, StatusOverride, TargetInput,
+};
 pub use job::{Job, JobId, JobStatus, NewJob, DEFAULT_MAX_ATTEMPTS};
 pub use metric::{
     Aggregation, ChunkOutcome, ChunkRecord, Direction, MeasuredSummary, MetricConfig, MetricInfo,

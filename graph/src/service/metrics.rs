@@ -133,7 +133,7 @@ impl Graph {
         self.metrics_of(&project.id).await
     }
 
-    async fn metrics_of(&self, project_id: &ProjectId) -> Result<Vec<MetricInfo>> {
+    pub(super) async fn metrics_of(&self, project_id: &ProjectId) -> Result<Vec<MetricInfo>> {
         let params = Params::new().with("project_id", project_id.as_str());
         let rows = self
             .executor
@@ -193,8 +193,8 @@ impl Graph {
         Ok(config)
     }
 
-    /// Removes a metric's configuration. A measured metric stays listed as unconfigured;
-    /// [`Error::NotFound`] when the metric has no configuration.
+    /// Removes a metric's configuration. A measured or targeted metric stays listed as
+    /// unconfigured; [`Error::NotFound`] when the metric has no configuration.
     #[instrument(skip_all, fields(project = %project, metric = %name))]
     pub async fn remove_metric_config(&self, project: &str, name: &str) -> Result<()> {
         let _gate = self.write_lock.acquire().await?;
@@ -213,7 +213,8 @@ impl Graph {
                 id: format!("{name} in project {}", project.name),
             });
         };
-        let query = if row.int("measured")? > 0 {
+        // A metric that a run measured or a hypothesis targets keeps its node (unconfigured).
+        let query = if row.int("measured")? > 0 || row.int("targeted")? > 0 {
             &queries::METRIC_CONFIG_CLEAR
         } else {
             &queries::METRIC_DELETE_UNMEASURED

@@ -1,4 +1,5 @@
-//! The domain service: every operation on projects and experiments, over one executor.
+//! The domain service: every operation on projects, experiments and hypotheses, over one
+//! executor.
 //!
 //! Reads go straight to the engine. Writes that read before they write (number
 //! assignment, cycle checks, feature recomputation) hold the [`WriteLock`], so two of
@@ -13,6 +14,7 @@ mod environment;
 mod experiments;
 mod features;
 mod files;
+mod hypotheses;
 mod jobs;
 mod lineage;
 mod metrics;
@@ -26,6 +28,7 @@ mod users;
 pub use experiments::ExperimentPage;
 pub use features::{ExperimentFeatures, FeatureSet, MergePreviewResult};
 pub use files::MAX_FILES_PER_COMMIT;
+pub use hypotheses::HypothesisPage;
 pub use metrics_table::{
     Baseline, MetricsTable, ParetoPoint, TableCell, TableMetric, TableQuery, TableRow, MAX_TABLE_METRICS,
 };

@@ -19,6 +19,7 @@ use graph::Graph;
 pub mod auth;
 pub mod environment;
 pub mod files;
+pub mod hypotheses;
 pub mod jobs;
 pub mod metrics;
 

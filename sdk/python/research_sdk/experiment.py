@@ -69,6 +69,7 @@ class Experiment:
         store_tracked: bool = True,
         capture_environment: bool = True,
         create_project: bool = True,
+        hypotheses: Iterable[str] = (),
         flush_interval: float = 0.2,
         finish_timeout: float = 60.0,
         _native_run: Optional[NativeRun] = None,
@@ -105,6 +106,7 @@ class Experiment:
                 store_tracked=store_tracked,
                 code_exclude=list(code_exclude),
                 environment=json.dumps(environment.capture()) if capture_environment else None,
+                hypotheses=[str(hypothesis) for hypothesis in hypotheses],
                 flush_interval=flush_interval,
                 finish_timeout=finish_timeout,
             )
@@ -288,6 +290,10 @@ class Experiment:
     def set_tags(self, tags: Iterable[str]) -> None:
         """Replaces the experiment's tags."""
         self._run.update(tags=list(tags))
+
+    def link_hypothesis(self, *hypotheses: str) -> None:
+        """Links this run to hypotheses (their ids) as evidence for or against them."""
+        self._run.link_hypotheses([str(hypothesis) for hypothesis in hypotheses])
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -148,6 +148,7 @@ impl NativeRun {
         project, name, *, server=None, token=None, config_file=None, parent=None, features=None,
         notes=None, tags=None, rerun_of=None, create_project=true, code_dir=None, code_mode="auto",
         store_tracked=true, code_exclude=Vec::new(), max_code_bytes=None, environment=None,
+        hypotheses=Vec::new(),
         flush_interval=0.2, finish_timeout=60.0, max_buffer_points=1_000_000
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -170,6 +171,7 @@ impl NativeRun {
         code_exclude: Vec<String>,
         max_code_bytes: Option<u64>,
         environment: Option<&str>,
+        hypotheses: Vec<String>,
         flush_interval: f64,
         finish_timeout: f64,
         max_buffer_points: usize,
@@ -183,6 +185,7 @@ impl NativeRun {
         options.rerun_of = rerun_of;
         options.create_project = create_project;
         options.environment = json_arg("environment", environment)?;
+        options.hypotheses = hypotheses;
         options.flush_interval = seconds("flush_interval", flush_interval)?;
         options.finish_timeout = seconds("finish_timeout", finish_timeout)?;
         options.max_buffer_points = max_buffer_points;
@@ -317,6 +320,11 @@ impl NativeRun {
                 tags,
             })
             .map_err(to_py)
+    }
+
+    /// Links the run to hypotheses (ids); sent in the background.
+    fn link_hypotheses(&self, hypotheses: Vec<String>) -> PyResult<()> {
+        self.run.link_hypotheses(hypotheses).map_err(to_py)
     }
 
     fn record_environment(&self, environment: &str) -> PyResult<()> {

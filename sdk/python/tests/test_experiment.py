@@ -743,3 +743,53 @@ def test_the_finish_report_and_repr(server, project: str, workdir: Path, client_
         other.finish(status="done")
     other.finish(status="failed")
     assert experiment(server, project, 8)["status"] == "FAILED"
+
+
+# ------------------------------------------------------------------------------ hypotheses
+
+
+def test_runs_are_linked_to_the_hypotheses_they_test(server, project: str, workdir: Path) -> None:
+    first = Experiment(project, "1_baseline", features={"optimizer": {"lr": 0.001}}, code=False)
+    first.log_metric("val_acc", 0.7)
+    first.finish()
+    created = server.graphql(
+        """mutation($input: CreateHypothesisInput!) { createHypothesis(input: $input) { id } }""",
+        {
+            "input": {
+                "project": project,
+                "title": "A lower learning rate improves val_acc",
+                "targets": [{"metric": "val_acc", "weight": 1.0}],
+                "about": ["optimizer.lr"],
+            }
+        },
+    )["createHypothesis"]["id"]
+
+    second = Experiment(
+        project,
+        "2_from_1_low_lr",
+        features={"optimizer": {"lr": 0.0001}},
+        code=False,
+        hypotheses=[created],
+    )
+    second.log_metric("val_acc", 0.8)
+    first_again = Experiment.resume(project, 1)
+    first_again.link_hypothesis(created)
+    first_again.finish()
+    second.finish()
+
+    linked = server.graphql(
+        "query($id: ID!) { hypothesis(id: $id) { experiments { number } } }", {"id": created}
+    )["hypothesis"]["experiments"]
+    assert sorted(item["number"] for item in linked) == [1, 2]
+    with pytest.raises(ValueError, match="hypotheses"):
+        Experiment(project, "3_from_1", code=False, hypotheses=[" "])
+
+
+def test_a_link_to_a_missing_hypothesis_is_recorded_as_refused(
+    server, project: str, workdir: Path
+) -> None:
+    exp = Experiment(
+        project, "run", code=False, hypotheses=["0190f0f0-0000-7000-8000-000000000000"]
+    )
+    report = exp.finish()
+    assert report["failed"] == 1, report
