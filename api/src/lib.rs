@@ -6,6 +6,7 @@ pub mod code;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod evidence;
 pub mod files;
 pub mod graphql;
 pub mod metrics;

@@ -105,6 +105,13 @@ async fn store_chunk(
             .announcer
             .metrics(&project.name, &experiment, ack.metrics.clone(), ack.last_step);
     }
+    if !ack.duplicate {
+        // New summaries: the hypotheses this experiment enters are recomputed (coalesced,
+        // in the background, so the acknowledgement does not wait for graph look-ups).
+        services
+            .evidence_triggers
+            .chunk_stored(&services.graph, &services.jobs, &experiment.id);
+    }
     if ack.live_chunks > COMPACT_AFTER_CHUNKS {
         schedule_compaction(&services.jobs, &experiment.id).await;
     }

@@ -20,6 +20,7 @@ use ingest::metrics::Limits;
 use crate::auth::{AccessTokens, LoginLimiter};
 use crate::config::Config;
 use crate::events::Announcer;
+use crate::evidence::{run_recomputation, ChunkTriggers, RECOMPUTE_JOB};
 use crate::files::{run_collection, COLLECT_JOB};
 use crate::metrics::COMPACT_JOB;
 
@@ -53,6 +54,8 @@ pub struct Services {
     pub code: CodeStore,
     /// The largest upload of one blob or file content (`max_blob_bytes`).
     pub max_blob_bytes: u64,
+    /// Stored metric chunks on their way to evidence recomputations.
+    pub evidence_triggers: ChunkTriggers,
 }
 
 impl Services {
@@ -86,6 +89,7 @@ impl Services {
             metrics: MetricStore::new(graph.clone(), blobs.clone(), Limits::default()),
             code: CodeStore::new(graph.clone(), files.clone()),
             max_blob_bytes: config.max_blob_bytes,
+            evidence_triggers: ChunkTriggers::default(),
             files,
             access_tokens: AccessTokens::load(config)?,
             login_limiter: Arc::default(),
@@ -98,11 +102,13 @@ impl Services {
         })
     }
 
-    /// Starts the job workers: metric compaction and the collection of unused file contents
-    /// (feature recomputation runs inside the write that needs it, so it is no job).
+    /// Starts the job workers: metric compaction, the collection of unused file contents and
+    /// evidence recomputation (feature recomputation runs inside the write that needs it, so
+    /// it is no job).
     pub fn start_workers(&self) -> Workers {
         let metrics = self.metrics.clone();
         let (files, jobs) = (self.files.clone(), self.jobs.clone());
+        let (evidence_graph, evidence_metrics) = (self.graph.clone(), self.metrics.clone());
         let handlers = Handlers::new()
             .on_fn(COMPACT_JOB, move |job: Job| {
                 let metrics = metrics.clone();
@@ -118,6 +124,10 @@ impl Services {
             .on_fn(COLLECT_JOB, move |job: Job| {
                 let (files, jobs) = (files.clone(), jobs.clone());
                 async move { Ok(run_collection(&files, &jobs, &job).await?) }
+            })
+            .on_fn(RECOMPUTE_JOB, move |job: Job| {
+                let (graph, metrics) = (evidence_graph.clone(), evidence_metrics.clone());
+                async move { Ok(run_recomputation(&graph, &metrics, &job.payload).await?) }
             });
         self.jobs.start(handlers, WorkerConfig::default())
     }

@@ -655,6 +655,13 @@ async fn build_world() -> World {
         literal(&world.hypothesis)
     );
     world.ok(Who::Bootstrap, &document).await;
+    // Settle its evidence now (PROPOSED becomes TESTING: #1 and #2 stay planned), so the
+    // background recomputation the link queued cannot change what the probes read mid-matrix.
+    let document = format!(
+        "mutation {{ recomputeEvidence(id: {}) {{ effectiveStatus }} }}",
+        literal(&world.hypothesis)
+    );
+    world.ok(Who::Bootstrap, &document).await;
     for who in PRINCIPALS {
         let slug = who.slug();
         let features = "{\"lr\": 0.02}";
@@ -801,7 +808,9 @@ fn operations() -> Vec<Operation> {
             tolerated: &[],
             note: "",
             document: |_, _| {
-                "{ experiment(project: \"alpha-proj\", number: 2) { id name featuresFull parent { id name } } }".into()
+                "{ experiment(project: \"alpha-proj\", number: 2) { id name featuresFull parent { id name } \
+                 evidence { hypothesis { id title } contribution } } }"
+                    .into()
             },
             probe: None,
         },
@@ -1318,7 +1327,9 @@ fn operations() -> Vec<Operation> {
             note: "by id: an unreadable project's hypothesis answers NOT_FOUND like a missing one",
             document: |w, _| {
                 format!(
-                    "{{ hypothesis(id: {}) {{ title about author {{ displayName }} experiments {{ number name }} }} }}",
+                    "{{ hypothesis(id: {}) {{ title about author {{ displayName }} experiments {{ number name }} \
+                     evidence {{ score effectiveStatus explanation units {{ experiment }} contributions {{ experiment }} }} \
+                     timeline {{ score status }} }} }}",
                     literal(&w.hypothesis)
                 )
             },
@@ -1424,6 +1435,20 @@ fn operations() -> Vec<Operation> {
                 )
             },
             probe: Some(hypothesis_probe),
+        },
+        Operation {
+            name: "recomputeEvidence",
+            expect: alpha_researcher,
+            tolerated: &[],
+            note: "a write (it stores a result and a timeline point); no probe: the background \
+                   recomputations the matrix's links queue write the same records at any time",
+            document: |w, _| {
+                format!(
+                    "mutation {{ recomputeEvidence(id: {}) {{ score effectiveStatus explanation }} }}",
+                    literal(&w.hypothesis)
+                )
+            },
+            probe: None,
         },
         Operation {
             name: "retryDeadJob",

@@ -200,6 +200,17 @@ async fn researchers_state_link_and_override_hypotheses_and_viewers_only_read() 
         unlinked["unlinkExperiments"]["experiments"],
         json!([{ "number": 2 }])
     );
+    // Links queue a recomputation of the evidence; settle it now, so the computed status below
+    // does not depend on when that job runs: #2 is still planned, so the hypothesis is TESTING
+    // (every later recomputation this test triggers says the same).
+    let settled = ok(
+        &server,
+        &rae,
+        "mutation($id: ID!) { recomputeEvidence(id: $id) { computedStatus } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(settled["recomputeEvidence"]["computedStatus"], "TESTING");
     let tested = ok(
         &server,
         &vic,
@@ -236,7 +247,7 @@ async fn researchers_state_link_and_override_hypotheses_and_viewers_only_read() 
     .await;
     assert_eq!(
         overridden["overrideHypothesisStatus"],
-        json!({ "status": "REFUTED", "computedStatus": "PROPOSED", "override": { "status": "REFUTED", "reason": "the split leaked", "author": { "displayName": "rae" } } })
+        json!({ "status": "REFUTED", "computedStatus": "TESTING", "override": { "status": "REFUTED", "reason": "the split leaked", "author": { "displayName": "rae" } } })
     );
     let refuted = server.ok(LIST, json!({ "p": "vit", "s": "REFUTED" })).await;
     assert_eq!(
@@ -252,7 +263,7 @@ async fn researchers_state_link_and_override_hypotheses_and_viewers_only_read() 
     .await;
     assert_eq!(
         cleared["clearHypothesisOverride"],
-        json!({ "status": "PROPOSED", "override": null })
+        json!({ "status": "TESTING", "override": null })
     );
 
     let audit = server

@@ -189,6 +189,23 @@ queries! {
     HYPOTHESIS_LINK_EXPERIMENT = write "hypothesis/link_experiment";
     HYPOTHESIS_UNLINK_EXPERIMENT = write "hypothesis/unlink_experiment";
     HYPOTHESIS_SUGGESTIONS = read "hypothesis/suggestions";
+
+    EVIDENCE_STATE = read "evidence/state";
+    EVIDENCE_TARGETS = read "evidence/targets";
+    EVIDENCE_LINKED = read "evidence/linked";
+    EVIDENCE_PROJECT_VALUES = read "evidence/project_values";
+    EVIDENCE_CHILDREN_FEATURES = read "evidence/children_features";
+    EVIDENCE_RERUN_FAMILIES = read "evidence/rerun_families";
+    EVIDENCE_CLEAR = write "evidence/clear";
+    EVIDENCE_CREATE_UNIT = write "evidence/create_unit";
+    EVIDENCE_SET_RESULT = write "evidence/set_result";
+    EVIDENCE_UNITS = read "evidence/units";
+    EVIDENCE_OF_EXPERIMENT = read "evidence/of_experiment";
+    EVIDENCE_AFFECTED_LINKED = read "evidence/affected_linked";
+    EVIDENCE_AFFECTED_REPLICATES = read "evidence/affected_replicates";
+    EVIDENCE_AFFECTED_SIBLINGS = read "evidence/affected_siblings";
+    EVIDENCE_AFFECTED_BY_BASELINE = read "evidence/affected_by_baseline";
+    EVIDENCE_PROJECT_HYPOTHESES = read "evidence/project_hypotheses";
 }
 
 #[cfg(test)]

@@ -14,9 +14,12 @@ use graph::model::{self, Role};
 use graph::Graph;
 
 use super::caller;
+use super::evidence::{hypothesis_evidence, hypothesis_timeline, EvidencePoint, HypothesisEvidence};
 use super::metrics::DirectionGql;
 use super::types::Experiment;
 use crate::error::GraphQlResultExt;
+use crate::evidence::schedule_recomputation;
+use ingest::jobs::JobQueue;
 
 const DEFAULT_PAGE_SIZE: i64 = 50;
 const CURSOR_PREFIX: &str = "hypothesis:";
@@ -289,6 +292,17 @@ impl Hypothesis {
     async fn computed_at(&self) -> Option<DateTime<Utc>> {
         self.0.computed_at
     }
+    /// The evidence as last computed (null before the first computation): score, statuses,
+    /// explanation, units and contributions.
+    async fn evidence(&self, context: &Context<'_>) -> async_graphql::Result<Option<HypothesisEvidence>> {
+        let graph = context.data::<Graph>()?;
+        hypothesis_evidence(graph, &self.0).await.gql()
+    }
+    /// The score and computed status after each computation, oldest first.
+    async fn timeline(&self, context: &Context<'_>) -> async_graphql::Result<Vec<EvidencePoint>> {
+        let graph = context.data::<Graph>()?;
+        hypothesis_timeline(graph, &self.0.id).await.gql()
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -472,6 +486,7 @@ impl HypothesisMutation {
             .hypothesis(graph, &id, Role::Researcher)
             .await
             .gql()?;
+        let evidence_inputs_change = input.targets.is_some() || input.baseline.is_some();
         let update = model::HypothesisUpdate {
             title: input.title,
             description: input.description,
@@ -485,7 +500,11 @@ impl HypothesisMutation {
                 .transpose()
                 .gql()?,
         };
-        Ok(Hypothesis(graph.update_hypothesis(&id, update).await.gql()?))
+        let hypothesis = graph.update_hypothesis(&id, update).await.gql()?;
+        if evidence_inputs_change {
+            schedule_recomputation(context.data::<JobQueue>()?, &id).await;
+        }
+        Ok(Hypothesis(hypothesis))
     }
 
     /// Links experiments of the hypothesis' project (by number); linking a linked one
@@ -502,7 +521,9 @@ impl HypothesisMutation {
             .hypothesis(graph, &id, Role::Researcher)
             .await
             .gql()?;
-        Ok(Hypothesis(graph.link_experiments(&id, &numbers).await.gql()?))
+        let hypothesis = graph.link_experiments(&id, &numbers).await.gql()?;
+        schedule_recomputation(context.data::<JobQueue>()?, &id).await;
+        Ok(Hypothesis(hypothesis))
     }
 
     /// Unlinks experiments (by number); unlinking one that is not linked changes nothing.
@@ -518,7 +539,9 @@ impl HypothesisMutation {
             .hypothesis(graph, &id, Role::Researcher)
             .await
             .gql()?;
-        Ok(Hypothesis(graph.unlink_experiments(&id, &numbers).await.gql()?))
+        let hypothesis = graph.unlink_experiments(&id, &numbers).await.gql()?;
+        schedule_recomputation(context.data::<JobQueue>()?, &id).await;
+        Ok(Hypothesis(hypothesis))
     }
 
     /// Sets the status by hand, with a reason (1 to 2,000 characters); it wins over the
@@ -535,12 +558,13 @@ impl HypothesisMutation {
         let principal = caller(context);
         principal.hypothesis(graph, &id, Role::Researcher).await.gql()?;
         let author = principal.user().gql()?.id.clone();
-        Ok(Hypothesis(
-            graph
-                .override_hypothesis_status(&id, status.into(), &reason, &author)
-                .await
-                .gql()?,
-        ))
+        let hypothesis = graph
+            .override_hypothesis_status(&id, status.into(), &reason, &author)
+            .await
+            .gql()?;
+        // The stored evidence's effective status and explanation mention the override.
+        schedule_recomputation(context.data::<JobQueue>()?, &id).await;
+        Ok(Hypothesis(hypothesis))
     }
 
     /// Removes the manual override: the computed status shows again.
@@ -555,6 +579,8 @@ impl HypothesisMutation {
             .hypothesis(graph, &id, Role::Researcher)
             .await
             .gql()?;
-        Ok(Hypothesis(graph.clear_hypothesis_override(&id).await.gql()?))
+        let hypothesis = graph.clear_hypothesis_override(&id).await.gql()?;
+        schedule_recomputation(context.data::<JobQueue>()?, &id).await;
+        Ok(Hypothesis(hypothesis))
     }
 }

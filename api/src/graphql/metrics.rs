@@ -7,11 +7,13 @@ use async_graphql::{
 use graph::model::metric::{Aggregation, Direction, MetricConfig, MetricSource};
 use graph::model::Role;
 use graph::Graph;
+use ingest::jobs::JobQueue;
 use ingest::metric_store::MetricStore;
 use ingest::metrics::Downsample;
 
 use super::caller;
 use crate::error::GraphQlResultExt;
+use crate::evidence::schedule_for_project;
 
 /// The most points a series read returns.
 pub const MAX_SERIES_POINTS: i64 = 10_000;
@@ -526,11 +528,10 @@ impl MetricMutation {
             .project(graph, &project, Role::Admin)
             .await
             .gql()?;
-        Ok(graph
-            .set_metric_config(&project, config.into())
-            .await
-            .gql()?
-            .into())
+        let stored = graph.set_metric_config(&project, config.into()).await.gql()?;
+        // Directions and aggregations decide every unit of the project's evidence.
+        schedule_for_project(graph, context.data::<JobQueue>()?, &project).await;
+        Ok(stored.into())
     }
 
     /// Removes a key metric of a project (project admins); its logged values stay.
@@ -546,6 +547,7 @@ impl MetricMutation {
             .await
             .gql()?;
         graph.remove_metric_config(&project, &name).await.gql()?;
+        schedule_for_project(graph, context.data::<JobQueue>()?, &project).await;
         Ok(true)
     }
 }

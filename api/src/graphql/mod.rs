@@ -3,6 +3,7 @@
 mod auth;
 mod code;
 mod environment;
+mod evidence;
 mod files;
 mod hypotheses;
 mod metrics;
@@ -21,6 +22,7 @@ pub use auth::RefreshLifetime;
 use auth::{AuthMutation, AuthQuery};
 use code::CodeQuery;
 use environment::{EnvironmentMutation, EnvironmentQuery};
+use evidence::EvidenceMutation;
 use files::{FileMutation, FileQuery};
 use hypotheses::{HypothesisMutation, HypothesisQuery};
 use metrics::{MetricMutation, MetricQuery};
@@ -45,6 +47,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     ExperimentMutation,
     HypothesisMutation,
+    EvidenceMutation,
     MetricMutation,
     FileMutation,
     EnvironmentMutation,

@@ -10,6 +10,7 @@ use super::caller;
 use super::types::{Experiment, Job, Project, StatusGql};
 use crate::error::GraphQlResultExt;
 use crate::events::{Announcer, Change};
+use crate::evidence::{schedule_for_experiment, schedule_for_project};
 use crate::metrics::schedule_compaction;
 use graph::model::Role;
 
@@ -44,6 +45,36 @@ pub struct UpdateProjectInput {
     /// dropped even when listed. The default keeps device, thread, seed and distributed-run
     /// settings (`CUDA_*`, `OMP_NUM_THREADS`, `PYTHONHASHSEED`, `TORCH_*`, …).
     pub environment_variables: Option<Vec<String>>,
+    /// E_hypothesis at or above this supports a hypothesis: a finite number above 0 (default
+    /// 3). Changing it recomputes the project's hypotheses.
+    pub evidence_support_threshold: Option<f64>,
+    /// E_hypothesis at or below minus this refutes a hypothesis: a finite number above 0
+    /// (default 3). Changing it recomputes the project's hypotheses.
+    pub evidence_refute_threshold: Option<f64>,
+}
+
+impl UpdateProjectInput {
+    /// The evidence thresholds it sets, checked before anything is stored so that refused
+    /// thresholds leave the rest of the update unwritten too.
+    fn evidence_thresholds(&self, current: &ProjectSettings) -> graph::Result<Option<(f64, f64)>> {
+        if self.evidence_support_threshold.is_none() && self.evidence_refute_threshold.is_none() {
+            return Ok(None);
+        }
+        let settings = ProjectSettings {
+            evidence_support_threshold: self
+                .evidence_support_threshold
+                .unwrap_or(current.evidence_support_threshold),
+            evidence_refute_threshold: self
+                .evidence_refute_threshold
+                .unwrap_or(current.evidence_refute_threshold),
+            ..current.clone()
+        };
+        settings.validate()?;
+        Ok(Some((
+            settings.evidence_support_threshold,
+            settings.evidence_refute_threshold,
+        )))
+    }
 }
 
 /// A new experiment.
@@ -112,10 +143,19 @@ impl ExperimentMutation {
             .check_can_create_project(graph, input.team.as_deref())
             .await
             .gql()?;
+        let thresholds = input
+            .details
+            .evidence_thresholds(&ProjectSettings::default())
+            .gql()?;
         let details = model::ProjectUpdate::from(input.details);
+        let mut settings = details.apply_to_settings(&ProjectSettings::default());
+        if let Some((support, refute)) = thresholds {
+            settings.evidence_support_threshold = support;
+            settings.evidence_refute_threshold = refute;
+        }
         let new_project = model::NewProject {
             name: input.name,
-            settings: Some(details.apply_to_settings(&ProjectSettings::default())),
+            settings: Some(settings),
             description: details.description.unwrap_or_default(),
         };
         let project = graph.create_project(new_project).await.gql()?;
@@ -137,8 +177,18 @@ impl ExperimentMutation {
         input: UpdateProjectInput,
     ) -> async_graphql::Result<Project> {
         let graph = context.data::<Graph>()?;
-        caller(context).project(graph, &name, Role::Admin).await.gql()?;
-        Ok(Project(graph.update_project(&name, input.into()).await.gql()?))
+        let current = caller(context).project(graph, &name, Role::Admin).await.gql()?;
+        let thresholds = input.evidence_thresholds(&current.settings).gql()?;
+        let mut project = graph.update_project(&name, input.into()).await.gql()?;
+        if let Some((support, refute)) = thresholds {
+            project = graph
+                .set_evidence_thresholds(&name, Some(support), Some(refute))
+                .await
+                .gql()?;
+            // The thresholds decide every hypothesis' computed status.
+            schedule_for_project(graph, context.data::<JobQueue>()?, &name).await;
+        }
+        Ok(Project(project))
     }
 
     /// Creates an experiment: numbers it, links its parent, stores its features as a diff.
@@ -188,6 +238,7 @@ impl ExperimentMutation {
             .project(graph, &project, Role::Researcher)
             .await
             .gql()?;
+        let status_changes = input.status.is_some();
         let update = model::ExperimentUpdate {
             status: input.status.map(Into::into),
             progress: input.progress,
@@ -201,6 +252,10 @@ impl ExperimentMutation {
         if experiment.status.is_finished() {
             // A finished run's chunks merge into one, in the background.
             schedule_compaction(context.data::<JobQueue>()?, &experiment.id).await;
+        }
+        if status_changes {
+            // Status gates confidence and decides testing against inconclusive.
+            schedule_for_experiment(graph, context.data::<JobQueue>()?, &experiment.id).await;
         }
         Ok(Experiment(experiment))
     }
@@ -224,6 +279,8 @@ impl ExperimentMutation {
         context
             .data::<Announcer>()?
             .experiment(Change::Updated, &project, &experiment);
+        // Seed siblings are told apart by their features.
+        schedule_for_experiment(graph, context.data::<JobQueue>()?, &experiment.id).await;
         Ok(Experiment(experiment))
     }
 
@@ -245,6 +302,8 @@ impl ExperimentMutation {
         context
             .data::<Announcer>()?
             .experiment(Change::Reparented, &project, &experiment);
+        // The parent and the root (baselines) of the whole subtree may have moved.
+        schedule_for_project(graph, context.data::<JobQueue>()?, &project).await;
         Ok(Experiment(experiment))
     }
 
@@ -268,6 +327,7 @@ impl ExperimentMutation {
         context
             .data::<Announcer>()?
             .experiment(Change::Reparented, &project, &experiment);
+        schedule_for_experiment(graph, context.data::<JobQueue>()?, &experiment.id).await;
         Ok(Experiment(experiment))
     }
 
@@ -291,6 +351,7 @@ impl ExperimentMutation {
         context
             .data::<Announcer>()?
             .experiment(Change::Reparented, &project, &experiment);
+        schedule_for_experiment(graph, context.data::<JobQueue>()?, &experiment.id).await;
         Ok(Experiment(experiment))
     }
 

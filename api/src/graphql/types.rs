@@ -102,6 +102,14 @@ impl Project {
     async fn environment_variables(&self) -> &[String] {
         &self.0.settings.environment_variables
     }
+    /// E_hypothesis at or above this supports a hypothesis (default 3).
+    async fn evidence_support_threshold(&self) -> f64 {
+        self.0.settings.evidence_support_threshold
+    }
+    /// E_hypothesis at or below minus this refutes a hypothesis (default 3).
+    async fn evidence_refute_threshold(&self) -> f64 {
+        self.0.settings.evidence_refute_threshold
+    }
     /// The number the next experiment without one in its name gets.
     async fn next_number(&self) -> i64 {
         self.0.next_number
@@ -194,6 +202,17 @@ impl Experiment {
             .into_iter()
             .map(super::hypotheses::Hypothesis)
             .collect())
+    }
+    /// What this experiment contributes to each hypothesis whose evidence it enters (as
+    /// last computed): the DAG overlay.
+    async fn evidence(
+        &self,
+        context: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::evidence::ExperimentEvidence>> {
+        let graph = context.data::<Graph>()?;
+        super::evidence::experiment_evidence(graph, &self.0.id)
+            .await
+            .gql()
     }
     /// Every ancestor through either kind of edge, by number.
     async fn ancestors(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Experiment>> {

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod code;
 pub mod environment;
+pub mod evidence;
 mod experiment;
 pub mod files;
 pub mod hypothesis;
@@ -20,6 +21,10 @@ pub use code::{CodeCounts, CodeFormat, CodeSnapshot, GitReference, NewCodeSnapsh
 pub use environment::{
     Accelerator, Environment, EnvironmentComparison, EnvironmentDiff, EnvironmentField, NewEnvironment,
     Package, PackageChange, PackageChangeKind, Variable,
+};
+pub use evidence::{
+    EvidenceInputsSummary, RecentValues, ScorePoint, SeriesKey, StoredContribution, StoredEvidence,
+    StoredUnit,
 };
 pub use experiment::{
     Dag, DagEdge, DagNode, EdgeKind, Experiment, ExperimentUpdate, KanbanColumn, NewExperiment, ParentRef,

@@ -8,6 +8,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::evidence::Thresholds;
 
 /// Accepts `12_from_8_lr_sweep` (number 12, parent 8), `12_lr` (number 12) and any other
 /// non-empty name (no number: the next free one is assigned).
@@ -49,7 +50,7 @@ fn compiled_patterns() -> &'static Mutex<HashMap<String, Arc<Regex>>> {
 }
 
 /// How a project's experiments are named and related.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProjectSettings {
     /// Regex every experiment name must match; optional named groups `number` and `parent`.
@@ -62,6 +63,12 @@ pub struct ProjectSettings {
     /// ending in `*` (`CUDA_*`). Names are compared case-sensitively, as POSIX does. Settings
     /// stored before this field existed read as [`DEFAULT_ENVIRONMENT_VARIABLES`].
     pub environment_variables: Vec<String>,
+    /// `E_hypothesis` at or above this supports a hypothesis (see [`crate::evidence`]); a
+    /// finite number above 0. Settings stored before this field existed read the default, 3.
+    pub evidence_support_threshold: f64,
+    /// `E_hypothesis` at or below minus this refutes a hypothesis; a finite number above 0,
+    /// 3 by default.
+    pub evidence_refute_threshold: f64,
 }
 
 impl Default for ProjectSettings {
@@ -71,6 +78,8 @@ impl Default for ProjectSettings {
             parent_detection: ParentDetection::default(),
             feature_diff: FeatureDiffPolicy::default(),
             environment_variables: DEFAULT_ENVIRONMENT_VARIABLES.map(str::to_owned).to_vec(),
+            evidence_support_threshold: Thresholds::default().support,
+            evidence_refute_threshold: Thresholds::default().refute,
         }
     }
 }
@@ -144,7 +153,32 @@ impl ProjectSettings {
                 format!("at most {MAX_IGNORED_PATHS} paths"),
             ));
         }
-        self.validate_environment_variables()
+        self.validate_environment_variables()?;
+        self.validate_evidence_thresholds()
+    }
+
+    /// The evidence model's decision thresholds of this project.
+    pub fn evidence_thresholds(&self) -> Thresholds {
+        Thresholds {
+            support: self.evidence_support_threshold,
+            refute: self.evidence_refute_threshold,
+        }
+    }
+
+    /// [`Thresholds::validate`], naming the settings' own fields.
+    fn validate_evidence_thresholds(&self) -> Result<()> {
+        self.evidence_thresholds()
+            .validate()
+            .map_err(|error| match error {
+                Error::Invalid { field, reason } => {
+                    let field = match field.as_str() {
+                        "support_threshold" => "settings.evidenceSupportThreshold",
+                        _ => "settings.evidenceRefuteThreshold",
+                    };
+                    Error::invalid(field, reason)
+                }
+                other => other,
+            })
     }
 
     /// Each pattern is a variable name (letters, digits, `_`), optionally ending in `*`; a
@@ -404,6 +438,27 @@ mod tests {
             .expect_err("too many")
             .to_string()
             .starts_with("settings.environmentVariables:"));
+    }
+
+    #[test]
+    fn evidence_thresholds_default_to_the_models_and_must_be_positive() {
+        let settings = ProjectSettings::default();
+        assert_eq!(settings.evidence_thresholds(), Thresholds::default());
+        let stored = r#"{"naming_pattern":"^.+$"}"#;
+        let old: ProjectSettings = serde_json::from_str(stored).expect("old settings load");
+        assert_eq!(old.evidence_thresholds(), Thresholds::default());
+        for (support, refute, field) in [
+            (0.0, 1.0, "settings.evidenceSupportThreshold:"),
+            (1.0, f64::NAN, "settings.evidenceRefuteThreshold:"),
+        ] {
+            let bad = ProjectSettings {
+                evidence_support_threshold: support,
+                evidence_refute_threshold: refute,
+                ..ProjectSettings::default()
+            };
+            let message = bad.validate().expect_err("refused").to_string();
+            assert!(message.starts_with(field), "{message}");
+        }
     }
 
     #[test]

@@ -117,7 +117,7 @@ fn stored_float(row: &Row, column: &str) -> Result<f64> {
 
 /// The summaries cached on an experiment (see `metric/set_experiment_summaries`), parsed
 /// straight into typed fields (the runs table parses 10,000 of these per read).
-fn cached_summaries(text: &str) -> Result<Vec<MeasuredSummary>> {
+pub(super) fn cached_summaries(text: &str) -> Result<Vec<MeasuredSummary>> {
     type Cached<'a> = (&'a str, i64, &'a str, &'a str, &'a str, i64, i64);
     let unreadable = |what: String| Error::Internal(format!("cached summaries are unreadable: {what}"));
     let cached: std::collections::BTreeMap<String, Cached<'_>> =

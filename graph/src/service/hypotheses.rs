@@ -43,7 +43,7 @@ pub struct HypothesisPage {
 }
 
 /// A float kept as text (Rust's shortest exact form), or a native float.
-fn optional_float(row: &Row, column: &str) -> Result<Option<f64>> {
+pub(super) fn optional_float(row: &Row, column: &str) -> Result<Option<f64>> {
     match row.0.get(column) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Float(number)) => Ok(Some(*number)),
@@ -59,7 +59,7 @@ fn optional_float(row: &Row, column: &str) -> Result<Option<f64>> {
 }
 
 /// The stored text of a float: Rust's shortest exact form.
-fn float_text(value: f64) -> String {
+pub(super) fn float_text(value: f64) -> String {
     format!("{value:?}")
 }
 

@@ -310,7 +310,7 @@ impl Graph {
 }
 
 /// One summary as the number its aggregation asks for.
-fn aggregate(summary: &MeasuredSummary, aggregation: Aggregation, direction: Direction) -> f64 {
+pub(super) fn aggregate(summary: &MeasuredSummary, aggregation: Aggregation, direction: Direction) -> f64 {
     match aggregation {
         Aggregation::Last => summary.last,
         Aggregation::Average => summary.mean,

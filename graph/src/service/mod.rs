@@ -11,6 +11,8 @@ mod audit;
 mod chunks;
 mod code;
 mod environment;
+mod evidence;
+mod evidence_inputs;
 mod experiments;
 mod features;
 mod files;

@@ -155,6 +155,36 @@ impl Graph {
         self.executor.execute(&queries::PROJECT_UPDATE, params).await?;
         Ok(project)
     }
+
+    /// Changes a project's evidence thresholds (`None` keeps one), through the same validated
+    /// settings write as [`Graph::update_project`]. (`ProjectUpdate` does not carry them yet:
+    /// a new field there would break the transports' struct literals.) The caller recomputes
+    /// the project's hypotheses ([`Graph::project_hypotheses`]).
+    #[instrument(skip_all, fields(project = %name))]
+    pub async fn set_evidence_thresholds(
+        &self,
+        name: &str,
+        support: Option<f64>,
+        refute: Option<f64>,
+    ) -> Result<Project> {
+        let _gate = self.write_lock.acquire().await?;
+        let mut project = self.project(name).await?;
+        let mut settings = project.settings.clone();
+        if let Some(support) = support {
+            settings.evidence_support_threshold = support;
+        }
+        if let Some(refute) = refute {
+            settings.evidence_refute_threshold = refute;
+        }
+        settings.validate()?;
+        project.settings = settings;
+        let params = Params::new()
+            .with("id", project.id.as_str())
+            .with("description", project.description.as_str())
+            .with("settings", settings_json(&project.settings)?);
+        self.executor.execute(&queries::PROJECT_UPDATE, params).await?;
+        Ok(project)
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use graph::Graph;
 
 pub mod auth;
 pub mod environment;
+pub mod evidence;
 pub mod files;
 pub mod hypotheses;
 pub mod jobs;

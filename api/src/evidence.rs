@@ -1,0 +1,236 @@
+//! Evidence recomputation as background jobs: what triggers one, and what one does.
+//!
+//! A [`RECOMPUTE_JOB`] recomputes one hypothesis: it asks the graph which metric series the
+//! evidence reads ([`Graph::evidence_series`]), reads the last [`RECENT_POINTS`] points of
+//! each from the metric store (the stability factor of confidence looks at them), and hands
+//! them to [`Graph::recompute_evidence`], which stores the evidence (units, contributions,
+//! score, status, when and from what) in place of the previous one. The job is idempotent: it
+//! recomputes from whatever is stored when it runs, so running it twice stores the same
+//! result, and a job for a hypothesis that no longer exists finishes without doing anything.
+//!
+//! **Triggers** ([`schedule_recomputation`] and friends), each enqueueing one job per affected
+//! hypothesis under the dedupe key `recompute_evidence:{hypothesis}` (so a burst of triggers
+//! leaves one queued job per hypothesis):
+//!
+//! | change | hypotheses recomputed |
+//! |---|---|
+//! | a stored metric chunk (new summaries) | [`Graph::hypotheses_affected_by`] the experiment, at most once a [`CHUNK_COALESCE`] per experiment |
+//! | an experiment's status, features or merge parents | those affected by the experiment |
+//! | a reparent (baselines "parent" and "root" move for the whole subtree) | every hypothesis of the project |
+//! | a metric's direction or aggregation (`setMetricConfig`) | every hypothesis of the project |
+//! | a project's evidence thresholds (`updateProject`) | every hypothesis of the project |
+//! | link or unlink, a hypothesis' targets or baseline, an override set or cleared | that hypothesis |
+//! | `recomputeEvidence(id)` | that hypothesis, synchronously |
+//!
+//! A trigger that cannot enqueue logs a warning and lets the write that caused it succeed: the
+//! next trigger (or `recomputeEvidence`) catches up.
+//!
+//! A trigger that arrives while the hypothesis' job is already *running* would be absorbed by
+//! that job (the dedupe key matches queued and running jobs), although the running job may
+//! have read its inputs before the change. So it enqueues one follow-up job under
+//! `recompute_evidence:{hypothesis}:after:{running job}` instead: at most one follow-up per
+//! running job, and the last change is always seen by some job that starts after it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use graph::ids::{ExperimentId, HypothesisId};
+use graph::model::{JobStatus, NewJob, RecentValues, SeriesKey, StoredEvidence};
+use graph::Graph;
+use ingest::jobs::JobQueue;
+use ingest::metric_store::MetricStore;
+use ingest::metrics::Downsample;
+use tracing::instrument;
+
+/// The job kind that recomputes one hypothesis' evidence (payload `{"hypothesis": id}`).
+pub const RECOMPUTE_JOB: &str = "recompute_evidence";
+
+/// How many of a series' last points "the recent part of the series" is: the stability factor
+/// of confidence is the variation of these (a run that is still moving is less certain).
+pub const RECENT_POINTS: usize = 20;
+
+/// Chunks of one experiment arriving within this long trigger one look-up of the affected
+/// hypotheses (a run logging every second must not cost a graph query per chunk).
+pub const CHUNK_COALESCE: Duration = Duration::from_secs(1);
+
+/// Enqueues the recomputation of `hypothesis` (once: see the module docs on dedupe keys). A
+/// failure is logged, not returned: the write that asked has landed.
+pub async fn schedule_recomputation(jobs: &JobQueue, hypothesis: &HypothesisId) {
+    let key = format!("{RECOMPUTE_JOB}:{hypothesis}");
+    let pending = match jobs.enqueue_job(recompute_job(hypothesis, key.clone())).await {
+        Ok(job) => job,
+        Err(error) => {
+            tracing::warn!(%error, %hypothesis, "evidence recomputation not scheduled");
+            return;
+        }
+    };
+    if pending.status != JobStatus::Running {
+        return;
+    }
+    // The pending job started before this change and may not see it: queue one after it.
+    let follow_up = recompute_job(hypothesis, format!("{key}:after:{}", pending.id));
+    if let Err(error) = jobs.enqueue_job(follow_up).await {
+        tracing::warn!(%error, %hypothesis, "evidence recomputation not scheduled");
+    }
+}
+
+fn recompute_job(hypothesis: &HypothesisId, dedupe_key: String) -> NewJob {
+    NewJob::new(
+        RECOMPUTE_JOB,
+        serde_json::json!({ "hypothesis": hypothesis.to_string() }),
+    )
+    .dedupe_key(dedupe_key)
+}
+
+/// Enqueues the recomputation of every hypothesis whose evidence `experiment` enters.
+pub async fn schedule_for_experiment(graph: &Graph, jobs: &JobQueue, experiment: &ExperimentId) {
+    match graph.hypotheses_affected_by(experiment).await {
+        Ok(hypotheses) => schedule_all(jobs, &hypotheses).await,
+        Err(error) => {
+            tracing::warn!(%error, %experiment, "evidence recomputation not scheduled");
+        }
+    }
+}
+
+/// Enqueues the recomputation of every hypothesis of `project`.
+pub async fn schedule_for_project(graph: &Graph, jobs: &JobQueue, project: &str) {
+    match graph.project_hypotheses(project).await {
+        Ok(hypotheses) => schedule_all(jobs, &hypotheses).await,
+        Err(error) => {
+            tracing::warn!(%error, project, "evidence recomputation not scheduled");
+        }
+    }
+}
+
+async fn schedule_all(jobs: &JobQueue, hypotheses: &[HypothesisId]) {
+    for hypothesis in hypotheses {
+        schedule_recomputation(jobs, hypothesis).await;
+    }
+}
+
+/// Turns stored metric chunks into recomputations, coalescing the chunks of one experiment
+/// that arrive within [`CHUNK_COALESCE`] into one look-up, off the request that stored them.
+#[derive(Debug, Clone, Default)]
+pub struct ChunkTriggers {
+    /// Experiments with a look-up already waiting.
+    waiting: Arc<Mutex<HashSet<ExperimentId>>>,
+}
+
+impl ChunkTriggers {
+    /// Schedules the recomputations `experiment`'s new chunk calls for, in the background.
+    pub fn chunk_stored(&self, graph: &Graph, jobs: &JobQueue, experiment: &ExperimentId) {
+        let newly_waiting = self
+            .waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(experiment.clone());
+        if !newly_waiting {
+            return;
+        }
+        let (waiting, graph, jobs, experiment) = (
+            Arc::clone(&self.waiting),
+            graph.clone(),
+            jobs.clone(),
+            experiment.clone(),
+        );
+        tokio::spawn(async move {
+            tokio::time::sleep(CHUNK_COALESCE).await;
+            // Leave the set before the look-up: a chunk stored during it waits its own turn.
+            waiting
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(&experiment);
+            schedule_for_experiment(&graph, &jobs, &experiment).await;
+        });
+    }
+}
+
+/// Recomputes and stores the evidence of `hypothesis` from what is stored now.
+#[instrument(skip_all, fields(hypothesis = %hypothesis))]
+pub async fn recompute(
+    graph: &Graph,
+    metrics: &MetricStore,
+    hypothesis: &HypothesisId,
+) -> graph::Result<StoredEvidence> {
+    let series = graph.evidence_series(hypothesis).await?;
+    let recent = recent_values(metrics, series).await?;
+    graph.recompute_evidence(hypothesis, &recent).await
+}
+
+/// The last [`RECENT_POINTS`] values of each series (an experiment that logged none of a
+/// metric gets an empty list).
+async fn recent_values(metrics: &MetricStore, series: Vec<SeriesKey>) -> graph::Result<RecentValues> {
+    let mut recent = HashMap::with_capacity(series.len());
+    for key in series {
+        // Only the raw tail is used; the downsampled series (two points) is a by-product.
+        let (_, tail) = metrics
+            .series_with_tail(
+                &key.experiment,
+                &key.metric,
+                2,
+                None,
+                None,
+                Downsample::MinMax,
+                RECENT_POINTS,
+            )
+            .await?;
+        recent.insert(key, tail.values);
+    }
+    Ok(recent)
+}
+
+/// Runs one [`RECOMPUTE_JOB`] from its payload: a hypothesis that no longer exists is nothing
+/// to do.
+pub async fn run_recomputation(
+    graph: &Graph,
+    metrics: &MetricStore,
+    payload: &serde_json::Value,
+) -> Result<(), String> {
+    let hypothesis = payload["hypothesis"]
+        .as_str()
+        .ok_or("the job names no hypothesis")?;
+    let hypothesis = HypothesisId(hypothesis.to_owned());
+    match recompute(graph, metrics, &hypothesis).await {
+        Ok(evidence) => {
+            tracing::debug!(%hypothesis, score = evidence.score, "evidence recomputed");
+            Ok(())
+        }
+        Err(graph::Error::NotFound {
+            entity: "hypothesis", ..
+        }) => {
+            tracing::debug!(%hypothesis, "the hypothesis is gone: no evidence to recompute");
+            Ok(())
+        }
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::services::Services;
+
+    async fn services(dir: &std::path::Path) -> Services {
+        let config = Config {
+            data_dir: dir.to_path_buf(),
+            ..Config::default()
+        };
+        Services::open(&config).await.expect("the services open")
+    }
+
+    #[tokio::test]
+    async fn a_job_for_a_hypothesis_that_no_longer_exists_finishes_quietly() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let services = services(dir.path()).await;
+        let payload = serde_json::json!({ "hypothesis": "0190f0f0-0000-7000-8000-000000000000" });
+        run_recomputation(&services.graph, &services.metrics, &payload)
+            .await
+            .expect("nothing to do is success");
+        let error = run_recomputation(&services.graph, &services.metrics, &serde_json::json!({}))
+            .await
+            .expect_err("a payload without a hypothesis is a failed attempt");
+        assert_eq!(error, "the job names no hypothesis");
+    }
+}

@@ -1,0 +1,10 @@
+// One evidence unit: an EVIDENCE edge from the linked experiment (by key) to the hypothesis.
+// Floats are text (Rust's shortest exact form, see cypher/README.md).
+MATCH (h:Hypothesis {id: $id})
+MATCH (e:Experiment {key: $key})
+CREATE (e)-[:EVIDENCE {
+  metric: $metric, baseline_value: $baseline_value, experiment_value: $experiment_value,
+  delta: $delta, normalized_delta: $normalized_delta, direction: $direction,
+  confidence: $confidence, weight: $weight, contribution: $contribution,
+  baseline_experiment: $baseline_experiment, computed_at: $computed_at
+}]->(h)

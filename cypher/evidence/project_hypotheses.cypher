@@ -1,0 +1,4 @@
+// Every hypothesis id of a project, by id.
+MATCH (h:Hypothesis {project_id: $project_id})
+RETURN h.id AS id
+ORDER BY id

@@ -1,0 +1,464 @@
+//! Reading what the evidence model needs about one hypothesis from the graph, in a fixed
+//! number of queries per hypothesis (never one per unit): its targets, its linked
+//! experiments, every experiment of its project with its summaries (baselines, scales and
+//! replicates all come from that one read), the children of the linked experiments' parents
+//! (seed siblings) and the rerun relatives of the linked experiments. The rules are in the
+//! docs of `service::evidence`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::{Map, Value as Json};
+
+use super::chunks::cached_summaries;
+use super::hypotheses::optional_float;
+use super::metrics_table::aggregate;
+use super::{experiment_key, Graph};
+use crate::error::{Error, Result};
+use crate::evidence::{best_baseline, EnvironmentChecks, RestoreCheck};
+use crate::ids::{ExperimentId, HypothesisId, ProjectId};
+use crate::metric_expr::Expr;
+use crate::model::{Aggregation, Direction, HypothesisBaseline, MetricSource, Status};
+use crate::queries;
+use crate::value::Params;
+
+/// A target metric with how its values are read.
+#[derive(Debug, Clone)]
+pub(super) struct Target {
+    pub name: String,
+    pub weight: f64,
+    /// The configured direction; minimize while unconfigured (as the metrics table decides).
+    pub direction: Direction,
+    /// The configured aggregation; `last` while unconfigured.
+    pub aggregation: Aggregation,
+    /// The expression of a derived metric.
+    pub derived: Option<Expr>,
+}
+
+/// A linked experiment as the recomputation reads it.
+#[derive(Debug, Clone)]
+pub(super) struct Linked {
+    pub id: ExperimentId,
+    pub number: i64,
+    pub status: Status,
+    pub parent: Option<i64>,
+    pub features_full: Option<String>,
+    pub environment: EnvironmentChecks,
+}
+
+/// Every experiment of the project: status, primary parent and each target's value.
+#[derive(Debug, Default)]
+pub(super) struct ProjectValues {
+    pub status: HashMap<i64, Status>,
+    pub parent: HashMap<i64, i64>,
+    /// Per experiment number, one finite value or `None` per target (in target order).
+    pub values: HashMap<i64, Vec<Option<f64>>>,
+}
+
+impl ProjectValues {
+    /// Target `target`'s finite value of experiment `number`.
+    pub fn value(&self, number: i64, target: usize) -> Option<f64> {
+        self.values
+            .get(&number)
+            .and_then(|values| values.get(target).copied().flatten())
+    }
+
+    /// The top of `number`'s primary chain (itself when it has no parent).
+    pub fn root_of(&self, number: i64) -> i64 {
+        let mut current = number;
+        let mut steps = 0usize;
+        while let Some(parent) = self.parent.get(&current) {
+            current = *parent;
+            steps += 1;
+            if steps > self.parent.len() {
+                break; // defensive: the DAG is acyclic by construction
+            }
+        }
+        current
+    }
+
+    /// `(number, value)` of every complete experiment with a value of `target`, by number.
+    pub fn complete_candidates(&self, target: usize) -> Vec<(i64, Option<f64>)> {
+        let mut candidates: Vec<(i64, Option<f64>)> = self
+            .status
+            .iter()
+            .filter(|(_, status)| **status == Status::Complete)
+            .map(|(number, _)| (*number, self.value(*number, target)))
+            .filter(|(_, value)| value.is_some())
+            .collect();
+        candidates.sort_by_key(|(number, _)| *number);
+        candidates
+    }
+}
+
+/// The baseline of one unit: the experiment compared against and its value.
+pub(super) fn baseline_for(
+    rule: HypothesisBaseline,
+    link: &Linked,
+    target_index: usize,
+    target: &Target,
+    project: &ProjectValues,
+    best_candidates: &[(i64, Option<f64>)],
+) -> Option<(i64, f64)> {
+    let number = match rule {
+        HypothesisBaseline::Parent => link.parent?,
+        HypothesisBaseline::Root => project.root_of(link.number),
+        HypothesisBaseline::Experiment(named) => named,
+        HypothesisBaseline::Best => {
+            return best_baseline(target.direction, best_candidates, link.number);
+        }
+    };
+    if number == link.number {
+        return None; // a run is no evidence against itself (a root, or the named baseline)
+    }
+    project.value(number, target_index).map(|value| (number, value))
+}
+
+/// The full features without the leaves whose key contains `seed` in any case; an object
+/// left empty by that removal goes too, so `{train: {seed: 1}}` and `{}` compare equal.
+pub(super) fn without_seed_leaves(features: &Json) -> Json {
+    fn strip(map: &Map<String, Json>) -> Map<String, Json> {
+        let mut kept = Map::new();
+        for (key, value) in map {
+            match value {
+                Json::Object(child) if !child.is_empty() => {
+                    let child = strip(child);
+                    if !child.is_empty() {
+                        kept.insert(key.clone(), Json::Object(child));
+                    }
+                }
+                leaf => {
+                    if !key.to_lowercase().contains("seed") {
+                        kept.insert(key.clone(), leaf.clone());
+                    }
+                }
+            }
+        }
+        kept
+    }
+    match features {
+        Json::Object(map) => Json::Object(strip(map)),
+        other => other.clone(),
+    }
+}
+
+fn parse_features(text: Option<&str>) -> Option<Json> {
+    text.and_then(|text| serde_json::from_str::<Json>(text).ok())
+        .map(|features| without_seed_leaves(&features))
+}
+
+fn unconfigured_or<T>(value: Option<String>, parse: fn(&str) -> Result<T>, default: T) -> Result<T> {
+    value
+        .as_deref()
+        .map(parse)
+        .transpose()
+        .map(|parsed| parsed.unwrap_or(default))
+}
+
+impl Graph {
+    /// The hypothesis' targets by metric name.
+    pub(super) async fn evidence_targets(&self, hypothesis: &HypothesisId) -> Result<Vec<Target>> {
+        let rows = self
+            .executor
+            .execute(
+                &queries::EVIDENCE_TARGETS,
+                Params::new().with("id", hypothesis.as_str()),
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let derived = match (
+                    row.opt_string("source")?.as_deref(),
+                    row.opt_string("expression")?,
+                ) {
+                    (Some("derived"), Some(expression)) => Some(Expr::parse(&expression)?),
+                    _ => None,
+                };
+                Ok(Target {
+                    name: row.string("metric")?,
+                    weight: optional_float(row, "weight")?
+                        .ok_or_else(|| Error::Internal("a TARGETS edge lacks its weight".into()))?,
+                    direction: unconfigured_or(
+                        row.opt_string("direction")?,
+                        Direction::parse,
+                        Direction::Minimize,
+                    )?,
+                    aggregation: unconfigured_or(
+                        row.opt_string("aggregation")?,
+                        Aggregation::parse,
+                        Aggregation::Last,
+                    )?,
+                    derived,
+                })
+            })
+            .collect()
+    }
+
+    /// The linked experiments, by number.
+    pub(super) async fn evidence_linked(&self, hypothesis: &HypothesisId) -> Result<Vec<Linked>> {
+        let rows = self
+            .executor
+            .execute(
+                &queries::EVIDENCE_LINKED,
+                Params::new().with("id", hypothesis.as_str()),
+            )
+            .await?;
+        let mut linked: Vec<Linked> = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let number = row.int("number")?;
+            let code_captured = row.opt_string("code_created_at")?.is_some();
+            if let Some(last) = linked.last_mut().filter(|last| last.number == number) {
+                last.environment.code_captured |= code_captured;
+                continue;
+            }
+            linked.push(Linked {
+                id: ExperimentId(row.string("id")?),
+                number,
+                status: Status::parse(&row.string("status")?)?,
+                parent: row.opt_int("parent_number")?,
+                features_full: row.opt_string("features_full")?,
+                environment: EnvironmentChecks {
+                    code_captured,
+                    environment_captured: row.bool("environment_captured")?,
+                    restore: RestoreCheck::NotAttempted,
+                },
+            });
+        }
+        Ok(linked)
+    }
+
+    /// Every experiment of the project with each target's value (the metric's summary under
+    /// its aggregation; a derived target evaluated over the experiment's other values).
+    pub(super) async fn evidence_project_values(
+        &self,
+        project_id: &ProjectId,
+        targets: &[Target],
+    ) -> Result<ProjectValues> {
+        let rows = self
+            .executor
+            .execute(
+                &queries::EVIDENCE_PROJECT_VALUES,
+                Params::new().with("project_id", project_id.as_str()),
+            )
+            .await?;
+        // Derived targets read other metrics, each under its own configuration.
+        let configurations: BTreeMap<String, (Direction, Aggregation, Option<Expr>)> =
+            if targets.iter().any(|target| target.derived.is_some()) {
+                self.metric_configurations(project_id).await?
+            } else {
+                BTreeMap::new()
+            };
+        let target_index: HashMap<&str, usize> = targets
+            .iter()
+            .enumerate()
+            .map(|(index, target)| (target.name.as_str(), index))
+            .collect();
+        let mut project = ProjectValues::default();
+        for row in &rows {
+            let number = row.int("number")?;
+            project
+                .status
+                .insert(number, Status::parse(&row.string("status")?)?);
+            if let Some(parent) = row.opt_int("parent_number")? {
+                project.parent.insert(number, parent);
+            }
+            let Some(measured) = row.opt_string("measured")? else {
+                continue;
+            };
+            let summaries = cached_summaries(&measured)?;
+            let mut values: Vec<Option<f64>> = vec![None; targets.len()];
+            for summary in &summaries {
+                if let Some(&index) = target_index.get(summary.metric.as_str()) {
+                    let target = &targets[index];
+                    if target.derived.is_none() {
+                        values[index] = Some(aggregate(summary, target.aggregation, target.direction));
+                    }
+                }
+            }
+            if !configurations.is_empty() {
+                let mut all: HashMap<String, f64> = summaries
+                    .iter()
+                    .map(|summary| {
+                        let (direction, aggregation) = configurations
+                            .get(&summary.metric)
+                            .map_or((Direction::Minimize, Aggregation::Last), |c| (c.0, c.1));
+                        (summary.metric.clone(), aggregate(summary, aggregation, direction))
+                    })
+                    .collect();
+                let derived: Vec<(&String, &Expr)> = configurations
+                    .iter()
+                    .filter_map(|(name, (_, _, expr))| expr.as_ref().map(|expr| (name, expr)))
+                    .collect();
+                // Derived metrics may read derived ones (set_metric_config refuses cycles):
+                // one pass per level of nesting settles them, as in the metrics table.
+                for _ in 0..derived.len() {
+                    for (name, expr) in &derived {
+                        let value = expr.eval(&|metric| all.get(metric).copied());
+                        all.insert((*name).clone(), value);
+                    }
+                }
+                for (index, target) in targets.iter().enumerate() {
+                    if target.derived.is_some() {
+                        values[index] = all.get(&target.name).copied();
+                    }
+                }
+            }
+            for value in &mut values {
+                *value = value.filter(|value| value.is_finite());
+            }
+            project.values.insert(number, values);
+        }
+        Ok(project)
+    }
+
+    async fn metric_configurations(
+        &self,
+        project_id: &ProjectId,
+    ) -> Result<BTreeMap<String, (Direction, Aggregation, Option<Expr>)>> {
+        let mut configurations = BTreeMap::new();
+        for info in self.metrics_of(project_id).await? {
+            let direction = info.direction.unwrap_or(Direction::Minimize);
+            let aggregation = info.aggregation.unwrap_or(Aggregation::Last);
+            let expr = match &info.source {
+                MetricSource::Derived { expression } if info.direction.is_some() => {
+                    Some(Expr::parse(expression)?)
+                }
+                _ => None,
+            };
+            configurations.insert(info.name, (direction, aggregation, expr));
+        }
+        Ok(configurations)
+    }
+
+    /// Per linked experiment number, its seed siblings: the other primary children of its
+    /// parent whose full features equal its own once every seed leaf is removed.
+    pub(super) async fn evidence_seed_siblings(
+        &self,
+        project_id: &ProjectId,
+        linked: &[Linked],
+    ) -> Result<HashMap<i64, Vec<i64>>> {
+        let parents: BTreeSet<i64> = linked.iter().filter_map(|link| link.parent).collect();
+        let mut siblings: HashMap<i64, Vec<i64>> = HashMap::new();
+        for parent in parents {
+            let rows = self
+                .executor
+                .execute(
+                    &queries::EVIDENCE_CHILDREN_FEATURES,
+                    Params::new().with("key", experiment_key(project_id, parent)),
+                )
+                .await?;
+            let children: Vec<(i64, Option<Json>)> = rows
+                .iter()
+                .map(|row| {
+                    Ok((
+                        row.int("number")?,
+                        parse_features(row.opt_string("features_full")?.as_deref()),
+                    ))
+                })
+                .collect::<Result<_>>()?;
+            for link in linked.iter().filter(|link| link.parent == Some(parent)) {
+                let Some(own) = parse_features(link.features_full.as_deref()) else {
+                    continue;
+                };
+                let mut matching: Vec<i64> = children
+                    .iter()
+                    .filter(|(number, features)| *number != link.number && features.as_ref() == Some(&own))
+                    .map(|(number, _)| *number)
+                    .collect();
+                matching.sort_unstable();
+                matching.dedup();
+                siblings.insert(link.number, matching);
+            }
+        }
+        Ok(siblings)
+    }
+
+    /// Per linked experiment number, its rerun relatives within two `RERUN_OF` steps either
+    /// way (its original, its reruns, the original's other reruns), by number.
+    pub(super) async fn evidence_rerun_families(
+        &self,
+        hypothesis: &HypothesisId,
+    ) -> Result<HashMap<i64, Vec<i64>>> {
+        let rows = self
+            .executor
+            .execute(
+                &queries::EVIDENCE_RERUN_FAMILIES,
+                Params::new().with("id", hypothesis.as_str()),
+            )
+            .await?;
+        let mut families: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+        for row in &rows {
+            let experiment = row.int("experiment")?;
+            let replicate = row.int("replicate")?;
+            if replicate != experiment {
+                families.entry(experiment).or_default().insert(replicate);
+            }
+        }
+        Ok(families
+            .into_iter()
+            .map(|(experiment, family)| (experiment, family.into_iter().collect()))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_leaves_are_ignored_at_any_depth_and_in_any_case() {
+        let a = serde_json::json!({"lr": 0.1, "Seed": 1, "data": {"shuffle_seed": 7, "n": 3}, "init": {"seed": 1}});
+        let b = serde_json::json!({"lr": 0.1, "data": {"n": 3, "SHUFFLE_SEED": 9}});
+        assert_eq!(without_seed_leaves(&a), without_seed_leaves(&b));
+        let c = serde_json::json!({"lr": 0.2, "seed": 1});
+        assert_ne!(without_seed_leaves(&a), without_seed_leaves(&c));
+        // A subtree called `seed` is not a leaf: its leaves count.
+        let d = serde_json::json!({"seed": {"kind": "fixed"}});
+        assert_eq!(without_seed_leaves(&d), d);
+    }
+
+    #[test]
+    fn the_root_follows_parents_and_a_run_is_not_its_own_baseline() {
+        let mut project = ProjectValues::default();
+        project.parent.insert(3, 2);
+        project.parent.insert(2, 1);
+        project.values.insert(1, vec![Some(0.5)]);
+        project.values.insert(3, vec![Some(0.7)]);
+        assert_eq!(project.root_of(3), 1);
+        assert_eq!(project.root_of(1), 1);
+        let target = Target {
+            name: "acc".into(),
+            weight: 1.0,
+            direction: Direction::Maximize,
+            aggregation: Aggregation::Last,
+            derived: None,
+        };
+        let link = |number: i64, parent: Option<i64>| Linked {
+            id: ExperimentId(format!("e{number}")),
+            number,
+            status: Status::Complete,
+            parent,
+            features_full: None,
+            environment: EnvironmentChecks::COMPLETE,
+        };
+        let root = HypothesisBaseline::Root;
+        assert_eq!(
+            baseline_for(root, &link(3, Some(2)), 0, &target, &project, &[]),
+            Some((1, 0.5))
+        );
+        assert_eq!(
+            baseline_for(root, &link(1, None), 0, &target, &project, &[]),
+            None
+        );
+        // The parent (2) lacks the metric: no baseline.
+        let parent = HypothesisBaseline::Parent;
+        assert_eq!(
+            baseline_for(parent, &link(3, Some(2)), 0, &target, &project, &[]),
+            None
+        );
+        let named = HypothesisBaseline::Experiment(3);
+        assert_eq!(
+            baseline_for(named, &link(3, Some(2)), 0, &target, &project, &[]),
+            None
+        );
+    }
+}
