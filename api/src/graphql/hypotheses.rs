@@ -343,6 +343,17 @@ fn hypothesis_id(id: ID) -> HypothesisId {
     HypothesisId(id.0)
 }
 
+/// The graph and the id of a hypothesis the caller may edit (researchers of its project).
+async fn editable<'c>(context: &'c Context<'_>, id: ID) -> async_graphql::Result<(&'c Graph, HypothesisId)> {
+    let graph = context.data::<Graph>()?;
+    let id = hypothesis_id(id);
+    caller(context)
+        .hypothesis(graph, &id, Role::Researcher)
+        .await
+        .gql()?;
+    Ok((graph, id))
+}
+
 /// Hypothesis reads.
 #[derive(Debug, Default)]
 pub struct HypothesisQuery;
@@ -480,12 +491,7 @@ impl HypothesisMutation {
         id: ID,
         input: UpdateHypothesisInput,
     ) -> async_graphql::Result<Hypothesis> {
-        let graph = context.data::<Graph>()?;
-        let id = hypothesis_id(id);
-        caller(context)
-            .hypothesis(graph, &id, Role::Researcher)
-            .await
-            .gql()?;
+        let (graph, id) = editable(context, id).await?;
         let evidence_inputs_change = input.targets.is_some() || input.baseline.is_some();
         let update = model::HypothesisUpdate {
             title: input.title,
@@ -515,12 +521,7 @@ impl HypothesisMutation {
         id: ID,
         numbers: Vec<i64>,
     ) -> async_graphql::Result<Hypothesis> {
-        let graph = context.data::<Graph>()?;
-        let id = hypothesis_id(id);
-        caller(context)
-            .hypothesis(graph, &id, Role::Researcher)
-            .await
-            .gql()?;
+        let (graph, id) = editable(context, id).await?;
         let hypothesis = graph.link_experiments(&id, &numbers).await.gql()?;
         schedule_recomputation(context.data::<JobQueue>()?, &id).await;
         Ok(Hypothesis(hypothesis))
@@ -533,12 +534,7 @@ impl HypothesisMutation {
         id: ID,
         numbers: Vec<i64>,
     ) -> async_graphql::Result<Hypothesis> {
-        let graph = context.data::<Graph>()?;
-        let id = hypothesis_id(id);
-        caller(context)
-            .hypothesis(graph, &id, Role::Researcher)
-            .await
-            .gql()?;
+        let (graph, id) = editable(context, id).await?;
         let hypothesis = graph.unlink_experiments(&id, &numbers).await.gql()?;
         schedule_recomputation(context.data::<JobQueue>()?, &id).await;
         Ok(Hypothesis(hypothesis))
@@ -573,12 +569,7 @@ impl HypothesisMutation {
         context: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Hypothesis> {
-        let graph = context.data::<Graph>()?;
-        let id = hypothesis_id(id);
-        caller(context)
-            .hypothesis(graph, &id, Role::Researcher)
-            .await
-            .gql()?;
+        let (graph, id) = editable(context, id).await?;
         let hypothesis = graph.clear_hypothesis_override(&id).await.gql()?;
         schedule_recomputation(context.data::<JobQueue>()?, &id).await;
         Ok(Hypothesis(hypothesis))
