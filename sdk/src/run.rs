@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::api::{self, ExperimentRef, ExperimentUpdate, ManifestFile, NewExperiment, UploadKind};
+use crate::api::{self, ExperimentRef, ExperimentUpdate, ManifestFile, NewExperiment};
 use crate::artifacts::Selection;
 use crate::client::Client;
 use crate::code::{self, CaptureOptions};
@@ -352,36 +352,19 @@ impl Run {
                 source: Source::Path(file.source),
             })
             .collect();
-        let entries: Vec<ManifestFile> = uploads.iter().map(|upload| upload.entry.clone()).collect();
         let online = self
             .experiment()
             .filter(|_| rules.is_some() && self.lock_spool().pending() == 0);
         if let Some(experiment) = online {
-            let sent = upload::upload_contents(
-                &self.shared.client,
-                &experiment.id,
-                UploadKind::Files,
-                &uploads,
-                Some(policy),
-                None,
-            )
-            .and_then(|()| api::commit_files(&self.shared.client, &experiment.id, &entries, Some(policy)));
-            match sent {
+            match upload::send_files(&self.shared.client, &experiment.id, &uploads, Some(policy)) {
                 Ok(()) => return Ok(selection),
                 Err(error) if !error.is_transient() => return Err(error),
                 Err(_) => {}
             }
         }
-        {
-            let spool = self.lock_spool();
-            for upload in &uploads {
-                if let Source::Path(source) = &upload.source {
-                    spool.copy_blob(&upload.entry.hash, source)?;
-                }
-            }
-        }
+        self.lock_spool().keep(&uploads)?;
         self.push(Operation::Files {
-            files: entries,
+            files: uploads.into_iter().map(|upload| upload.entry).collect(),
             policy: Some(policy.to_owned()),
         })?;
         Ok(selection)
@@ -551,16 +534,7 @@ impl Run {
         let root = Some(capture.root.clone());
         let (body, uploads) = upload::code_uploads(&capture);
         if let Some(experiment) = experiment {
-            let sent = upload::upload_contents(
-                &self.shared.client,
-                &experiment.id,
-                UploadKind::Code,
-                &uploads,
-                None,
-                None,
-            )
-            .and_then(|()| api::record_code(&self.shared.client, &experiment.id, &body).map(|_| ()));
-            match sent {
+            match upload::send_code(&self.shared.client, &experiment.id, &uploads, &body) {
                 Ok(()) => return Ok(root),
                 Err(error) if !error.is_transient() => {
                     self.warn(&format!("rsdk: the code snapshot was not recorded: {error}"));
@@ -569,14 +543,7 @@ impl Run {
                 Err(_) => {}
             }
         }
-        let spool = self.lock_spool();
-        for upload in &uploads {
-            match &upload.source {
-                Source::Path(path) => spool.copy_blob(&upload.entry.hash, path)?,
-                Source::Bytes(bytes) => spool.put_blob(&upload.entry.hash, bytes)?,
-            }
-        }
-        drop(spool);
+        self.lock_spool().keep(&uploads)?;
         self.push(Operation::Code {
             body,
             contents: uploads.into_iter().map(|upload| upload.entry).collect(),
@@ -898,26 +865,14 @@ fn send<'a>(
             api::post_chunk(client, id, &bytes).map(|_| ())
         }
         Operation::Files { files, policy } => {
-            let uploads = blob_uploads(&lock(), files);
-            upload::upload_contents(client, id, UploadKind::Files, &uploads, policy.as_deref(), None)?;
-            api::commit_files(client, id, files, policy.as_deref())
+            let uploads = lock().kept(files);
+            upload::send_files(client, id, &uploads, policy.as_deref())
         }
         Operation::Code { body, contents } => {
-            let uploads = blob_uploads(&lock(), contents);
-            upload::upload_contents(client, id, UploadKind::Code, &uploads, None, None)?;
-            api::record_code(client, id, body).map(|_| ())
+            let uploads = lock().kept(contents);
+            upload::send_code(client, id, &uploads, body)
         }
     }
-}
-
-fn blob_uploads(spool: &RunSpool, files: &[ManifestFile]) -> Vec<Upload> {
-    files
-        .iter()
-        .map(|entry| Upload {
-            entry: entry.clone(),
-            source: Source::Path(spool.blob_path(&entry.hash)),
-        })
-        .collect()
 }
 
 /// Deep-merges `patch` into `target` (objects merge key by key; anything else replaces).

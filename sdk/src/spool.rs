@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use crate::api::{ExperimentRef, ExperimentUpdate, ManifestFile, NewExperiment};
 use crate::error::{Error, Result};
+use crate::upload::{Source, Upload};
 
 /// One thing to send, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,6 +185,28 @@ impl RunSpool {
         let temporary = path.with_extension("part");
         fs::copy(source, &temporary).map_err(|error| Error::io(source, error))?;
         fs::rename(&temporary, &path).map_err(|error| Error::io(&path, error))
+    }
+
+    /// Keeps the contents of `uploads` (files copied, bytes written) for a later send.
+    pub fn keep(&self, uploads: &[Upload]) -> Result<()> {
+        for upload in uploads {
+            match &upload.source {
+                Source::Path(path) => self.copy_blob(&upload.entry.hash, path)?,
+                Source::Bytes(bytes) => self.put_blob(&upload.entry.hash, bytes)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// The uploads of entries whose contents were kept.
+    pub fn kept(&self, entries: &[ManifestFile]) -> Vec<Upload> {
+        entries
+            .iter()
+            .map(|entry| Upload {
+                entry: entry.clone(),
+                source: Source::Path(self.blob_path(&entry.hash)),
+            })
+            .collect()
     }
 
     pub fn blob_path(&self, hash: &str) -> PathBuf {

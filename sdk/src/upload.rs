@@ -109,6 +109,24 @@ pub fn upload_contents(
     Ok(())
 }
 
+/// Sends the contents the server lacks, then commits them as experiment files (others stay).
+pub fn send_files(
+    client: &Client,
+    experiment_id: &str,
+    uploads: &[Upload],
+    policy: Option<&str>,
+) -> Result<()> {
+    upload_contents(client, experiment_id, UploadKind::Files, uploads, policy, None)?;
+    let entries: Vec<ManifestFile> = uploads.iter().map(|upload| upload.entry.clone()).collect();
+    api::commit_files(client, experiment_id, &entries, policy)
+}
+
+/// Sends the contents the server lacks, then records the code snapshot `body` describes.
+pub fn send_code(client: &Client, experiment_id: &str, uploads: &[Upload], body: &Value) -> Result<()> {
+    upload_contents(client, experiment_id, UploadKind::Code, uploads, None, None)?;
+    api::record_code(client, experiment_id, body).map(|_| ())
+}
+
 /// What recording a captured snapshot needs: `POST …/code`'s body and the contents to upload.
 pub fn code_uploads(capture: &Capture) -> (Value, Vec<Upload>) {
     let mut uploads: Vec<Upload> = capture
