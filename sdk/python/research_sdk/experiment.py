@@ -12,8 +12,10 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional, Union
 
-from . import _active, environment, features, media
+from . import _active, environment, media
 from ._native import NativeRun
+from .features import FeaturesLike, to_json
+from .features import load as load_features
 
 _MEDIA_NAME = re.compile(r"[^A-Za-z0-9._/\-]+")
 
@@ -55,7 +57,7 @@ class Experiment:
         self,
         project: str,
         name: str,
-        features: features.FeaturesLike = None,
+        features: FeaturesLike = None,
         *,
         parent: Optional[int] = None,
         notes: Optional[str] = None,
@@ -96,7 +98,7 @@ class Experiment:
                 token=token,
                 config_file=os.fspath(config_file) if config_file is not None else None,
                 parent=parent,
-                features=features_module_load(features),
+                features=load_features(features),
                 notes=notes,
                 tags=list(tags) if tags is not None else None,
                 rerun_of=int(rerun_of) if rerun_of and rerun_of.isdigit() else None,
@@ -277,7 +279,7 @@ class Experiment:
 
     def log_features(self, values: Mapping[str, Any]) -> None:
         """Merges ``values`` (nested mappings merge key by key) into the features."""
-        self._run.log_features(features.to_json(values))
+        self._run.log_features(to_json(values))
 
     def progress(self, percent: Union[int, float]) -> None:
         """Sets progress, 0–100."""
@@ -324,8 +326,6 @@ class Experiment:
         if not self._finished:
             self.finish("failed" if kind is not None else "complete")
 
-
-features_module_load = features.load
 
 # -- interpreter exit: unfinished runs end as complete, or failed after an uncaught error -----
 
