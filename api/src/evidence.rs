@@ -1,10 +1,10 @@
 //! Evidence recomputation as background jobs: what triggers one, and what one does.
 //!
-//! A [`RECOMPUTE_JOB`] recomputes one hypothesis: it asks the graph which metric series the
-//! evidence reads ([`Graph::evidence_series`]), reads the last [`RECENT_POINTS`] points of
-//! each from the metric store (the stability factor of confidence looks at them), and hands
-//! them to [`Graph::recompute_evidence`], which stores the evidence (units, contributions,
-//! score, status, when and from what) in place of the previous one. The job is idempotent: it
+//! A [`RECOMPUTE_JOB`] recomputes one hypothesis with [`Graph::recompute_evidence`], which
+//! reads everything it needs from the graph (the recent values of each series that the
+//! stability factor of confidence looks at are kept with the metric summaries, see
+//! [`ingest::metrics::RECENT_POINTS`]) and stores the evidence (units, contributions, score,
+//! status, when and from what) in place of the previous one. The job is idempotent: it
 //! recomputes from whatever is stored when it runs, so running it twice stores the same
 //! result, and a job for a hypothesis that no longer exists finishes without doing anything.
 //!
@@ -31,24 +31,17 @@
 //! `recompute_evidence:{hypothesis}:after:{running job}` instead: at most one follow-up per
 //! running job, and the last change is always seen by some job that starts after it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use graph::ids::{ExperimentId, HypothesisId};
-use graph::model::{JobStatus, NewJob, RecentValues, SeriesKey, StoredEvidence};
+use graph::model::{JobStatus, NewJob};
 use graph::Graph;
 use ingest::jobs::JobQueue;
-use ingest::metric_store::MetricStore;
-use ingest::metrics::Downsample;
-use tracing::instrument;
 
 /// The job kind that recomputes one hypothesis' evidence (payload `{"hypothesis": id}`).
 pub const RECOMPUTE_JOB: &str = "recompute_evidence";
-
-/// How many of a series' last points "the recent part of the series" is: the stability factor
-/// of confidence is the variation of these (a run that is still moving is less certain).
-pub const RECENT_POINTS: usize = 20;
 
 /// Chunks of one experiment arriving within this long trigger one look-up of the affected
 /// hypotheses (a run logging every second must not cost a graph query per chunk).
@@ -146,52 +139,14 @@ impl ChunkTriggers {
     }
 }
 
-/// Recomputes and stores the evidence of `hypothesis` from what is stored now.
-#[instrument(skip_all, fields(hypothesis = %hypothesis))]
-pub async fn recompute(
-    graph: &Graph,
-    metrics: &MetricStore,
-    hypothesis: &HypothesisId,
-) -> graph::Result<StoredEvidence> {
-    let series = graph.evidence_series(hypothesis).await?;
-    let recent = recent_values(metrics, series).await?;
-    graph.recompute_evidence(hypothesis, &recent).await
-}
-
-/// The last [`RECENT_POINTS`] values of each series (an experiment that logged none of a
-/// metric gets an empty list).
-async fn recent_values(metrics: &MetricStore, series: Vec<SeriesKey>) -> graph::Result<RecentValues> {
-    let mut recent = HashMap::with_capacity(series.len());
-    for key in series {
-        // Only the raw tail is used; the downsampled series (two points) is a by-product.
-        let (_, tail) = metrics
-            .series_with_tail(
-                &key.experiment,
-                &key.metric,
-                2,
-                None,
-                None,
-                Downsample::MinMax,
-                RECENT_POINTS,
-            )
-            .await?;
-        recent.insert(key, tail.values);
-    }
-    Ok(recent)
-}
-
 /// Runs one [`RECOMPUTE_JOB`] from its payload: a hypothesis that no longer exists is nothing
 /// to do.
-pub async fn run_recomputation(
-    graph: &Graph,
-    metrics: &MetricStore,
-    payload: &serde_json::Value,
-) -> Result<(), String> {
+pub async fn run_recomputation(graph: &Graph, payload: &serde_json::Value) -> Result<(), String> {
     let hypothesis = payload["hypothesis"]
         .as_str()
         .ok_or("the job names no hypothesis")?;
     let hypothesis = HypothesisId(hypothesis.to_owned());
-    match recompute(graph, metrics, &hypothesis).await {
+    match graph.recompute_evidence(&hypothesis).await {
         Ok(evidence) => {
             tracing::debug!(%hypothesis, score = evidence.score, "evidence recomputed");
             Ok(())
@@ -225,10 +180,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let services = services(dir.path()).await;
         let payload = serde_json::json!({ "hypothesis": "0190f0f0-0000-7000-8000-000000000000" });
-        run_recomputation(&services.graph, &services.metrics, &payload)
+        run_recomputation(&services.graph, &payload)
             .await
             .expect("nothing to do is success");
-        let error = run_recomputation(&services.graph, &services.metrics, &serde_json::json!({}))
+        let error = run_recomputation(&services.graph, &serde_json::json!({}))
             .await
             .expect_err("a payload without a hypothesis is a failed attempt");
         assert_eq!(error, "the job names no hypothesis");

@@ -108,7 +108,7 @@ impl Services {
     pub fn start_workers(&self) -> Workers {
         let metrics = self.metrics.clone();
         let (files, jobs) = (self.files.clone(), self.jobs.clone());
-        let (evidence_graph, evidence_metrics) = (self.graph.clone(), self.metrics.clone());
+        let evidence_graph = self.graph.clone();
         let handlers = Handlers::new()
             .on_fn(COMPACT_JOB, move |job: Job| {
                 let metrics = metrics.clone();
@@ -126,8 +126,8 @@ impl Services {
                 async move { Ok(run_collection(&files, &jobs, &job).await?) }
             })
             .on_fn(RECOMPUTE_JOB, move |job: Job| {
-                let (graph, metrics) = (evidence_graph.clone(), evidence_metrics.clone());
-                async move { Ok(run_recomputation(&graph, &metrics, &job.payload).await?) }
+                let graph = evidence_graph.clone();
+                async move { Ok(run_recomputation(&graph, &job.payload).await?) }
             });
         self.jobs.start(handlers, WorkerConfig::default())
     }

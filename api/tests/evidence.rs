@@ -20,7 +20,7 @@ const JOB_DEADLINE: Duration = Duration::from_secs(30);
 
 const EVIDENCE: &str = "query($id: ID!) { hypothesis(id: $id) { status computedStatus override { status reason } \
     evidence { score computedStatus effectiveStatus overridden explanation computedAt \
-    inputs { linked withUnits supportThreshold refuteThreshold baseline } \
+    inputs { linked withUnits supportThreshold refuteThreshold baseline scales { metric spread source } } \
     units { experiment metric baselineExperiment baselineValue experimentValue delta normalizedDelta direction weight confidence contribution } \
     contributions { experiment score confidence contribution } } \
     timeline { at score status } } }";
@@ -162,8 +162,17 @@ async fn runs_improving_val_acc_over_their_parent_support_the_hypothesis_and_the
     assert!(evidence["score"].as_f64().expect("a score") >= 3.0, "{evidence}");
     assert_eq!(
         evidence["inputs"],
-        json!({ "linked": 4, "withUnits": 4, "supportThreshold": 3.0, "refuteThreshold": 3.0, "baseline": evidence["inputs"]["baseline"] })
+        json!({ "linked": 4, "withUnits": 4, "supportThreshold": 3.0, "refuteThreshold": 3.0,
+                "baseline": evidence["inputs"]["baseline"], "scales": evidence["inputs"]["scales"] })
     );
+    // The complete values 0.70, 0.74, 0.76, 0.80, 0.78 have median 0.76 and MAD 0.02: each
+    // delta is divided by 1.4826 × 0.02 (and clamped to ±5).
+    let scales = evidence["inputs"]["scales"].as_array().expect("scales");
+    assert_eq!(scales.len(), 1, "{scales:?}");
+    assert_eq!(scales[0]["metric"], "val_acc");
+    assert_eq!(scales[0]["source"], "scaled_mad");
+    let spread = scales[0]["spread"].as_f64().expect("a spread");
+    assert!((spread - 1.4826 * 0.02).abs() < 1e-9, "spread {spread}");
 
     let units = evidence["units"].as_array().expect("units");
     assert_eq!(
@@ -177,7 +186,12 @@ async fn runs_improving_val_acc_over_their_parent_support_the_hypothesis_and_the
         assert_eq!(unit["direction"], "MAXIMIZE");
         assert!((unit["baselineValue"].as_f64().expect("a value") - 0.70).abs() < 1e-9);
         assert!(unit["delta"].as_f64().expect("a delta") > 0.0, "{unit}");
-        assert!(unit["normalizedDelta"].as_f64().expect("a delta") > 0.0, "{unit}");
+        let delta = unit["delta"].as_f64().expect("a delta");
+        let normalized = unit["normalizedDelta"].as_f64().expect("a delta");
+        assert!(
+            (normalized - (delta / spread).clamp(-5.0, 5.0)).abs() < 1e-9,
+            "{unit}"
+        );
         let confidence = unit["confidence"].as_f64().expect("a confidence");
         assert!((0.0..=1.0).contains(&confidence), "{unit}");
     }

@@ -1,5 +1,6 @@
 // The stored evidence units of a hypothesis, by experiment number then metric; anchored at
-// the hypothesis.
+// the hypothesis. `normalized_delta` and `contribution` exist only on units stored before
+// the hypothesis recorded its scales (they are derived from the scales since).
 MATCH (h:Hypothesis {id: $id})<-[u:EVIDENCE]-(e:Experiment)
 RETURN e.number AS experiment, u.metric AS metric, u.baseline_value AS baseline_value,
        u.experiment_value AS experiment_value, u.delta AS delta,

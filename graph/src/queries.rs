@@ -41,6 +41,7 @@ queries! {
     PROJECT_BY_ID = read "project/by_id";
     PROJECT_LIST = read "project/list";
     PROJECT_UPDATE = write "project/update";
+    PROJECT_BUMP_VALUES_VERSION = write "project/bump_values_version";
 
     EXPERIMENT_CREATE = write "experiment/create";
     EXPERIMENT_BY_KEY = read "experiment/by_key";
@@ -187,16 +188,18 @@ queries! {
     HYPOTHESIS_UNLINK_ABOUT = write "hypothesis/unlink_about";
     HYPOTHESIS_EXPERIMENTS = read "hypothesis/experiments";
     HYPOTHESIS_LINK_EXPERIMENT = write "hypothesis/link_experiment";
+    HYPOTHESIS_SET_LINKED_NUMBERS = write "hypothesis/set_linked_numbers";
+    HYPOTHESIS_BACKFILL_LINKED_NUMBERS = write "hypothesis/backfill_linked_numbers";
     HYPOTHESIS_UNLINK_EXPERIMENT = write "hypothesis/unlink_experiment";
     HYPOTHESIS_SUGGESTIONS = read "hypothesis/suggestions";
 
     EVIDENCE_STATE = read "evidence/state";
     EVIDENCE_TARGETS = read "evidence/targets";
-    EVIDENCE_LINKED = read "evidence/linked";
     EVIDENCE_PROJECT_VALUES = read "evidence/project_values";
-    EVIDENCE_CHILDREN_FEATURES = read "evidence/children_features";
-    EVIDENCE_RERUN_FAMILIES = read "evidence/rerun_families";
+    EVIDENCE_VALUES_VERSION = read "evidence/values_version";
+    EVIDENCE_EXPERIMENT_VALUES = read "evidence/experiment_values";
     EVIDENCE_CLEAR = write "evidence/clear";
+    EVIDENCE_CLEAR_EXPERIMENT = write "evidence/clear_experiment";
     EVIDENCE_CREATE_UNIT = write "evidence/create_unit";
     EVIDENCE_SET_RESULT = write "evidence/set_result";
     EVIDENCE_UNITS = read "evidence/units";

@@ -126,6 +126,17 @@ pub static MIGRATIONS: &[Migration] = &[
         indexes: &[unique("Hypothesis", "id"), index("Hypothesis", "project_id")],
         statements: Vec::new,
     },
+    Migration {
+        version: 9,
+        description: "linked experiment numbers cached on hypotheses (evidence reads them)",
+        indexes: &[],
+        statements: || {
+            vec![Statement::new(
+                &queries::HYPOTHESIS_BACKFILL_LINKED_NUMBERS,
+                Params::new(),
+            )]
+        },
+    },
 ];
 
 /// The version a fully migrated graph has.

@@ -1,7 +1,7 @@
 //! Evidence on the graph, the same on every engine: hand-made projects whose stored units,
 //! scores and statuses equal hand-computed expectations (maximize and minimize; parent, root,
 //! best and named baselines; missing metrics; failed and running runs; seed siblings, reruns,
-//! captured environment and recent values), the override, thresholds from the project
+//! captured environment and recent values recorded with the summaries), the override, thresholds from the project
 //! settings, replacement of old units with a growing history, idempotence, and which
 //! hypotheses an experiment's change affects.
 
@@ -16,6 +16,8 @@ support::on_every_engine!(
     seed_siblings_reruns_environment_and_recent_values_set_the_confidence,
     the_override_wins_and_the_computed_status_stays_visible,
     a_recomputation_replaces_the_units_and_appends_to_the_history,
+    a_recomputation_rewrites_only_the_units_that_changed,
+    links_made_before_the_linked_numbers_were_cached_are_backfilled,
     the_same_inputs_store_the_same_result,
     an_experiment_change_affects_linked_children_relatives_and_baseline_users,
 );
@@ -23,7 +25,7 @@ support::on_every_engine!(
 use graph::evidence::MAD_TO_SIGMA;
 use graph::ids::{HypothesisId, UserId};
 use graph::model::{
-    Direction, ExperimentUpdate, HypothesisBaseline, HypothesisStatus, RecentValues, SeriesKey, Status,
+    Direction, ExperimentUpdate, HypothesisBaseline, HypothesisStatus, MeasuredSummary, Status,
     StoredEvidence,
 };
 use graph::Graph;
@@ -74,10 +76,7 @@ fn unit_experiments(evidence: &StoredEvidence) -> Vec<i64> {
 }
 
 async fn recompute(graph: &Graph, id: &HypothesisId) -> StoredEvidence {
-    graph
-        .recompute_evidence(id, &RecentValues::new())
-        .await
-        .expect("recomputed")
+    graph.recompute_evidence(id).await.expect("recomputed")
 }
 
 async fn parent_baseline_units_are_hand_computed_for_a_maximized_metric(t: TestGraph) {
@@ -152,11 +151,6 @@ async fn parent_baseline_units_are_hand_computed_for_a_maximized_metric(t: TestG
     assert_eq!(read.computed_status, HypothesisStatus::Testing);
     assert_eq!(read.evidence_score, Some(evidence.score));
     assert_eq!(read.computed_at, Some(evidence.computed_at));
-
-    // The series the caller reads recent values of: linked × targets.
-    let series = graph.evidence_series(&id).await.expect("series");
-    assert_eq!(series.len(), 6);
-    assert!(series.iter().all(|key| key.metric == "acc"));
 }
 
 async fn thresholds_come_from_the_project_settings_and_are_validated(t: TestGraph) {
@@ -359,34 +353,40 @@ async fn seed_siblings_reruns_environment_and_recent_values_set_the_confidence(t
         .expect("snapshot");
 
     let id = hypothesis(graph, "seeds", &[("acc", 1.0)], HypothesisBaseline::Parent, &[2]).await;
-    let mut recent = RecentValues::new();
-    recent.insert(
-        SeriesKey {
-            experiment: linked.id.clone(),
-            metric: "acc".into(),
-        },
-        vec![1.0, 2.0, 3.0],
-    );
-    let evidence = graph.recompute_evidence(&id, &recent).await.expect("recomputed");
-
-    // Complete: 0.5, 0.9, 0.4, 0.3 → median 0.45, deviations 0.05, 0.45, 0.05, 0.15 → MAD 0.1.
-    let spread = MAD_TO_SIGMA * 0.1;
-    // Stability of 1, 2, 3: cv = 0.5 → 1 / (1 + 10 × 0.5) = 1/6. Seeds: #3 worsens (0.4 <
-    // 0.5) while #2 improves → (1 + 0) / (1 + 1) = 0.5. Rerun: 0.85 improves → 1.
-    // Environment: code 0.4 + environment 0.4 + restore not attempted 0.2 × 0.5 = 0.9.
-    let confidence = 0.3 / 6.0 + 0.3 * 0.5 + 0.2 * 1.0 + 0.2 * 0.9;
-    assert_eq!(unit_experiments(&evidence), vec![2]);
-    close(evidence.units[0].confidence, confidence, "confidence");
-    close(evidence.units[0].normalized_delta, 0.4 / spread, "normalized");
-    close(evidence.score, confidence * 0.4 / spread, "score");
-
-    // Without recent values stability is neutral.
+    // One recorded point is too few to judge stability: neutral.
     let neutral = recompute(graph, &id).await;
     close(
         neutral.units[0].confidence,
         0.3 + 0.3 * 0.5 + 0.2 + 0.2 * 0.9,
         "neutral stability",
     );
+
+    // #2's series ends 0.3, 0.6, 0.9 (its recent values; the last is still 0.9).
+    let moving = MeasuredSummary {
+        recent: vec![0.3, 0.6, 0.9],
+        count: 3,
+        ..support::metrics::summary("acc", 0.9, 2)
+    };
+    graph
+        .record_chunk(
+            &linked.id,
+            support::metrics::chunk("moving", &["acc"]),
+            vec![moving],
+        )
+        .await
+        .expect("recorded");
+    let evidence = recompute(graph, &id).await;
+
+    // Complete: 0.5, 0.9, 0.4, 0.3 → median 0.45, deviations 0.05, 0.45, 0.05, 0.15 → MAD 0.1.
+    let spread = MAD_TO_SIGMA * 0.1;
+    // Stability of 0.3, 0.6, 0.9: cv = 0.5 → 1 / (1 + 10 × 0.5) = 1/6. Seeds: #3 worsens (0.4
+    // < 0.5) while #2 improves → (1 + 0) / (1 + 1) = 0.5. Rerun: 0.85 improves → 1.
+    // Environment: code 0.4 + environment 0.4 + restore not attempted 0.2 × 0.5 = 0.9.
+    let confidence = 0.3 / 6.0 + 0.3 * 0.5 + 0.2 * 1.0 + 0.2 * 0.9;
+    assert_eq!(unit_experiments(&evidence), vec![2]);
+    close(evidence.units[0].confidence, confidence, "confidence");
+    close(evidence.units[0].normalized_delta, 0.4 / spread, "normalized");
+    close(evidence.score, confidence * 0.4 / spread, "score");
 }
 
 async fn the_override_wins_and_the_computed_status_stays_visible(t: TestGraph) {
@@ -464,6 +464,96 @@ async fn a_recomputation_replaces_the_units_and_appends_to_the_history(t: TestGr
     assert_eq!(scores, vec![first.score, second.score]);
     assert_eq!(history[1].at, second.computed_at);
     assert!(history[0].at <= history[1].at);
+}
+
+async fn a_recomputation_rewrites_only_the_units_that_changed(t: TestGraph) {
+    let graph = &t.graph;
+    maxi(graph).await;
+    let id = hypothesis(
+        graph,
+        "maxi",
+        &[("acc", 1.0)],
+        HypothesisBaseline::Parent,
+        &[2, 3, 4],
+    )
+    .await;
+    let first = recompute(graph, &id).await;
+    // #4 gets a new value, and two more complete runs at 0.6 move the project spread: the
+    // complete values are 0.5, 0.6, 0.6, 0.6, 0.7, 1.5, median 0.6, MAD 0.05.
+    let four = graph.experiment("maxi", 4).await.expect("#4");
+    measure(graph, &four, "acc", 1.5).await;
+    for name in ["9", "10"] {
+        let experiment = run(graph, "maxi", name, "lr: 1.0\n", Status::Complete).await;
+        measure(graph, &experiment, "acc", 0.6).await;
+    }
+    let second = recompute(graph, &id).await;
+    let spread = MAD_TO_SIGMA * 0.05;
+    assert_eq!(unit_experiments(&second), vec![2, 3, 4]);
+    for (before, after) in first.units.iter().zip(&second.units).take(2) {
+        assert_eq!(
+            after.computed_at, before.computed_at,
+            "#{} is unchanged and keeps its edge",
+            after.experiment
+        );
+        assert_eq!(after.delta, before.delta);
+        close(
+            after.normalized_delta,
+            after.delta / spread,
+            "an unchanged unit is normalised by the new spread",
+        );
+    }
+    assert!(
+        second.units[2].computed_at > first.units[2].computed_at,
+        "#4's unit is rewritten"
+    );
+    close(second.units[2].experiment_value, 1.5, "#4's new value");
+    let stored = graph
+        .hypothesis_evidence(&id)
+        .await
+        .expect("read")
+        .expect("computed");
+    assert_eq!(
+        stored, second,
+        "reads derive the same normalised deltas and contributions"
+    );
+    let (stored_spread, _) = stored.inputs.scales["acc"]
+        .distribution_spread()
+        .expect("the project has a spread");
+    close(stored_spread, spread, "the stored scale");
+}
+
+/// Forgets the linked numbers cached on every hypothesis, as a graph written before schema 9.
+static FORGET_LINKED_NUMBERS: graph::queries::Query = graph::queries::Query {
+    name: "test/forget_linked_numbers",
+    text: "MATCH (h:Hypothesis) SET h.linked_numbers = null",
+    writes: true,
+};
+
+async fn links_made_before_the_linked_numbers_were_cached_are_backfilled(t: TestGraph) {
+    let graph = &t.graph;
+    maxi(graph).await;
+    let id = hypothesis(
+        graph,
+        "maxi",
+        &[("acc", 1.0)],
+        HypothesisBaseline::Parent,
+        &[2, 3],
+    )
+    .await;
+    let executor = graph.executor();
+    executor
+        .execute(&FORGET_LINKED_NUMBERS, graph::value::Params::new())
+        .await
+        .expect("forgotten");
+    assert!(unit_experiments(&recompute(graph, &id).await).is_empty());
+    executor
+        .execute(
+            &graph::queries::HYPOTHESIS_BACKFILL_LINKED_NUMBERS,
+            graph::value::Params::new(),
+        )
+        .await
+        .expect("the migration's backfill");
+    assert_eq!(unit_experiments(&recompute(graph, &id).await), vec![2, 3]);
 }
 
 /// `evidence` with every time set to one value, to compare two computations.

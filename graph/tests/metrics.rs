@@ -309,6 +309,7 @@ async fn nan_and_infinite_summaries_read_back_exactly(t: TestGraph) {
         mean: 0.1 + 0.2,
         count: 4,
         finite_count: 1,
+        recent: vec![f64::NAN, f64::INFINITY, 0.1 + 0.2, f64::NEG_INFINITY],
     };
     let tiny = MeasuredSummary {
         metric: "lr".into(),
@@ -319,6 +320,7 @@ async fn nan_and_infinite_summaries_read_back_exactly(t: TestGraph) {
         mean: std::f64::consts::PI,
         count: 2,
         finite_count: 2,
+        recent: vec![5e-324, -0.0],
     };
     t.graph
         .record_chunk(

@@ -1,6 +1,7 @@
 //! Two `Graph`s on one FalkorDB graph, each with its own connections, behave as two
 //! `rsdk serve` replicas: the Redis write lease keeps their read-then-write operations
-//! from interleaving.
+//! from interleaving, and what one replica keeps in memory for evidence never hides a change
+//! the other made.
 
 mod support;
 
@@ -28,8 +29,8 @@ async fn replica(url: &str) -> Graph {
         .expect("schema migrates")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replicas_creating_at_once_get_distinct_consecutive_numbers() {
+/// Two replicas of a fresh FalkorDB graph holding project `vit`.
+async fn two_replicas_with_project_vit() -> (Graph, Graph) {
     let url = format!(
         "falkordb://127.0.0.1:{}/{}",
         falkordb_server().port(),
@@ -37,6 +38,12 @@ async fn replicas_creating_at_once_get_distinct_consecutive_numbers() {
     );
     let (a, b) = tokio::join!(replica(&url), replica(&url));
     project(&a, "vit").await;
+    (a, b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_creating_at_once_get_distinct_consecutive_numbers() {
+    let (a, b) = two_replicas_with_project_vit().await;
     let mut numbers: Vec<i64> = create_concurrently(&[a.clone(), b.clone()], "vit", 40)
         .await
         .into_iter()
@@ -46,6 +53,42 @@ async fn replicas_creating_at_once_get_distinct_consecutive_numbers() {
     assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
     let seen_by_b = b.experiments("vit", None, 100, None).await.expect("list");
     assert_eq!(seen_by_b.experiments.len(), 40, "b reads what a wrote");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_on_one_replica_sees_values_another_replica_changed() {
+    use graph::model::{Direction, HypothesisBaseline, Status};
+    use support::evidence::{configure_direction, hypothesis, measure, run};
+
+    let (a, b) = two_replicas_with_project_vit().await;
+    configure_direction(&a, "vit", "acc", Direction::Maximize).await;
+    let root = run(&a, "vit", "1", "lr: 0.1\n", Status::Complete).await;
+    let child = run(&a, "vit", "2_from_1", "lr: 0.2\n", Status::Complete).await;
+    measure(&a, &root, "acc", 0.5).await;
+    measure(&a, &child, "acc", 0.6).await;
+    let id = hypothesis(&a, "vit", &[("acc", 1.0)], HypothesisBaseline::Parent, &[2]).await;
+    let first = a.recompute_evidence(&id).await.expect("computed on a");
+    assert_eq!(first.units[0].experiment_value, 0.6);
+
+    // b records a new value and a status: a's kept values are stale and must be read again.
+    measure(&b, &child, "acc", 0.9).await;
+    let again = a.recompute_evidence(&id).await.expect("computed on a");
+    assert_eq!(again.units[0].experiment_value, 0.9, "a sees b's summary");
+    b.update_experiment(
+        "vit",
+        2,
+        graph::model::ExperimentUpdate {
+            status: Some(Status::Failed),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("b marks the run failed");
+    let failed = a.recompute_evidence(&id).await.expect("computed on a");
+    assert!(
+        failed.units[0].confidence < again.units[0].confidence,
+        "a sees b's status change"
+    );
 }
 
 /// Every constraint of the graph, with its state.

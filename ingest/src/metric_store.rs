@@ -30,7 +30,7 @@ use graph::model::NewAuditEntry;
 use graph::Graph;
 
 use crate::blob::{self, BlobStore, Digest};
-use crate::metrics::{self, Chunk, ChunkSeries, Downsample, Limits, Series, Summary};
+use crate::metrics::{self, Chunk, ChunkSeries, Downsample, Limits, Recent, Series, Summary};
 use crate::{Error, Result};
 
 /// Decoded chunks kept in memory (they are immutable, so never stale), in points.
@@ -429,6 +429,7 @@ fn from_measured(stored: &MeasuredSummary) -> Summary {
         mean: stored.mean,
         count: stored.count.max(0) as u64,
         finite_count: stored.finite_count.max(0) as u64,
+        recent: Recent::of(&stored.recent),
     }
 }
 
@@ -444,6 +445,7 @@ fn to_measured(summaries: BTreeMap<String, Summary>) -> Vec<MeasuredSummary> {
             mean: summary.mean,
             count: summary.count as i64,
             finite_count: summary.finite_count as i64,
+            recent: summary.recent.values().to_vec(),
         })
         .collect()
 }

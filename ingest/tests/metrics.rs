@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use ingest::metrics::{
     decode_parquet, downsample, encode_msgpack, encode_parquet, in_range, merge_series, summarize, Chunk,
-    ChunkSeries, Downsample, Limits, Point, Series, Summary,
+    ChunkSeries, Downsample, Limits, Point, Recent, Series, Summary,
 };
 use ingest::Error;
 use proptest::prelude::*;
@@ -267,6 +267,9 @@ fn naive_summary(values_by_step: &[(u64, f64)]) -> Summary {
         .max_by_key(|(step, _)| *step)
         .expect("points");
     let fold = |pick: fn(f64, f64) -> f64| non_nan.iter().copied().reduce(pick).unwrap_or(f64::NAN);
+    let mut by_step = values_by_step.to_vec();
+    by_step.sort_by_key(|(step, _)| *step);
+    let in_step_order: Vec<f64> = by_step.iter().map(|&(_, value)| value).collect();
     Summary {
         last,
         last_step,
@@ -279,6 +282,7 @@ fn naive_summary(values_by_step: &[(u64, f64)]) -> Summary {
         },
         count: values_by_step.len() as u64,
         finite_count: finite.len() as u64,
+        recent: Recent::of(&in_step_order),
     }
 }
 
@@ -296,6 +300,13 @@ fn same_summary(left: &Summary, right: &Summary) -> bool {
         && same_float(left.mean, right.mean)
         && left.count == right.count
         && left.finite_count == right.finite_count
+        && left.recent.values().len() == right.recent.values().len()
+        && left
+            .recent
+            .values()
+            .iter()
+            .zip(right.recent.values())
+            .all(|(left, right)| same_float(*left, *right))
 }
 
 fn series_strategy() -> impl Strategy<Value = Series> {

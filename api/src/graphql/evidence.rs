@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use graph::ids::{ExperimentId, HypothesisId};
 use graph::model::{self, Role};
 use graph::Graph;
-use ingest::metric_store::MetricStore;
 
 use super::caller;
 use super::hypotheses::{Hypothesis, HypothesisStatusGql};
@@ -64,6 +63,18 @@ impl HypothesisEvidence {
             support_threshold: inputs.thresholds.0,
             refute_threshold: inputs.thresholds.1,
             baseline: inputs.baseline.clone(),
+            scales: inputs
+                .scales
+                .iter()
+                .map(|(metric, scale)| {
+                    let spread = scale.distribution_spread();
+                    EvidenceScale {
+                        metric: metric.clone(),
+                        spread: spread.map(|(spread, _)| spread),
+                        source: spread.map(|(_, source)| source.as_str().to_owned()),
+                    }
+                })
+                .collect(),
         }
     }
     /// One unit per (linked experiment, target metric) with both values present, by
@@ -94,6 +105,24 @@ pub struct EvidenceInputs {
     pub refute_threshold: f64,
     /// The hypothesis' baseline as it was: `parent`, `root`, `best` or `experiment #N`.
     pub baseline: String,
+    /// Per target metric, the project-wide spread its deltas were divided by (empty for
+    /// evidence computed before scales were recorded).
+    pub scales: Vec<EvidenceScale>,
+}
+
+/// The spread one target metric's deltas are divided by: one normalised unit is one typical
+/// difference between the project's complete experiments.
+#[derive(SimpleObject, Debug)]
+pub struct EvidenceScale {
+    pub metric: String,
+    /// `1.4826 × MAD` of the metric over the project's complete experiments (or `1.2533 ×` the
+    /// mean absolute deviation when the MAD is 0); null when the project gave none (fewer than
+    /// 3 values, or no spread) and each unit used 0.1 × |its baseline| instead (1 for a zero
+    /// baseline).
+    pub spread: Option<f64>,
+    /// Where the spread came from: `scaled_mad` or `scaled_mean_absolute_deviation`; null
+    /// with no spread.
+    pub source: Option<String>,
 }
 
 /// One evidence unit: a linked experiment against its baseline on one target metric.
@@ -271,8 +300,7 @@ impl EvidenceMutation {
             .hypothesis(graph, &id, Role::Researcher)
             .await
             .gql()?;
-        let metrics = context.data::<MetricStore>()?;
-        let stored = crate::evidence::recompute(graph, metrics, &id).await.gql()?;
+        let stored = graph.recompute_evidence(&id).await.gql()?;
         Ok(HypothesisEvidence {
             stored,
             status_override: hypothesis

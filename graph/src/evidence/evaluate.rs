@@ -156,7 +156,7 @@ pub fn evaluate(
         };
         for unit in link_units.iter_mut() {
             unit.weight = unit.weight / largest_weight / total_weight;
-            unit.contribution = unit.weight * unit.confidence * unit.normalized_delta;
+            unit.contribution = unit_contribution(unit.weight, unit.confidence, unit.normalized_delta);
             experiment.score += unit.weight * unit.normalized_delta;
             experiment.confidence += unit.weight * unit.confidence;
             experiment.contribution += unit.contribution;
@@ -221,6 +221,12 @@ fn push_units(targets: &[TargetMetric], link: &LinkedExperiment<'_>, units: &mut
             contribution: 0.0,
         });
     }
+}
+
+/// A unit's share of `E_hypothesis`: `weight × confidence × normalized_delta`, in that order,
+/// so a reader that recomputes it from stored parts gets the very same number.
+pub fn unit_contribution(weight: f64, confidence: f64, normalized_delta: f64) -> f64 {
+    weight * confidence * normalized_delta
 }
 
 fn is_usable_weight(weight: f64) -> bool {

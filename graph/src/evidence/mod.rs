@@ -116,8 +116,8 @@ pub use confidence::{
     STABILITY_WEIGHT,
 };
 pub use evaluate::{
-    evaluate, EvidenceUnit, ExperimentEvidence, HypothesisEvidence, LinkedExperiment, MetricInput,
-    TargetMetric,
+    evaluate, unit_contribution, EvidenceUnit, ExperimentEvidence, HypothesisEvidence, LinkedExperiment,
+    MetricInput, TargetMetric,
 };
 pub use explain::explain;
 pub use normalize::{

@@ -45,6 +45,31 @@ pub enum ScaleSource {
     Unit,
 }
 
+impl ScaleSource {
+    /// The stored and API name: `scaled_mad`, `scaled_mean_absolute_deviation`,
+    /// `baseline_relative` or `unit`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScaleSource::ScaledMad => "scaled_mad",
+            ScaleSource::ScaledMeanAbsoluteDeviation => "scaled_mean_absolute_deviation",
+            ScaleSource::BaselineRelative => "baseline_relative",
+            ScaleSource::Unit => "unit",
+        }
+    }
+
+    /// The source named `text` (as [`ScaleSource::as_str`] writes it).
+    pub fn parse(text: &str) -> Option<ScaleSource> {
+        [
+            ScaleSource::ScaledMad,
+            ScaleSource::ScaledMeanAbsoluteDeviation,
+            ScaleSource::BaselineRelative,
+            ScaleSource::Unit,
+        ]
+        .into_iter()
+        .find(|source| source.as_str() == text)
+    }
+}
+
 /// The spread of one metric across a project, computed once per recomputation and shared by
 /// every unit of that metric.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,6 +110,23 @@ impl Scale {
         Scale::without_distribution()
     }
 
+    /// The distribution's spread and where it came from; `None` when every unit falls back to
+    /// its baseline. [`Scale::with_spread`] restores a scale from it.
+    pub fn distribution_spread(&self) -> Option<(f64, ScaleSource)> {
+        self.distribution_spread
+    }
+
+    /// The scale whose [`Scale::distribution_spread`] was `spread` (a stored scale). A spread
+    /// that is not a finite number above zero gives [`Scale::without_distribution`].
+    pub fn with_spread(spread: f64, source: ScaleSource) -> Scale {
+        if !is_usable_spread(spread) {
+            return Scale::without_distribution();
+        }
+        Scale {
+            distribution_spread: Some((spread, source)),
+        }
+    }
+
     /// A scale with no project distribution: every unit uses its baseline (then 1).
     pub fn without_distribution() -> Scale {
         Scale {
@@ -95,12 +137,7 @@ impl Scale {
     /// A fixed spread (tests, and callers that keep their own). A spread that is not a finite
     /// number above zero gives [`Scale::without_distribution`].
     pub fn fixed(spread: f64) -> Scale {
-        if !is_usable_spread(spread) {
-            return Scale::without_distribution();
-        }
-        Scale {
-            distribution_spread: Some((spread, ScaleSource::ScaledMad)),
-        }
+        Scale::with_spread(spread, ScaleSource::ScaledMad)
     }
 
     /// The spread a unit with this baseline is divided by, and where it came from; always a

@@ -1,25 +1,14 @@
 //! Stored evidence: what [`crate::Graph::recompute_evidence`] wrote for a hypothesis (its
 //! `EVIDENCE` edges and computed fields) as the read models see it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{ExperimentId, HypothesisId};
+use crate::evidence::Scale;
+
+use crate::ids::HypothesisId;
 use crate::model::{Direction, HypothesisStatus};
-
-/// One metric series of one experiment: whose recent values the stability factor reads.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SeriesKey {
-    /// The experiment.
-    pub experiment: ExperimentId,
-    /// The metric's name.
-    pub metric: String,
-}
-
-/// The last part of each series, as the caller read it from the metric store (a series the
-/// map lacks counts as no recent values: neutral stability).
-pub type RecentValues = HashMap<SeriesKey, Vec<f64>>;
 
 /// One stored evidence unit: an `EVIDENCE` edge from a linked experiment to the hypothesis.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +25,8 @@ pub struct StoredUnit {
     pub experiment_value: f64,
     /// The signed delta, positive for an improvement.
     pub delta: f64,
-    /// The delta over the metric's project-wide spread, clamped.
+    /// The delta over the metric's project-wide spread, clamped (derived from `delta`, the
+    /// baseline value and the computation's scale of the metric; not stored on the edge).
     pub normalized_delta: f64,
     /// The metric's direction.
     pub direction: Direction,
@@ -44,9 +34,10 @@ pub struct StoredUnit {
     pub weight: f64,
     /// The unit's confidence in [0, 1].
     pub confidence: f64,
-    /// `weight × confidence × normalized_delta`.
+    /// `weight × confidence × normalized_delta` (derived like `normalized_delta`).
     pub contribution: f64,
-    /// When it was computed.
+    /// When the unit was last written: the computation that last changed one of its stored
+    /// parts (a recomputation that finds it unchanged keeps the edge and this time).
     pub computed_at: DateTime<Utc>,
 }
 
@@ -74,6 +65,10 @@ pub struct EvidenceInputsSummary {
     pub thresholds: (f64, f64),
     /// The baseline rule: `parent`, `root`, `best` or `experiment #N`.
     pub baseline: String,
+    /// Per target metric, the project-wide scale its deltas were divided by (empty for
+    /// evidence stored before scales were recorded, whose units carry their normalised
+    /// deltas themselves).
+    pub scales: BTreeMap<String, Scale>,
 }
 
 /// The stored evidence of a hypothesis.

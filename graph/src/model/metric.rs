@@ -201,17 +201,24 @@ pub struct MeasuredSummary {
     pub count: i64,
     /// How many of them are finite.
     pub finite_count: i64,
+    /// The values at the highest steps, in step order (the metric store keeps the last 20):
+    /// the recent part of the series whose variation evidence confidence reads. Stored on the
+    /// `MEASURED` edge; empty where summaries come from the copy cached on the experiment
+    /// (the runs table and the evidence scales read that copy and need no recent values).
+    pub recent: Vec<f64>,
 }
 
 impl MeasuredSummary {
     /// Equality with every float compared bit for bit, so NaN summaries compare equal.
     pub fn same_as(&self, other: &MeasuredSummary) -> bool {
         let floats = |s: &MeasuredSummary| [s.last, s.min, s.max, s.mean].map(f64::to_bits);
+        let recent = |s: &MeasuredSummary| s.recent.iter().map(|value| value.to_bits()).collect::<Vec<_>>();
         self.metric == other.metric
             && self.last_step == other.last_step
             && self.count == other.count
             && self.finite_count == other.finite_count
             && floats(self) == floats(other)
+            && recent(self) == recent(other)
     }
 }
 
@@ -262,6 +269,7 @@ mod tests {
             mean: f64::NAN,
             count: 4,
             finite_count: 0,
+            recent: vec![f64::NAN, 1.0],
         };
         assert!(summary.same_as(&summary.clone()));
         assert_ne!(summary, summary.clone(), "PartialEq keeps IEEE semantics");

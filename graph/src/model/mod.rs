@@ -22,10 +22,7 @@ pub use environment::{
     Accelerator, Environment, EnvironmentComparison, EnvironmentDiff, EnvironmentField, NewEnvironment,
     Package, PackageChange, PackageChangeKind, Variable,
 };
-pub use evidence::{
-    EvidenceInputsSummary, RecentValues, ScorePoint, SeriesKey, StoredContribution, StoredEvidence,
-    StoredUnit,
-};
+pub use evidence::{EvidenceInputsSummary, ScorePoint, StoredContribution, StoredEvidence, StoredUnit};
 pub use experiment::{
     Dag, DagEdge, DagNode, EdgeKind, Experiment, ExperimentUpdate, KanbanColumn, NewExperiment, ParentRef,
     Status,

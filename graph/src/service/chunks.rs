@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use tracing::instrument;
 
 use super::audit::audit_statement;
+use super::evidence_snapshot::{ExperimentFacts, ValuesChange};
 use super::metrics::{metric_key, validate_metric_name};
 use super::{now, parse_timestamp, timestamp, Graph};
 use crate::error::{Error, Result};
@@ -29,6 +30,9 @@ const MAX_DIGEST_LENGTH: usize = 200;
 /// What recording needs to know about the experiment, read under the write lock.
 struct ChunkContext {
     project_id: ProjectId,
+    number: i64,
+    /// What the evidence snapshot of the project holds of the experiment.
+    facts: ExperimentFacts,
     measured: BTreeSet<String>,
     /// The summaries cached on the experiment (every metric it measured).
     summaries: Vec<MeasuredSummary>,
@@ -139,9 +143,44 @@ pub(super) fn cached_summaries(text: &str) -> Result<Vec<MeasuredSummary>> {
                     count,
                     finite_count,
                     metric,
+                    recent: Vec::new(),
                 })
             },
         )
+        .collect()
+}
+
+/// The recent values of a `MEASURED` row (a list of exact texts; none on a summary stored
+/// before they were recorded).
+pub(super) fn recent_values(row: &Row) -> Result<Vec<f64>> {
+    row.strings("recent")?
+        .iter()
+        .map(|text| {
+            text.parse::<f64>().map_err(|error| {
+                Error::Internal(format!("stored recent value `{text}` is not a float: {error}"))
+            })
+        })
+        .collect()
+}
+
+/// The recent values cached on an experiment (see `metric/set_experiment_summaries`), by
+/// metric.
+pub(super) fn cached_recent(text: &str) -> Result<std::collections::BTreeMap<String, Vec<f64>>> {
+    let unreadable = |what: String| Error::Internal(format!("cached recent values are unreadable: {what}"));
+    let cached: std::collections::BTreeMap<String, Vec<&str>> =
+        serde_json::from_str(text).map_err(|error| unreadable(error.to_string()))?;
+    cached
+        .into_iter()
+        .map(|(metric, texts)| {
+            let values = texts
+                .iter()
+                .map(|text| {
+                    text.parse::<f64>()
+                        .map_err(|_| unreadable(format!("{metric}: `{text}` is not a float")))
+                })
+                .collect::<Result<Vec<f64>>>()?;
+            Ok((metric, values))
+        })
         .collect()
 }
 
@@ -155,6 +194,7 @@ fn summary_from_row(row: &Row) -> Result<MeasuredSummary> {
         mean: stored_float(row, "mean")?,
         count: row.int("count")?,
         finite_count: row.int("finite_count")?,
+        recent: recent_values(row)?,
     })
 }
 
@@ -186,13 +226,22 @@ impl Graph {
             entity: "experiment",
             id: experiment.to_string(),
         })?;
+        let mut summaries = match row.opt_string("measured")? {
+            Some(text) => cached_summaries(&text)?,
+            None => Vec::new(),
+        };
+        if let Some(text) = row.opt_string("recent")? {
+            let mut recent = cached_recent(&text)?;
+            for summary in &mut summaries {
+                summary.recent = recent.remove(&summary.metric).unwrap_or_default();
+            }
+        }
         Ok(ChunkContext {
             project_id: ProjectId(row.string("project_id")?),
+            number: row.int("number")?,
+            facts: ExperimentFacts::from_row(row)?,
             measured: row.strings("metrics")?.into_iter().collect(),
-            summaries: match row.opt_string("measured")? {
-                Some(text) => cached_summaries(&text)?,
-                None => Vec::new(),
-            },
+            summaries,
         })
     }
 
@@ -267,7 +316,15 @@ impl Graph {
                     .with("max", float_text(summary.max))
                     .with("mean", float_text(summary.mean))
                     .with("count", summary.count)
-                    .with("finite_count", summary.finite_count);
+                    .with("finite_count", summary.finite_count)
+                    .with(
+                        "recent",
+                        summary
+                            .recent
+                            .iter()
+                            .map(|value| float_text(*value))
+                            .collect::<Vec<_>>(),
+                    );
                 if context.measured.contains(&summary.metric) {
                     return Statement::new(&queries::METRIC_MEASURED_UPDATE, params);
                 }
@@ -279,23 +336,36 @@ impl Graph {
             .collect()
     }
 
-    /// The statement that caches every summary of the experiment on its node: the stored ones
-    /// with `changed` laid over them.
-    fn cached_summaries_statement(
-        experiment: &ExperimentId,
-        context: &ChunkContext,
-        changed: &[MeasuredSummary],
-    ) -> Statement {
-        let mut all: std::collections::BTreeMap<String, MeasuredSummary> = context
+    /// Every summary of the experiment, by metric: the stored ones with `changed` laid over
+    /// them.
+    fn all_summaries(context: &ChunkContext, changed: &[MeasuredSummary]) -> Vec<MeasuredSummary> {
+        let mut all: std::collections::BTreeMap<&str, &MeasuredSummary> = context
             .summaries
             .iter()
-            .map(|summary| (summary.metric.clone(), summary.clone()))
+            .map(|summary| (summary.metric.as_str(), summary))
             .collect();
         for summary in changed {
-            all.insert(summary.metric.clone(), summary.clone());
+            all.insert(summary.metric.as_str(), summary);
         }
+        all.into_values().cloned().collect()
+    }
+
+    /// The statement that caches `all` the summaries of the experiment, and their recent
+    /// values, on its node.
+    fn cached_summaries_statement(experiment: &ExperimentId, all: &[MeasuredSummary]) -> Statement {
+        let recent: serde_json::Map<String, serde_json::Value> = all
+            .iter()
+            .map(|summary| {
+                let values = summary
+                    .recent
+                    .iter()
+                    .map(|value| serde_json::Value::String(float_text(*value)))
+                    .collect();
+                (summary.metric.clone(), serde_json::Value::Array(values))
+            })
+            .collect();
         let cached: serde_json::Map<String, serde_json::Value> = all
-            .into_values()
+            .iter()
             .map(|summary| {
                 let fields = serde_json::json!([
                     float_text(summary.last),
@@ -306,13 +376,37 @@ impl Graph {
                     summary.count,
                     summary.finite_count,
                 ]);
-                (summary.metric, fields)
+                (summary.metric.clone(), fields)
             })
             .collect();
         let params = Params::new()
             .with("experiment_id", experiment.as_str())
-            .with("measured", serde_json::Value::Object(cached).to_string());
+            .with("measured", serde_json::Value::Object(cached).to_string())
+            .with("recent", serde_json::Value::Object(recent).to_string());
         Statement::new(&queries::METRIC_SET_EXPERIMENT_SUMMARIES, params)
+    }
+
+    /// Sends `statements` with what `summaries` change (the `MEASURED` edges, the summaries
+    /// cached on the experiment, the project's values version) and `audit` as one atomic
+    /// batch, then patches this process' evidence snapshot.
+    async fn commit_with_summaries(
+        &self,
+        experiment: &ExperimentId,
+        context: &ChunkContext,
+        mut statements: Vec<Statement>,
+        summaries: &[MeasuredSummary],
+        audit: Option<Statement>,
+    ) -> Result<()> {
+        statements.extend(Self::summary_statements(experiment, context, summaries));
+        let all = Self::all_summaries(context, summaries);
+        statements.push(Self::cached_summaries_statement(experiment, &all));
+        statements.extend(audit);
+        let change = ValuesChange::Summaries {
+            summaries: all,
+            facts: context.facts.clone(),
+        };
+        self.execute_changing_values(statements, &context.project_id, context.number, change)
+            .await
     }
 
     /// Records a chunk with the experiment's merged summaries of the metrics it touches, in
@@ -335,11 +429,9 @@ impl Graph {
         Self::check_metric_limit(&context, &metrics_named(&chunk, &summaries))?;
         let audit = chunk.audit.clone().map(audit_statement).transpose()?;
         let record = new_record(experiment, chunk, self.max_sequence(experiment).await? + 1);
-        let mut statements = vec![Self::chunk_statement(experiment, &record)];
-        statements.extend(Self::summary_statements(experiment, &context, &summaries));
-        statements.push(Self::cached_summaries_statement(experiment, &context, &summaries));
-        statements.extend(audit);
-        self.executor.execute_atomic(statements).await?;
+        let statements = vec![Self::chunk_statement(experiment, &record)];
+        self.commit_with_summaries(experiment, &context, statements, &summaries, audit)
+            .await?;
         Ok(ChunkOutcome::Recorded(record))
     }
 
@@ -395,10 +487,8 @@ impl Graph {
                 .with("compacted_into", record.chunk_id.as_str());
             Statement::new(&queries::METRIC_CHUNK_COMPACT, params)
         }));
-        statements.extend(Self::summary_statements(experiment, &context, &summaries));
-        statements.push(Self::cached_summaries_statement(experiment, &context, &summaries));
-        statements.extend(audit);
-        self.executor.execute_atomic(statements).await?;
+        self.commit_with_summaries(experiment, &context, statements, &summaries, audit)
+            .await?;
         Ok(record)
     }
 

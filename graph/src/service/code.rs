@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use tracing::instrument;
 
+use super::evidence_snapshot::ValuesChange;
 use super::files::MAX_FILES_PER_COMMIT;
 use super::{now, parse_timestamp, timestamp, Graph};
 use crate::error::{Error, Result};
@@ -140,9 +141,16 @@ impl Graph {
                     .with("path", content.path),
             )
         }));
+        // Whether code was captured counts in evidence confidence.
         {
             let _gate = self.write_lock.acquire().await?;
-            self.executor.execute_atomic(statements).await?;
+            self.execute_changing_values(
+                statements,
+                &experiment.project_id,
+                experiment.number,
+                ValuesChange::CodeCaptured,
+            )
+            .await?;
         }
         self.code_snapshot(&experiment.id)
             .await?

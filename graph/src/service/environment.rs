@@ -4,8 +4,10 @@
 
 use tracing::instrument;
 
+use super::evidence_snapshot::ValuesChange;
 use super::{now, timestamp, Graph};
 use crate::error::{Error, Result};
+use crate::executor::Statement;
 use crate::ids::ExperimentId;
 use crate::model::environment::{diff_environments, MAX_RECORD_BYTES};
 use crate::model::{Environment, EnvironmentComparison, Experiment, NewEnvironment};
@@ -49,9 +51,14 @@ impl Graph {
             .with("id", experiment.id.as_str())
             .with("environment", stored_json(&record)?)
             .with("now", timestamp(record.recorded_at));
-        self.executor
-            .execute(&queries::EXPERIMENT_SET_ENVIRONMENT, params)
-            .await?;
+        // Whether an environment was captured counts in evidence confidence.
+        self.execute_changing_values(
+            vec![Statement::new(&queries::EXPERIMENT_SET_ENVIRONMENT, params)],
+            &project.id,
+            experiment.number,
+            ValuesChange::EnvironmentCaptured,
+        )
+        .await?;
         Ok(record)
     }
 

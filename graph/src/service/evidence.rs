@@ -27,8 +27,10 @@
 //!   values of the metric, whatever their status.
 //! - **Reruns**: the experiments within two `RERUN_OF` steps either way: its original, its
 //!   reruns and the original's other reruns. Their values of the metric.
-//! - **Recent values** (stability): given by the caller per (experiment, metric)
-//!   ([`Graph::evidence_series`] lists the series); the graph does not hold points.
+//! - **Recent values** (stability): the values at the highest steps of the linked run's
+//!   series (the last 20), which the metric store keeps on each `MEASURED` summary as chunks
+//!   arrive (`MeasuredSummary::recent`), so a recomputation reads no series. A summary stored
+//!   before they were kept has none: neutral stability until the run's next chunk.
 //! - **Environment checks**: code captured = a `HAS_CODE` snapshot exists; environment
 //!   captured = `Experiment.environment` is recorded; restore = *not attempted* for every
 //!   run, because nothing records restores yet (the factor then counts 0.5 of its 0.2).
@@ -36,43 +38,63 @@
 //!   `evidence_refute_threshold` (defaults [`crate::evidence::Thresholds::default`]); the
 //!   manual override wins for the effective status.
 //!
-//! All of this is read in a fixed number of queries per hypothesis (never one per unit): the
-//! hypothesis, its targets, its links, its links' rerun relatives, every experiment of the
-//! project with its cached summaries (baselines, scales and replicate values all come from it),
-//! and the children of each distinct parent of a linked run (seed siblings).
+//! A recomputation reads four things from the graph, each one indexed read: the hypothesis
+//! (with its linked experiments' numbers, cached on it by the batches that link and unlink),
+//! its targets, the project (settings and its values version) and — unless this process
+//! wrote them and nobody computed since — its stored units. Everything about the experiments
+//! (status, parent, rerun original, captured environment and code, seed group, summaries,
+//! recent values) comes from the project's snapshot, which `service::evidence_snapshot` keeps
+//! in memory and reads again (every experiment of the project, one indexed read) only when
+//! the project's values version says another process changed something.
 //!
 //! # What is stored
 //!
-//! In one atomic batch under the write lock: the hypothesis's old `EVIDENCE` edges are removed
-//! and one is created per unit, `(:Experiment)-[:EVIDENCE {metric, baseline_value,
-//! experiment_value, delta, normalized_delta, direction, confidence, weight, contribution,
+//! In one atomic batch under the write lock, the hypothesis's `EVIDENCE` edges are brought
+//! in line with the new units, one edge per unit, `(:Experiment)-[:EVIDENCE {metric,
+//! baseline_value, experiment_value, delta, direction, confidence, weight,
 //! baseline_experiment, computed_at}]->(:Hypothesis)` (floats as text, Rust's shortest exact
-//! form); the hypothesis gets `computed_status`, `evidence_score`, `computed_at`,
-//! `evidence_explanation`, what it was computed from (`evidence_linked`,
-//! `evidence_with_units`, both thresholds, `evidence_baseline`) and one more point of its
-//! score history (`evidence_history`, a JSON text of `[time, score, computed status]`, the last
-//! [`MAX_SCORE_HISTORY`] points). The same inputs store the same result (times apart); each
-//! recomputation appends a history point.
+//! form). Only the experiments whose units changed are rewritten (their edges removed and
+//! created again); an unchanged unit keeps its edge and its `computed_at`, which is therefore
+//! when the unit last changed. The hypothesis gets `computed_status`, `evidence_score`,
+//! `computed_at`, `evidence_explanation`, what it was computed from (`evidence_linked`,
+//! `evidence_with_units`, both thresholds, `evidence_baseline` and `evidence_scales`: per
+//! target metric the project spread its deltas were divided by) and one more point of its
+//! score history (`evidence_history`, a JSON text of `[time, score, computed status]`, the
+//! last [`MAX_SCORE_HISTORY`] points). The same inputs store the same result (times apart);
+//! each recomputation appends a history point.
 //!
-//! Per-experiment contributions are not stored: they are sums over the units, recomputed on
-//! read in the order the model sums them, so they equal the computed ones exactly.
+//! A unit's normalised delta and contribution are not on its edge: they follow from the
+//! edge's delta, baseline value, weight and confidence and the hypothesis' stored scale of the
+//! metric ([`normalize_delta`], [`unit_contribution`]), recomputed on read with the very
+//! functions the model uses, so they equal the computed ones exactly. That is what keeps a
+//! recomputation cheap: every new complete run moves the project scales a little, which would
+//! otherwise rewrite every unit of every hypothesis that targets the metric. (Evidence stored
+//! before scales were recorded carries both numbers on its edges; it is read as stored and
+//! rewritten whole by its next recomputation.) Per-experiment contributions are sums over the
+//! units, in the order the model sums them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-use super::evidence_inputs::{baseline_for, Linked, ProjectValues, Target};
+use super::evidence_inputs::{
+    baseline_for, linked_of, recent_of_linked, rerun_families, seed_siblings, Linked, ProjectValues, Target,
+};
 use super::hypotheses::{float_text, optional_float};
 use super::{experiment_key, now, optional_timestamp, parse_timestamp, timestamp, Graph};
 use crate::error::{Error, Result};
-use crate::evidence::{evaluate, explain, LinkedExperiment, MetricInput, Scale, TargetMetric, Thresholds};
+use crate::evidence::{
+    evaluate, explain, normalize_delta, unit_contribution, LinkedExperiment, MetricInput, Scale, ScaleSource,
+    TargetMetric, Thresholds,
+};
 use crate::executor::Statement;
 use crate::ids::{ExperimentId, HypothesisId, ProjectId};
 use crate::model::evidence::{contributions_of, MAX_SCORE_HISTORY};
 use crate::model::{
-    Direction, EvidenceInputsSummary, HypothesisBaseline, HypothesisStatus, RecentValues, ScorePoint,
-    SeriesKey, Status, StoredContribution, StoredEvidence, StoredUnit,
+    Direction, EvidenceInputsSummary, HypothesisBaseline, HypothesisStatus, ScorePoint, Status,
+    StoredContribution, StoredEvidence, StoredUnit,
 };
 use crate::queries;
 use crate::value::{Params, Row};
@@ -82,6 +104,12 @@ struct EvidenceState {
     project_id: ProjectId,
     baseline: HypothesisBaseline,
     override_status: Option<HypothesisStatus>,
+    /// The linked experiments' numbers (cached on the hypothesis by the links' batches).
+    linked: Vec<i64>,
+    /// The target metrics' scales of the stored computation: `None` before the first one and
+    /// for evidence stored before scales were recorded (its units carry their normalised
+    /// deltas and contributions).
+    scales: Option<BTreeMap<String, Scale>>,
     row: Row,
 }
 
@@ -103,21 +131,100 @@ fn required_float(row: &Row, column: &str) -> Result<f64> {
     optional_float(row, column)?.ok_or_else(|| Error::Internal(format!("stored evidence lacks {column}")))
 }
 
-fn unit_from_row(row: &Row) -> Result<StoredUnit> {
+/// A stored unit; its normalised delta and contribution follow from its stored parts and the
+/// computation's `scales` (or, for a unit stored before scales were, are read from its edge).
+fn unit_from_row(row: &Row, scales: Option<&BTreeMap<String, Scale>>) -> Result<StoredUnit> {
+    let metric = row.string("metric")?;
+    let baseline_value = required_float(row, "baseline_value")?;
+    let delta = required_float(row, "delta")?;
+    let weight = required_float(row, "weight")?;
+    let confidence = required_float(row, "confidence")?;
+    let (normalized_delta, contribution) = match scales {
+        Some(scales) => {
+            let scale = scales
+                .get(&metric)
+                .ok_or_else(|| Error::Internal(format!("stored evidence lacks the scale of `{metric}`")))?;
+            let normalized = normalize_delta(delta, scale, baseline_value);
+            (normalized, unit_contribution(weight, confidence, normalized))
+        }
+        None => (
+            required_float(row, "normalized_delta")?,
+            required_float(row, "contribution")?,
+        ),
+    };
     Ok(StoredUnit {
         experiment: row.int("experiment")?,
-        metric: row.string("metric")?,
+        metric,
         baseline_experiment: row.opt_int("baseline_experiment")?,
-        baseline_value: required_float(row, "baseline_value")?,
+        baseline_value,
         experiment_value: required_float(row, "experiment_value")?,
-        delta: required_float(row, "delta")?,
-        normalized_delta: required_float(row, "normalized_delta")?,
+        delta,
+        normalized_delta,
         direction: Direction::parse(&row.string("direction")?)?,
-        weight: required_float(row, "weight")?,
-        confidence: required_float(row, "confidence")?,
-        contribution: required_float(row, "contribution")?,
+        weight,
+        confidence,
+        contribution,
         computed_at: parse_timestamp("computed_at", &row.string("computed_at")?)?,
     })
+}
+
+/// Whether two units store the same parts (floats bit for bit): an unchanged unit keeps its
+/// edge.
+fn same_stored_parts(a: &StoredUnit, b: &StoredUnit) -> bool {
+    let floats = |unit: &StoredUnit| {
+        [
+            unit.baseline_value,
+            unit.experiment_value,
+            unit.delta,
+            unit.weight,
+            unit.confidence,
+        ]
+        .map(f64::to_bits)
+    };
+    a.experiment == b.experiment
+        && a.metric == b.metric
+        && a.baseline_experiment == b.baseline_experiment
+        && a.direction == b.direction
+        && floats(a) == floats(b)
+}
+
+/// The scales as stored: `{"metric": [spread, source] | null}` (spread as exact text; null
+/// when the metric had no project spread and each unit fell back to its baseline).
+fn scales_text(scales: &BTreeMap<String, Scale>) -> Result<String> {
+    let stored: BTreeMap<&str, Option<(String, &str)>> = scales
+        .iter()
+        .map(|(metric, scale)| {
+            let spread = scale
+                .distribution_spread()
+                .map(|(spread, source)| (float_text(spread), source.as_str()));
+            (metric.as_str(), spread)
+        })
+        .collect();
+    serde_json::to_string(&stored)
+        .map_err(|error| Error::Internal(format!("scales do not serialize: {error}")))
+}
+
+fn scales_from_text(text: &str) -> Result<BTreeMap<String, Scale>> {
+    let unreadable = |what: String| Error::Internal(format!("stored evidence scales are unreadable: {what}"));
+    let stored: BTreeMap<String, Option<(String, String)>> =
+        serde_json::from_str(text).map_err(|error| unreadable(error.to_string()))?;
+    stored
+        .into_iter()
+        .map(|(metric, spread)| {
+            let scale = match spread {
+                None => Scale::without_distribution(),
+                Some((spread, source)) => {
+                    let spread: f64 = spread
+                        .parse()
+                        .map_err(|_| unreadable(format!("{metric}: `{spread}` is not a number")))?;
+                    let source = ScaleSource::parse(&source)
+                        .ok_or_else(|| unreadable(format!("{metric}: unknown source `{source}`")))?;
+                    Scale::with_spread(spread, source)
+                }
+            };
+            Ok((metric, scale))
+        })
+        .collect()
 }
 
 /// The stored score history: `[[time, score, status], …]`, oldest first.
@@ -167,14 +274,80 @@ fn unit_statement(hypothesis: &HypothesisId, project_id: &ProjectId, unit: &Stor
             .with("baseline_value", float_text(unit.baseline_value))
             .with("experiment_value", float_text(unit.experiment_value))
             .with("delta", float_text(unit.delta))
-            .with("normalized_delta", float_text(unit.normalized_delta))
             .with("direction", unit.direction.as_str())
             .with("confidence", float_text(unit.confidence))
             .with("weight", float_text(unit.weight))
-            .with("contribution", float_text(unit.contribution))
             .with("baseline_experiment", unit.baseline_experiment)
             .with("computed_at", timestamp(unit.computed_at)),
     )
+}
+
+/// The statements that turn the stored units into `units`, and `units` with the stored time
+/// of each unit that did not change. Only the experiments whose units changed are rewritten
+/// (their edges removed and created again); when that is most of them (or `rewrite_all`),
+/// every edge is removed in one statement and every unit created, unchanged ones with their
+/// stored time. Both lists are grouped by experiment, metrics by name within.
+fn unit_changes(
+    hypothesis: &HypothesisId,
+    project_id: &ProjectId,
+    stored: &[StoredUnit],
+    mut units: Vec<StoredUnit>,
+    rewrite_all: bool,
+) -> (Vec<Statement>, Vec<StoredUnit>) {
+    let mut before: BTreeMap<i64, Vec<&StoredUnit>> = BTreeMap::new();
+    for unit in stored {
+        before.entry(unit.experiment).or_default().push(unit);
+    }
+    let stored_experiments = before.len();
+    // The experiments whose edges go (changed or no longer with units) and whose units come.
+    let mut removed: Vec<i64> = Vec::new();
+    let mut created: Vec<usize> = Vec::new();
+    let mut start = 0;
+    for group in units.chunk_by_mut(|a, b| a.experiment == b.experiment) {
+        let experiment = group[0].experiment;
+        match before.remove(&experiment) {
+            Some(old)
+                if old.len() == group.len()
+                    && old
+                        .iter()
+                        .zip(group.iter())
+                        .all(|(old, new)| same_stored_parts(old, new)) =>
+            {
+                for (unit, old) in group.iter_mut().zip(&old) {
+                    unit.computed_at = old.computed_at;
+                }
+            }
+            old => {
+                if old.is_some() {
+                    removed.push(experiment);
+                }
+                created.extend(start..start + group.len());
+            }
+        }
+        start += group.len();
+    }
+    removed.extend(before.into_keys());
+
+    let create = |unit: &StoredUnit| unit_statement(hypothesis, project_id, unit);
+    if rewrite_all || 2 * removed.len() > stored_experiments {
+        let mut statements = vec![Statement::new(
+            &queries::EVIDENCE_CLEAR,
+            Params::new().with("id", hypothesis.as_str()),
+        )];
+        statements.extend(units.iter().map(create));
+        return (statements, units);
+    }
+    let clear = |experiment: i64| {
+        Statement::new(
+            &queries::EVIDENCE_CLEAR_EXPERIMENT,
+            Params::new()
+                .with("id", hypothesis.as_str())
+                .with("key", experiment_key(project_id, experiment)),
+        )
+    };
+    let mut statements: Vec<Statement> = removed.into_iter().map(clear).collect();
+    statements.extend(created.into_iter().map(|index| create(&units[index])));
+    (statements, units)
 }
 
 /// The replicates' finite values of every target, per target.
@@ -200,6 +373,11 @@ impl Graph {
             )
             .await?;
         let row = rows.into_iter().next().ok_or_else(|| not_found(hypothesis))?;
+        let scales = row
+            .opt_string("scales")?
+            .as_deref()
+            .map(scales_from_text)
+            .transpose()?;
         Ok(EvidenceState {
             project_id: ProjectId(row.string("project_id")?),
             baseline: HypothesisBaseline::parse(
@@ -211,124 +389,140 @@ impl Graph {
                 .as_deref()
                 .map(HypothesisStatus::parse)
                 .transpose()?,
+            linked: row.ints("linked_numbers")?,
+            scales,
             row,
         })
     }
 
-    /// The (experiment, metric) series whose recent values the evidence of `hypothesis` uses:
-    /// every linked experiment × every target metric, by experiment number then metric name.
-    pub async fn evidence_series(&self, hypothesis: &HypothesisId) -> Result<Vec<SeriesKey>> {
-        self.evidence_state(hypothesis).await?;
-        let (targets, linked) = tokio::join!(
-            self.evidence_targets(hypothesis),
-            self.evidence_linked(hypothesis)
-        );
-        let (targets, linked) = (targets?, linked?);
-        Ok(linked
-            .iter()
-            .flat_map(|link| {
-                targets.iter().map(|target| SeriesKey {
-                    experiment: link.id.clone(),
-                    metric: target.name.clone(),
-                })
-            })
-            .collect())
+    /// The units `hypothesis` stored in the computation `state` shows (kept in memory by the
+    /// process that wrote them, else read), by experiment number then metric.
+    async fn last_units(
+        &self,
+        hypothesis: &HypothesisId,
+        state: &EvidenceState,
+    ) -> Result<Arc<Vec<StoredUnit>>> {
+        if let Some(computed_at) = state.row.opt_string("computed_at")? {
+            if let Some(units) = self.evidence_units.get(hypothesis, &computed_at) {
+                return Ok(units);
+            }
+        }
+        Ok(Arc::new(self.stored_units(hypothesis, state).await?))
+    }
+
+    /// The stored units of `hypothesis` as of `state`, by experiment number then metric.
+    async fn stored_units(
+        &self,
+        hypothesis: &HypothesisId,
+        state: &EvidenceState,
+    ) -> Result<Vec<StoredUnit>> {
+        let rows = self
+            .executor
+            .execute(
+                &queries::EVIDENCE_UNITS,
+                Params::new().with("id", hypothesis.as_str()),
+            )
+            .await?;
+        rows.iter()
+            .map(|row| unit_from_row(row, state.scales.as_ref()))
+            .collect()
     }
 
     /// Reads the inputs of `hypothesis` (see the module docs), evaluates them and stores the
-    /// result atomically: its `EVIDENCE` edges replace the old ones, its computed fields are
-    /// set and its score history gains a point. `recent` holds the last part of each series
-    /// [`Graph::evidence_series`] names (a missing one is neutral).
+    /// result atomically: its `EVIDENCE` edges are brought in line with the new units, its
+    /// computed fields are set and its score history gains a point.
     #[instrument(skip_all, fields(hypothesis = %hypothesis))]
-    pub async fn recompute_evidence(
-        &self,
-        hypothesis: &HypothesisId,
-        recent: &RecentValues,
-    ) -> Result<StoredEvidence> {
+    pub async fn recompute_evidence(&self, hypothesis: &HypothesisId) -> Result<StoredEvidence> {
         // Reads and the model run without the write lock (evidence is derived data: a change
         // that lands meanwhile queues another recomputation); only the write holds it.
         let state = self.evidence_state(hypothesis).await?;
-        let (project, targets, linked, reruns) = tokio::join!(
+        let (project, targets, snapshot, stored) = tokio::join!(
             self.project_by_id(&state.project_id),
             self.evidence_targets(hypothesis),
-            self.evidence_linked(hypothesis),
-            self.evidence_rerun_families(hypothesis),
+            self.project_snapshot(&state.project_id, &state.linked),
+            self.last_units(hypothesis, &state),
         );
-        let (project, targets, linked, reruns) = (project?, targets?, linked?, reruns?);
-        let (values, siblings) = tokio::join!(
-            self.evidence_project_values(&project.id, &targets),
-            self.evidence_seed_siblings(&project.id, &linked),
-        );
-        let (values, siblings) = (values?, siblings?);
+        let (project, targets, snapshot, stored) = (project?, targets?, snapshot?, stored?);
+        let linked = linked_of(&snapshot, &state.linked);
+        let reruns = rerun_families(&snapshot, &linked);
+        let recent = recent_of_linked(&snapshot, &linked, &targets)?;
+        let values = self
+            .evidence_project_values(&project.id, &snapshot, &targets)
+            .await?;
+        let siblings = seed_siblings(&snapshot, &linked);
         let thresholds = project.settings.evidence_thresholds();
         let computed_at = now();
 
-        let (units, evidence_score, computed_status, explanation, with_units) = evaluate_hypothesis(
+        let evaluated = evaluate_hypothesis(
             &state,
             &targets,
             &linked,
             &values,
             &siblings,
             &reruns,
-            recent,
+            &recent,
             &thresholds,
             computed_at,
         );
 
         let _gate = self.write_lock.acquire().await?;
-        // The history as it is now, under the lock (another recomputation may have added to it).
+        // The stored result as it is now, under the lock: another recomputation may have
+        // written units and added to the history since they were read.
         let current = self.evidence_state(hypothesis).await?;
+        let stored = if current.row.opt_string("computed_at")? == state.row.opt_string("computed_at")? {
+            stored
+        } else {
+            self.last_units(hypothesis, &current).await?
+        };
+        let rewrite_all = current.scales.is_none();
+        let (mut statements, units) =
+            unit_changes(hypothesis, &project.id, &stored, evaluated.units, rewrite_all);
         let mut history = history_from_text(current.row.opt_string("history")?.as_deref())?;
         history.push(ScorePoint {
             at: computed_at,
-            score: evidence_score,
-            status: computed_status,
+            score: evaluated.score,
+            status: evaluated.computed_status,
         });
         let overflow = history.len().saturating_sub(MAX_SCORE_HISTORY);
         history.drain(..overflow);
 
         let baseline = baseline_label(state.baseline);
-        let mut statements = vec![Statement::new(
-            &queries::EVIDENCE_CLEAR,
-            Params::new().with("id", hypothesis.as_str()),
-        )];
-        statements.extend(
-            units
-                .iter()
-                .map(|unit| unit_statement(hypothesis, &project.id, unit)),
-        );
         statements.push(Statement::new(
             &queries::EVIDENCE_SET_RESULT,
             Params::new()
                 .with("id", hypothesis.as_str())
-                .with("computed_status", computed_status.as_str())
-                .with("score", float_text(evidence_score))
+                .with("computed_status", evaluated.computed_status.as_str())
+                .with("score", float_text(evaluated.score))
                 .with("computed_at", timestamp(computed_at))
-                .with("explanation", explanation.as_str())
+                .with("explanation", evaluated.explanation.as_str())
                 .with("linked", linked.len() as i64)
-                .with("with_units", with_units as i64)
+                .with("with_units", evaluated.with_units as i64)
                 .with("support_threshold", float_text(thresholds.support))
                 .with("refute_threshold", float_text(thresholds.refute))
                 .with("baseline", baseline.as_str())
+                .with("scales", scales_text(&evaluated.scales)?)
                 .with("history", history_text(&history)?),
         ));
         self.executor.execute_atomic(statements).await?;
+        self.evidence_units
+            .keep(hypothesis, timestamp(computed_at), Arc::new(units.clone()));
 
         let contributions = contributions_of(&units);
         Ok(StoredEvidence {
             hypothesis: hypothesis.clone(),
-            score: evidence_score,
-            computed_status,
-            effective_status: current.override_status.unwrap_or(computed_status),
-            explanation,
+            score: evaluated.score,
+            computed_status: evaluated.computed_status,
+            effective_status: current.override_status.unwrap_or(evaluated.computed_status),
+            explanation: evaluated.explanation,
             units,
             contributions,
             computed_at,
             inputs: EvidenceInputsSummary {
                 linked: linked.len(),
-                with_units,
+                with_units: evaluated.with_units,
                 thresholds: (thresholds.support, thresholds.refute),
                 baseline,
+                scales: evaluated.scales,
             },
         })
     }
@@ -341,14 +535,7 @@ impl Graph {
         let Some(computed_at) = optional_timestamp(row, "computed_at")? else {
             return Ok(None);
         };
-        let rows = self
-            .executor
-            .execute(
-                &queries::EVIDENCE_UNITS,
-                Params::new().with("id", hypothesis.as_str()),
-            )
-            .await?;
-        let units = rows.iter().map(unit_from_row).collect::<Result<Vec<_>>>()?;
+        let units = self.stored_units(hypothesis, &state).await?;
         let computed_status = HypothesisStatus::parse(&row.string("computed_status")?)?;
         let count =
             |column: &str| -> Result<usize> { Ok(row.opt_int(column)?.unwrap_or_default().max(0) as usize) };
@@ -372,6 +559,7 @@ impl Graph {
                 baseline: row
                     .opt_string("baseline")?
                     .unwrap_or_else(|| baseline_label(state.baseline)),
+                scales: state.scales.clone().unwrap_or_default(),
             },
         }))
     }
@@ -395,12 +583,20 @@ impl Graph {
                 Params::new().with("id", experiment.as_str()),
             )
             .await?;
+        let mut scales: HashMap<String, Option<BTreeMap<String, Scale>>> = HashMap::new();
         let mut per_hypothesis: BTreeMap<String, Vec<StoredUnit>> = BTreeMap::new();
         for row in &rows {
-            per_hypothesis
-                .entry(row.string("hypothesis")?)
-                .or_default()
-                .push(unit_from_row(row)?);
+            let hypothesis = row.string("hypothesis")?;
+            if !scales.contains_key(&hypothesis) {
+                let parsed = row
+                    .opt_string("scales")?
+                    .as_deref()
+                    .map(scales_from_text)
+                    .transpose()?;
+                scales.insert(hypothesis.clone(), parsed);
+            }
+            let unit = unit_from_row(row, scales[&hypothesis].as_ref())?;
+            per_hypothesis.entry(hypothesis).or_default().push(unit);
         }
         Ok(per_hypothesis
             .into_iter()
@@ -465,8 +661,18 @@ impl Graph {
     }
 }
 
-/// The units, score, computed status, explanation and the number of linked runs with a unit.
-type Evaluated = (Vec<StoredUnit>, f64, HypothesisStatus, String, usize);
+/// What the model concluded, as the recomputation stores it.
+struct Evaluated {
+    /// Every unit, by experiment number then metric name.
+    units: Vec<StoredUnit>,
+    score: f64,
+    computed_status: HypothesisStatus,
+    explanation: String,
+    /// How many linked runs had a unit.
+    with_units: usize,
+    /// Per target metric, its scale.
+    scales: BTreeMap<String, Scale>,
+}
 
 /// Runs the pure model over the inputs read from the graph.
 #[allow(clippy::too_many_arguments)]
@@ -477,7 +683,7 @@ fn evaluate_hypothesis(
     values: &ProjectValues,
     siblings: &HashMap<i64, Vec<i64>>,
     reruns: &HashMap<i64, Vec<i64>>,
-    recent: &RecentValues,
+    recent: &HashMap<(i64, usize), Vec<f64>>,
     thresholds: &Thresholds,
     computed_at: DateTime<Utc>,
 ) -> Evaluated {
@@ -516,13 +722,6 @@ fn evaluate_hypothesis(
         ));
         rerun_values.push(replicate_values(reruns.get(&link.number), targets.len(), values));
     }
-    let recent_of = |link: &Linked, target: &Target| -> &[f64] {
-        let key = SeriesKey {
-            experiment: link.id.clone(),
-            metric: target.name.clone(),
-        };
-        recent.get(&key).map_or(&[], Vec::as_slice)
-    };
     let links: Vec<LinkedExperiment<'_>> = linked
         .iter()
         .enumerate()
@@ -533,10 +732,10 @@ fn evaluate_hypothesis(
             metrics: targets
                 .iter()
                 .enumerate()
-                .map(|(index, target)| MetricInput {
+                .map(|(index, _)| MetricInput {
                     value: values.value(link.number, index),
                     baseline: baselines.get(&(link.number, index)).map(|(_, value)| *value),
-                    recent: recent_of(link, target),
+                    recent: recent.get(&(link.number, index)).map_or(&[], Vec::as_slice),
                     seed_siblings: &seed_values[position][index],
                     reruns: &rerun_values[position][index],
                 })
@@ -567,13 +766,18 @@ fn evaluate_hypothesis(
             computed_at,
         })
         .collect();
-    (
+    Evaluated {
         units,
-        evidence.score,
-        evidence.computed_status,
+        score: evidence.score,
+        computed_status: evidence.computed_status,
         explanation,
-        evidence.per_experiment.len(),
-    )
+        with_units: evidence.per_experiment.len(),
+        scales: targets
+            .iter()
+            .zip(&target_metrics)
+            .map(|(target, metric)| (target.name.clone(), metric.scale))
+            .collect(),
+    }
 }
 
 #[cfg(test)]

@@ -1,21 +1,22 @@
 //! Reading what the evidence model needs about one hypothesis from the graph, in a fixed
 //! number of queries per hypothesis (never one per unit): its targets, its linked
-//! experiments, every experiment of its project with its summaries (baselines, scales and
-//! replicates all come from that one read), the children of the linked experiments' parents
-//! (seed siblings) and the rerun relatives of the linked experiments. The rules are in the
-//! docs of `service::evidence`.
+//! experiments and their recent values, every experiment of its project with its summaries
+//! (baselines, scales and replicates all come from the project's snapshot, see
+//! `service::evidence_snapshot`), the children of the linked experiments' parents (seed
+//! siblings) and the rerun relatives of the linked experiments. The rules are in the docs of
+//! `service::evidence`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Map, Value as Json};
 
-use super::chunks::cached_summaries;
+use super::evidence_snapshot::ProjectSnapshot;
 use super::hypotheses::optional_float;
 use super::metrics_table::aggregate;
-use super::{experiment_key, Graph};
+use super::Graph;
 use crate::error::{Error, Result};
 use crate::evidence::{best_baseline, EnvironmentChecks, RestoreCheck};
-use crate::ids::{ExperimentId, HypothesisId, ProjectId};
+use crate::ids::{HypothesisId, ProjectId};
 use crate::metric_expr::Expr;
 use crate::model::{Aggregation, Direction, HypothesisBaseline, MetricSource, Status};
 use crate::queries;
@@ -37,11 +38,9 @@ pub(super) struct Target {
 /// A linked experiment as the recomputation reads it.
 #[derive(Debug, Clone)]
 pub(super) struct Linked {
-    pub id: ExperimentId,
     pub number: i64,
     pub status: Status,
     pub parent: Option<i64>,
-    pub features_full: Option<String>,
     pub environment: EnvironmentChecks,
 }
 
@@ -113,6 +112,123 @@ pub(super) fn baseline_for(
     project.value(number, target_index).map(|value| (number, value))
 }
 
+/// The linked experiments numbered `numbers` as the project's `snapshot` holds them (it holds
+/// them all), by number.
+pub(super) fn linked_of(snapshot: &ProjectSnapshot, numbers: &[i64]) -> Vec<Linked> {
+    let mut linked: Vec<Linked> = numbers
+        .iter()
+        .filter_map(|number| {
+            let experiment = snapshot.experiments.get(number)?;
+            Some(Linked {
+                number: *number,
+                status: experiment.status,
+                parent: experiment.parent,
+                environment: EnvironmentChecks {
+                    code_captured: experiment.code_captured,
+                    environment_captured: experiment.environment_captured,
+                    restore: RestoreCheck::NotAttempted,
+                },
+            })
+        })
+        .collect();
+    linked.sort_by_key(|link| link.number);
+    linked.dedup_by_key(|link| link.number);
+    linked
+}
+
+/// Per linked experiment number, its rerun relatives within two `RERUN_OF` steps either way
+/// (its original and the original's original, its reruns and theirs, the original's other
+/// reruns), by number; an experiment without any has no entry.
+pub(super) fn rerun_families(snapshot: &ProjectSnapshot, linked: &[Linked]) -> HashMap<i64, Vec<i64>> {
+    let original_of = |number: i64| snapshot.experiments.get(&number).and_then(|e| e.rerun_of);
+    let mut reruns_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (&number, experiment) in &snapshot.experiments {
+        if let Some(original) = experiment.rerun_of {
+            reruns_of.entry(original).or_default().push(number);
+        }
+    }
+    let reruns = |number: i64| reruns_of.get(&number).into_iter().flatten().copied();
+    let mut families = HashMap::new();
+    for link in linked {
+        let mut family = BTreeSet::new();
+        if let Some(original) = original_of(link.number) {
+            family.insert(original);
+            family.extend(original_of(original));
+            family.extend(reruns(original));
+        }
+        for rerun in reruns(link.number) {
+            family.insert(rerun);
+            family.extend(reruns(rerun));
+        }
+        family.remove(&link.number);
+        if !family.is_empty() {
+            families.insert(link.number, family.into_iter().collect());
+        }
+    }
+    families
+}
+
+/// The recent values of each (linked experiment number, target index) from the project's
+/// `snapshot` (which holds every linked experiment); an experiment without them has none.
+pub(super) fn recent_of_linked(
+    snapshot: &ProjectSnapshot,
+    linked: &[Linked],
+    targets: &[Target],
+) -> Result<HashMap<(i64, usize), Vec<f64>>> {
+    let mut recent = HashMap::with_capacity(linked.len() * targets.len());
+    for link in linked {
+        let Some(experiment) = snapshot.experiments.get(&link.number) else {
+            continue;
+        };
+        for (index, target) in targets.iter().enumerate() {
+            let values = experiment.recent.of(&target.name)?;
+            if !values.is_empty() {
+                recent.insert((link.number, index), values.to_vec());
+            }
+        }
+    }
+    Ok(recent)
+}
+
+/// Per linked experiment number, its seed siblings: the other primary children of its parent
+/// whose full features equal its own once every seed leaf is removed (same
+/// [`seed_group`]), by number. Every linked experiment is in `snapshot`; a child missing from
+/// it was created since and has no values yet, so it could not count.
+pub(super) fn seed_siblings(snapshot: &ProjectSnapshot, linked: &[Linked]) -> HashMap<i64, Vec<i64>> {
+    let parents: BTreeSet<i64> = linked.iter().filter_map(|link| link.parent).collect();
+    let mut children: HashMap<i64, Vec<(i64, Option<u128>)>> = HashMap::new();
+    for (&number, experiment) in &snapshot.experiments {
+        if let Some(parent) = experiment.parent.filter(|parent| parents.contains(parent)) {
+            children
+                .entry(parent)
+                .or_default()
+                .push((number, experiment.seed_group));
+        }
+    }
+    let mut siblings = HashMap::new();
+    for link in linked {
+        let (Some(parent), Some(own)) = (
+            link.parent,
+            snapshot
+                .experiments
+                .get(&link.number)
+                .and_then(|experiment| experiment.seed_group),
+        ) else {
+            continue;
+        };
+        let mut matching: Vec<i64> = children
+            .get(&parent)
+            .into_iter()
+            .flatten()
+            .filter(|(number, group)| *number != link.number && *group == Some(own))
+            .map(|(number, _)| *number)
+            .collect();
+        matching.sort_unstable();
+        siblings.insert(link.number, matching);
+    }
+    siblings
+}
+
 /// The full features without the leaves whose key contains `seed` in any case; an object
 /// left empty by that removal goes too, so `{train: {seed: 1}}` and `{}` compare equal.
 pub(super) fn without_seed_leaves(features: &Json) -> Json {
@@ -141,9 +257,18 @@ pub(super) fn without_seed_leaves(features: &Json) -> Json {
     }
 }
 
-fn parse_features(text: Option<&str>) -> Option<Json> {
-    text.and_then(|text| serde_json::from_str::<Json>(text).ok())
-        .map(|features| without_seed_leaves(&features))
+/// A digest of `features_full` without its seed leaves, shared exactly by experiments whose
+/// full features are equal once seeds are removed (the first 128 bits of the SHA-256 of the
+/// canonical JSON text: serde_json's objects order their keys); `None` without readable
+/// features.
+pub(super) fn seed_group(features_full: Option<&str>) -> Option<u128> {
+    use sha2::{Digest, Sha256};
+    let features: Json = serde_json::from_str(features_full?).ok()?;
+    let canonical = without_seed_leaves(&features).to_string();
+    let digest = Sha256::digest(canonical.as_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    Some(u128::from_be_bytes(first))
 }
 
 fn unconfigured_or<T>(value: Option<String>, parse: fn(&str) -> Result<T>, default: T) -> Result<T> {
@@ -193,53 +318,15 @@ impl Graph {
             .collect()
     }
 
-    /// The linked experiments, by number.
-    pub(super) async fn evidence_linked(&self, hypothesis: &HypothesisId) -> Result<Vec<Linked>> {
-        let rows = self
-            .executor
-            .execute(
-                &queries::EVIDENCE_LINKED,
-                Params::new().with("id", hypothesis.as_str()),
-            )
-            .await?;
-        let mut linked: Vec<Linked> = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let number = row.int("number")?;
-            let code_captured = row.opt_string("code_created_at")?.is_some();
-            if let Some(last) = linked.last_mut().filter(|last| last.number == number) {
-                last.environment.code_captured |= code_captured;
-                continue;
-            }
-            linked.push(Linked {
-                id: ExperimentId(row.string("id")?),
-                number,
-                status: Status::parse(&row.string("status")?)?,
-                parent: row.opt_int("parent_number")?,
-                features_full: row.opt_string("features_full")?,
-                environment: EnvironmentChecks {
-                    code_captured,
-                    environment_captured: row.bool("environment_captured")?,
-                    restore: RestoreCheck::NotAttempted,
-                },
-            });
-        }
-        Ok(linked)
-    }
-
-    /// Every experiment of the project with each target's value (the metric's summary under
-    /// its aggregation; a derived target evaluated over the experiment's other values).
+    /// Every experiment of the project's `snapshot` with each target's value (the metric's
+    /// summary under its aggregation; a derived target evaluated over the experiment's other
+    /// values).
     pub(super) async fn evidence_project_values(
         &self,
         project_id: &ProjectId,
+        snapshot: &ProjectSnapshot,
         targets: &[Target],
     ) -> Result<ProjectValues> {
-        let rows = self
-            .executor
-            .execute(
-                &queries::EVIDENCE_PROJECT_VALUES,
-                Params::new().with("project_id", project_id.as_str()),
-            )
-            .await?;
         // Derived targets read other metrics, each under its own configuration.
         let configurations: BTreeMap<String, (Direction, Aggregation, Option<Expr>)> =
             if targets.iter().any(|target| target.derived.is_some()) {
@@ -252,21 +339,23 @@ impl Graph {
             .enumerate()
             .map(|(index, target)| (target.name.as_str(), index))
             .collect();
-        let mut project = ProjectValues::default();
-        for row in &rows {
-            let number = row.int("number")?;
-            project
-                .status
-                .insert(number, Status::parse(&row.string("status")?)?);
-            if let Some(parent) = row.opt_int("parent_number")? {
+        let experiments = snapshot.experiments.len();
+        let mut project = ProjectValues {
+            status: HashMap::with_capacity(experiments),
+            parent: HashMap::with_capacity(experiments),
+            values: HashMap::with_capacity(experiments),
+        };
+        for (&number, experiment) in &snapshot.experiments {
+            project.status.insert(number, experiment.status);
+            if let Some(parent) = experiment.parent {
                 project.parent.insert(number, parent);
             }
-            let Some(measured) = row.opt_string("measured")? else {
+            let summaries = &experiment.summaries;
+            if summaries.is_empty() {
                 continue;
-            };
-            let summaries = cached_summaries(&measured)?;
+            }
             let mut values: Vec<Option<f64>> = vec![None; targets.len()];
-            for summary in &summaries {
+            for summary in summaries.iter() {
                 if let Some(&index) = target_index.get(summary.metric.as_str()) {
                     let target = &targets[index];
                     if target.derived.is_none() {
@@ -328,76 +417,6 @@ impl Graph {
         }
         Ok(configurations)
     }
-
-    /// Per linked experiment number, its seed siblings: the other primary children of its
-    /// parent whose full features equal its own once every seed leaf is removed.
-    pub(super) async fn evidence_seed_siblings(
-        &self,
-        project_id: &ProjectId,
-        linked: &[Linked],
-    ) -> Result<HashMap<i64, Vec<i64>>> {
-        let parents: BTreeSet<i64> = linked.iter().filter_map(|link| link.parent).collect();
-        let mut siblings: HashMap<i64, Vec<i64>> = HashMap::new();
-        for parent in parents {
-            let rows = self
-                .executor
-                .execute(
-                    &queries::EVIDENCE_CHILDREN_FEATURES,
-                    Params::new().with("key", experiment_key(project_id, parent)),
-                )
-                .await?;
-            let children: Vec<(i64, Option<Json>)> = rows
-                .iter()
-                .map(|row| {
-                    Ok((
-                        row.int("number")?,
-                        parse_features(row.opt_string("features_full")?.as_deref()),
-                    ))
-                })
-                .collect::<Result<_>>()?;
-            for link in linked.iter().filter(|link| link.parent == Some(parent)) {
-                let Some(own) = parse_features(link.features_full.as_deref()) else {
-                    continue;
-                };
-                let mut matching: Vec<i64> = children
-                    .iter()
-                    .filter(|(number, features)| *number != link.number && features.as_ref() == Some(&own))
-                    .map(|(number, _)| *number)
-                    .collect();
-                matching.sort_unstable();
-                matching.dedup();
-                siblings.insert(link.number, matching);
-            }
-        }
-        Ok(siblings)
-    }
-
-    /// Per linked experiment number, its rerun relatives within two `RERUN_OF` steps either
-    /// way (its original, its reruns, the original's other reruns), by number.
-    pub(super) async fn evidence_rerun_families(
-        &self,
-        hypothesis: &HypothesisId,
-    ) -> Result<HashMap<i64, Vec<i64>>> {
-        let rows = self
-            .executor
-            .execute(
-                &queries::EVIDENCE_RERUN_FAMILIES,
-                Params::new().with("id", hypothesis.as_str()),
-            )
-            .await?;
-        let mut families: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
-        for row in &rows {
-            let experiment = row.int("experiment")?;
-            let replicate = row.int("replicate")?;
-            if replicate != experiment {
-                families.entry(experiment).or_default().insert(replicate);
-            }
-        }
-        Ok(families
-            .into_iter()
-            .map(|(experiment, family)| (experiment, family.into_iter().collect()))
-            .collect())
-    }
 }
 
 #[cfg(test)]
@@ -433,11 +452,9 @@ mod tests {
             derived: None,
         };
         let link = |number: i64, parent: Option<i64>| Linked {
-            id: ExperimentId(format!("e{number}")),
             number,
             status: Status::Complete,
             parent,
-            features_full: None,
             environment: EnvironmentChecks::COMPLETE,
         };
         let root = HypothesisBaseline::Root;

@@ -2,6 +2,7 @@
 
 use tracing::instrument;
 
+use super::evidence_snapshot::ValuesChange;
 use super::features::{stored_json, FeatureChangeSet};
 use super::{experiment_from_row, experiment_key, experiments_from_rows, now, timestamp, Graph};
 use crate::error::{Error, Result};
@@ -381,6 +382,7 @@ impl Graph {
 
         let _gate = self.write_lock.acquire().await?;
         let mut experiment = self.experiment(project, number).await?;
+        let previous_status = experiment.status;
         let changed_at = now();
         if let Some(status) = update.status {
             if status == Status::Running && experiment.started_at.is_none() {
@@ -416,7 +418,18 @@ impl Graph {
             .with("started_at", experiment.started_at.map(timestamp))
             .with("ended_at", experiment.ended_at.map(timestamp))
             .with("now", timestamp(changed_at));
-        self.executor.execute(&queries::EXPERIMENT_UPDATE, params).await?;
+        if experiment.status == previous_status {
+            self.executor.execute(&queries::EXPERIMENT_UPDATE, params).await?;
+        } else {
+            // The status is one of the values the evidence snapshots hold.
+            self.execute_changing_values(
+                vec![Statement::new(&queries::EXPERIMENT_UPDATE, params)],
+                &experiment.project_id,
+                experiment.number,
+                ValuesChange::Status(experiment.status),
+            )
+            .await?;
+        }
         Ok(experiment)
     }
 }

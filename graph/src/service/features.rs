@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
+use super::evidence_snapshot::ValuesChange;
 use super::Graph;
 use crate::error::{Error, Result};
 use crate::executor::Statement;
@@ -237,7 +238,9 @@ impl Graph {
         let changes = FeatureChangeSet::between(&project, &parent_full, &full)?;
         let mut statements = changes.replace_statements(&experiment.id);
         statements.extend(self.refresh_descendant_features(&experiment.id, &full).await?);
-        self.executor.execute_atomic(statements).await?;
+        // Seed siblings are judged by full features, which the evidence snapshots hold.
+        self.execute_changing_values(statements, &project.id, experiment.number, ValuesChange::Features)
+            .await?;
         Ok(experiment)
     }
 

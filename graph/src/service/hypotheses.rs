@@ -454,11 +454,10 @@ impl Graph {
         let _gate = self.write_lock.acquire().await?;
         let (project, mut hypothesis) = self.hypothesis_by_id(id).await?;
         let named = self.experiments_named(&project, numbers).await?;
-        let linked: BTreeSet<ExperimentId> = self
-            .hypothesis_experiments(&hypothesis)
-            .await?
-            .into_iter()
-            .map(|experiment| experiment.id)
+        let linked_experiments = self.hypothesis_experiments(&hypothesis).await?;
+        let linked: BTreeSet<ExperimentId> = linked_experiments
+            .iter()
+            .map(|experiment| experiment.id.clone())
             .collect();
         let (query, changing) = if link {
             let new: Vec<_> = named.iter().filter(|e| !linked.contains(&e.id)).collect();
@@ -482,6 +481,20 @@ impl Graph {
                 )
             })
             .collect();
+        let mut numbers: BTreeSet<i64> = linked_experiments.iter().map(|e| e.number).collect();
+        for experiment in &changing {
+            if link {
+                numbers.insert(experiment.number);
+            } else {
+                numbers.remove(&experiment.number);
+            }
+        }
+        statements.push(Statement::new(
+            &queries::HYPOTHESIS_SET_LINKED_NUMBERS,
+            Params::new()
+                .with("id", id.as_str())
+                .with("numbers", numbers.into_iter().collect::<Vec<i64>>()),
+        ));
         statements.push(Statement::new(
             &queries::HYPOTHESIS_TOUCH,
             Params::new()

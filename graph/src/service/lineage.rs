@@ -4,6 +4,7 @@
 
 use tracing::instrument;
 
+use super::evidence_snapshot::ValuesChange;
 use super::features::FeatureChangeSet;
 use super::{experiment_from_row, experiments_from_rows, Graph};
 use crate::error::{Error, Result};
@@ -181,7 +182,9 @@ impl Graph {
             self.refresh_descendant_features(&experiment.id, &own.full)
                 .await?,
         );
-        self.executor.execute_atomic(statements).await?;
+        let change = ValuesChange::Parent(new_parent.as_ref().map(|parent| parent.number));
+        self.execute_changing_values(statements, &project.id, experiment.number, change)
+            .await?;
         Ok(experiment)
     }
 

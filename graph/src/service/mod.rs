@@ -13,6 +13,7 @@ mod code;
 mod environment;
 mod evidence;
 mod evidence_inputs;
+mod evidence_snapshot;
 mod experiments;
 mod features;
 mod files;
@@ -62,6 +63,10 @@ pub fn check_page_size(field: &str, size: i64) -> Result<()> {
 pub struct Graph {
     executor: Arc<dyn Executor>,
     write_lock: Arc<dyn WriteLock>,
+    /// What the evidence reads about each project's experiments, between recomputations.
+    snapshots: Arc<evidence_snapshot::SnapshotCache>,
+    /// The evidence units each hypothesis stored last.
+    evidence_units: Arc<evidence_snapshot::UnitsCache>,
 }
 
 impl Graph {
@@ -77,7 +82,12 @@ impl Graph {
             let _migrating = write_lock.acquire().await?;
             crate::schema::migrate(executor.as_ref()).await?;
         }
-        Ok(Self { executor, write_lock })
+        Ok(Self {
+            executor,
+            write_lock,
+            snapshots: Arc::default(),
+            evidence_units: Arc::default(),
+        })
     }
 
     /// The engine underneath (for readiness checks and benchmarks).

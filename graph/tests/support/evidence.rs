@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use graph::model::{
     Aggregation, Direction, Experiment, HypothesisBaseline, MetricConfig, MetricSource, NewExperiment,
-    NewHypothesis, RecentValues, Status, TargetInput,
+    NewHypothesis, Status, TargetInput,
 };
 use graph::Graph;
 
@@ -109,12 +109,26 @@ pub async fn exercise_evidence_queries(graph: &Graph) {
     for (experiment, value) in [(&root, 0.5), (&child, 0.7), (&sibling, 0.6), (&rerun, 0.65)] {
         measure(graph, experiment, "acc", value).await;
     }
-    let id = hypothesis(graph, project, &[("acc", 1.0)], HypothesisBaseline::Parent, &[2]).await;
-    graph.evidence_series(&id).await.expect("series");
-    graph
-        .recompute_evidence(&id, &RecentValues::new())
-        .await
-        .expect("recomputed");
+    let id = hypothesis(
+        graph,
+        project,
+        &[("acc", 1.0)],
+        HypothesisBaseline::Parent,
+        &[2, 3],
+    )
+    .await;
+    graph.recompute_evidence(&id).await.expect("recomputed");
+    // A changed unit rewrites its experiment's edges only (#3's stay).
+    measure(graph, &child, "acc", 0.75).await;
+    graph.recompute_evidence(&id).await.expect("recomputed again");
+    // A run created after the project's values were kept, then linked, is read in alone.
+    run(graph, project, "5_from_1", "lr: 0.3\nseed: 1\n", Status::Running).await;
+    graph.link_experiments(&id, &[5]).await.expect("linked");
+    let with_new = graph.recompute_evidence(&id).await.expect("recomputed with #5");
+    assert_eq!(
+        with_new.inputs.linked, 3,
+        "#5 counts as linked (it has no value yet)"
+    );
     graph.hypothesis_evidence(&id).await.expect("evidence");
     graph.evidence_history(&id).await.expect("history");
     graph

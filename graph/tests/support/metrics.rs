@@ -28,6 +28,7 @@ pub fn summary(metric: &str, value: f64, step: i64) -> MeasuredSummary {
         mean: value,
         count: 1,
         finite_count: i64::from(value.is_finite()),
+        recent: vec![value],
     }
 }
 

@@ -73,7 +73,7 @@ pub use downsample::{downsample, Downsample};
 pub use msgpack::encode_msgpack;
 pub use parquet::{decode_parquet, encode_parquet};
 pub use series::{in_range, merge_series, ChunkSeries, Series};
-pub use summary::{summarize, Summary};
+pub use summary::{summarize, Recent, Summary, RECENT_POINTS};
 
 #[cfg(doc)]
 use crate::Error;

@@ -5,6 +5,49 @@ use std::collections::BTreeMap;
 
 use super::{ChunkSeries, Series};
 
+/// How many of a series' last values a summary keeps: "the recent part of the series", whose
+/// variation the stability factor of evidence confidence reads (a run that is still moving is
+/// less certain), so evidence needs no series read.
+pub const RECENT_POINTS: usize = 20;
+
+/// The values at a series' highest steps, in step order, at most [`RECENT_POINTS`] (NaN and
+/// infinities included, as stored).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recent {
+    values: [f64; RECENT_POINTS],
+    len: usize,
+}
+
+impl Recent {
+    /// No values.
+    pub const EMPTY: Recent = Recent {
+        values: [0.0; RECENT_POINTS],
+        len: 0,
+    };
+
+    /// The last [`RECENT_POINTS`] of `values` (in step order).
+    pub fn of(values: &[f64]) -> Recent {
+        let tail = &values[values.len().saturating_sub(RECENT_POINTS)..];
+        let mut recent = Recent::EMPTY;
+        recent.values[..tail.len()].copy_from_slice(tail);
+        recent.len = tail.len();
+        recent
+    }
+
+    /// The values, oldest first.
+    pub fn values(&self) -> &[f64] {
+        &self.values[..self.len]
+    }
+
+    /// These values followed by `later`'s, the last [`RECENT_POINTS`] of them.
+    fn then(&self, later: &Recent) -> Recent {
+        let mut joined = Vec::with_capacity(self.len + later.len);
+        joined.extend_from_slice(self.values());
+        joined.extend_from_slice(later.values());
+        Recent::of(&joined)
+    }
+}
+
 /// The summary of one metric over some points.
 ///
 /// NaN values count in `count` only; ±inf count as values for `min`/`max` but not for
@@ -25,6 +68,8 @@ pub struct Summary {
     pub count: u64,
     /// How many points have a finite value (those the mean is over).
     pub finite_count: u64,
+    /// The values at the highest steps.
+    pub recent: Recent,
 }
 
 impl Summary {
@@ -37,6 +82,7 @@ impl Summary {
         mean: f64::NAN,
         count: 0,
         finite_count: 0,
+        recent: Recent::EMPTY,
     };
 
     /// Adds one point; a point at the same or a higher step becomes `last`.
@@ -69,13 +115,17 @@ impl Summary {
         for (step, value) in series.steps.iter().zip(&series.values) {
             summary.add(*step, *value);
         }
+        // A series' steps ascend: its last values are its recent part.
+        summary.recent = Recent::of(&series.values);
         summary
     }
 
     /// Combines the summary of earlier points (`self`) with that of `later` ones, e.g. the
     /// stored summary of a run with the summary of a newly arrived chunk. For disjoint step
     /// ranges the result equals summarizing all points; on a tie of `last_step` the later
-    /// summary's `last` wins.
+    /// summary's `last` wins. The recent values are the later summary's after this one's
+    /// (exact when its steps all come after this one's, the only case the metric store merges;
+    /// a chunk that revisits steps is summarized from the merged series instead).
     pub fn merge(&self, later: &Summary) -> Summary {
         if later.count == 0 {
             return *self;
@@ -88,6 +138,7 @@ impl Summary {
         } else {
             (self.last, self.last_step)
         };
+        let recent = self.recent.then(&later.recent);
         let finite_count = self.finite_count + later.finite_count;
         let mean = match (self.finite_count, later.finite_count) {
             (0, 0) => f64::NAN,
@@ -106,6 +157,7 @@ impl Summary {
             mean,
             count: self.count + later.count,
             finite_count,
+            recent,
         }
     }
 }
@@ -171,6 +223,20 @@ mod tests {
     fn last_is_the_value_at_the_highest_step_not_the_last_written() {
         let summary = summarize(&[point(9, 1.0), point(2, 5.0)])["m"];
         assert_eq!((summary.last, summary.last_step), (1.0, 9));
+    }
+
+    #[test]
+    fn the_recent_values_are_the_last_twenty_by_step_across_merges() {
+        let points: Vec<Point> = (0..30).map(|step| point(step, step as f64)).collect();
+        let whole = summarize(&points)["m"];
+        let expected: Vec<f64> = (10..30).map(|step| step as f64).collect();
+        assert_eq!(whole.recent.values(), expected.as_slice());
+        let (earlier, later) = points.split_at(25);
+        let merged = summarize(earlier)["m"].merge(&summarize(later)["m"]);
+        assert_eq!(merged.recent.values(), expected.as_slice());
+        let short = summarize(&[point(3, 1.0), point(1, f64::NAN)])["m"];
+        assert!(short.recent.values()[0].is_nan() && short.recent.values()[1] == 1.0);
+        assert_eq!(short.recent.values().len(), 2);
     }
 
     #[test]
