@@ -13,13 +13,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use graph::model::{GitReference, Role};
+use graph::model::{Experiment, GitReference, Role};
 use ingest::code_store::{self, PatchReference, RestoreMode, Snapshot, SnapshotInput, SourceFile};
 use serde::Deserialize;
 
 use crate::auth::caller::failure_code;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::evidence::schedule_for_experiment;
 use crate::files::{
     content_headers, experiment, json_body, stored_response, upload_body, ContentTarget, ManifestFile, Upload,
 };
@@ -136,7 +137,7 @@ pub async fn record(
             files: body.files,
         };
         let snapshot = services.code.record(&experiment, input).await?;
-        Ok(snapshot_response(&snapshot))
+        Ok(recorded_response(&services, &experiment, &snapshot).await)
     }
     .await;
     let summary = serde_json::json!({ "bytes": body.len() });
@@ -164,7 +165,7 @@ pub async fn record_tarball(
     let recorded: Result<Response, ApiError> = async {
         let (_, experiment) = experiment(&services, &caller, &id, Role::Researcher).await?;
         let snapshot = services.code.record_tarball(&experiment, body).await?;
-        Ok(snapshot_response(&snapshot))
+        Ok(recorded_response(&services, &experiment, &snapshot).await)
     }
     .await;
     let summary = serde_json::json!({ "bytes": bytes });
@@ -221,6 +222,13 @@ async fn audit(
     caller
         .record_write(&services.graph, action, target, summary, failure)
         .await;
+}
+
+/// The answer to a recorded snapshot, once the hypotheses the experiment enters are queued
+/// for recomputation (captured code counts in their confidence).
+async fn recorded_response(services: &Services, experiment: &Experiment, snapshot: &Snapshot) -> Response {
+    schedule_for_experiment(&services.graph, &services.jobs, &experiment.id).await;
+    snapshot_response(snapshot)
 }
 
 fn snapshot_response(snapshot: &Snapshot) -> Response {

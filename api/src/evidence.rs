@@ -15,7 +15,7 @@
 //! | change | hypotheses recomputed |
 //! |---|---|
 //! | a stored metric chunk (new summaries) | [`Graph::hypotheses_affected_by`] the experiment, at most once a [`CHUNK_COALESCE`] per experiment |
-//! | an experiment's status, features or merge parents | those affected by the experiment |
+//! | an experiment's status, features or merge parents, a recorded environment or code snapshot | those affected by the experiment |
 //! | a reparent (baselines "parent" and "root" move for the whole subtree) | every hypothesis of the project |
 //! | a metric's direction or aggregation (`setMetricConfig`) | every hypothesis of the project |
 //! | a project's evidence thresholds (`updateProject`) | every hypothesis of the project |

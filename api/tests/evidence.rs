@@ -406,6 +406,37 @@ async fn a_new_metric_chunk_recomputes_the_hypotheses_it_enters() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recording_an_environment_raises_the_confidence_of_the_runs_evidence() {
+    let server = support::start().await;
+    project(&server, "envs").await;
+    run(&server, "envs", "1_baseline", 0.70, "COMPLETE").await;
+    let child = run(&server, "envs", "2_from_1", 0.80, "COMPLETE").await;
+    let id = hypothesis(&server, "envs", &[child]).await;
+    let confidence = |hypothesis: &Value| hypothesis["evidence"]["units"][0]["confidence"].as_f64();
+    let first = wait_for(&server, &id, "a first computation", |hypothesis| {
+        confidence(hypothesis).is_some()
+    })
+    .await;
+    let before = confidence(&first).expect("a confidence");
+
+    server
+        .ok(
+            "mutation { recordEnvironment(project: \"envs\", number: 2, environment: \
+             {interpreter: \"CPython 3.11\", platform: \"linux\", workingDirectory: \"/\", variables: []}) { interpreter } }",
+            json!({}),
+        )
+        .await;
+    // The environment factor goes from 0.4 × 0 + 0.2 × 0.5 to 0.4 × 1 + 0.2 × 0.5, which is
+    // 0.2 × 0.4 more confidence for a complete run.
+    let after = wait_for(&server, &id, "the captured environment counted", |hypothesis| {
+        confidence(hypothesis).is_some_and(|after| after > before + 1e-9)
+    })
+    .await;
+    let gained = confidence(&after).expect("a confidence") - before;
+    assert!((gained - 0.2 * 0.4).abs() < 1e-9, "gained {gained}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evidence_is_null_before_the_first_computation_and_recomputing_a_missing_hypothesis_is_not_found() {
     let server = support::start().await;
     project(&server, "warmup").await;

@@ -8,9 +8,11 @@ use graph::model::{
     PackageChange, PackageChangeKind, Role, Variable,
 };
 use graph::Graph;
+use ingest::jobs::JobQueue;
 
 use super::caller;
 use crate::error::GraphQlResultExt;
+use crate::evidence::schedule_for_experiment;
 
 /// An installed package.
 #[derive(SimpleObject, InputObject, Debug, Clone)]
@@ -338,6 +340,9 @@ impl EnvironmentMutation {
             .record_environment(&project, number, environment.into())
             .await
             .gql()?;
+        // A captured environment counts in the confidence of the experiment's evidence.
+        let experiment = graph.experiment(&project, number).await.gql()?;
+        schedule_for_experiment(graph, context.data::<JobQueue>()?, &experiment.id).await;
         Ok(stored.into())
     }
 }
