@@ -632,6 +632,14 @@ async fn build_world() -> World {
         )
         .await;
     world.alpha_secrets.push("aurora-interpreter-canary".to_owned());
+    world
+        .ok(
+            Who::Bootstrap,
+            "mutation { recordRestoreCheck(project: \"alpha-proj\", number: 1, verified: true, \
+             detail: \"aurora-restore-canary\") { verified } }",
+        )
+        .await;
+    world.alpha_secrets.push("aurora-restore-canary".to_owned());
     let code = world.upload_code(Who::Bootstrap, "aurora-code-canary.py").await;
     assert_eq!(
         code,
@@ -1159,6 +1167,39 @@ fn operations() -> Vec<Operation> {
                     .into()
             },
             probe: None,
+        },
+        Operation {
+            name: "restoreCheck",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ restoreCheck(project: \"alpha-proj\", number: 1) { verified detail checkedAt } }".into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "recordRestoreCheck",
+            expect: alpha_researcher,
+            tolerated: &[],
+            note: "",
+            document: |w, who| {
+                format!(
+                    "mutation {{ recordRestoreCheck(project: \"alpha-proj\", number: {}, verified: true, detail: \"checked by {}\") {{ verified }} }}",
+                    w.own(who).update,
+                    who.slug()
+                )
+            },
+            probe: Some(Probe {
+                run_as: bootstrap,
+                document: |w, who| {
+                    format!(
+                        "{{ restoreCheck(project: \"alpha-proj\", number: {}) {{ detail }} }}",
+                        w.own(who).update
+                    )
+                },
+                pointer: "/data/restoreCheck",
+            }),
         },
         Operation {
             name: "recordEnvironment",

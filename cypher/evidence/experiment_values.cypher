@@ -5,5 +5,6 @@ OPTIONAL MATCH (e)-[:RERUN_OF]->(o:Experiment)
 OPTIONAL MATCH (e)-[:HAS_CODE]->(c:CodeSnapshot)
 RETURN e.number AS number, e.status AS status, e.parent_number AS parent_number,
        o.number AS rerun_of, e.environment IS NOT NULL AS environment_captured,
+       e.restore_check AS restore_check,
        c.created_at AS code_created_at, e.features_full AS features_full,
        e.measured AS measured, e.recent AS recent

@@ -2,7 +2,7 @@
 // number, the names of the metrics it measured so far (for the per-experiment limit), the
 // summaries and recent values cached on it (which the write lays the chunk's over), and what
 // the evidence snapshot of its project holds of it (status, parent, rerun original, captured
-// environment and code, full features), which the snapshot takes in when it does not know
+// environment and code, restore check, full features), which the snapshot takes in when it does not know
 // the experiment yet.
 MATCH (e:Experiment {id: $experiment_id})
 OPTIONAL MATCH (e)-[:RERUN_OF]->(o:Experiment)
@@ -11,4 +11,5 @@ OPTIONAL MATCH (e)-[r:MEASURED]->(:Metric)
 RETURN e.project_id AS project_id, e.number AS number, e.measured AS measured, e.recent AS recent,
        e.status AS status, e.parent_number AS parent_number, o.number AS rerun_of,
        e.environment IS NOT NULL AS environment_captured, c.created_at AS code_created_at,
+       e.restore_check AS restore_check,
        e.features_full AS features_full, collect(r.metric) AS metrics

@@ -58,6 +58,8 @@ queries! {
     EXPERIMENT_FEATURE_SETS = read "experiment/feature_sets";
     EXPERIMENT_ENVIRONMENT = read "experiment/environment";
     EXPERIMENT_SET_ENVIRONMENT = write "experiment/set_environment";
+    EXPERIMENT_SET_RESTORE_CHECK = write "experiment/set_restore_check";
+    EXPERIMENT_RESTORE_CHECK = read "experiment/restore_check";
     EXPERIMENT_LINK_RERUN = write "experiment/link_rerun";
     EXPERIMENT_RERUN_OF = read "experiment/rerun_of";
     EXPERIMENT_RERUNS = read "experiment/reruns";

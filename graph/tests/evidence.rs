@@ -18,6 +18,7 @@ support::on_every_engine!(
     a_recomputation_replaces_the_units_and_appends_to_the_history,
     a_recomputation_rewrites_only_the_units_that_changed,
     links_made_before_the_linked_numbers_were_cached_are_backfilled,
+    a_verified_restore_counts_fully_a_failed_one_not_at_all,
     the_same_inputs_store_the_same_result,
     an_experiment_change_affects_linked_children_relatives_and_baseline_users,
 );
@@ -520,6 +521,49 @@ async fn a_recomputation_rewrites_only_the_units_that_changed(t: TestGraph) {
         .distribution_spread()
         .expect("the project has a spread");
     close(stored_spread, spread, "the stored scale");
+}
+
+async fn a_verified_restore_counts_fully_a_failed_one_not_at_all(t: TestGraph) {
+    let graph = &t.graph;
+    maxi(graph).await;
+    let id = hypothesis(graph, "maxi", &[("acc", 1.0)], HypothesisBaseline::Parent, &[2]).await;
+    let never = recompute(graph, &id).await.units[0].confidence;
+    close(never, PLAIN_CONFIDENCE, "never restored: the restore counts 0.5");
+
+    let two = graph.experiment("maxi", 2).await.expect("#2");
+    assert_eq!(graph.restore_check(&two.id).await.expect("read"), None);
+    let recorded = graph
+        .record_restore_check("maxi", 2, true, "verified 3 files against the manifest: 3 match")
+        .await
+        .expect("recorded");
+    assert!(recorded.verified);
+    assert_eq!(graph.restore_check(&two.id).await.expect("read"), Some(recorded));
+    // The restore is 0.2 of the environment factor, which is 0.2 of the quality mean.
+    let verified = recompute(graph, &id).await.units[0].confidence;
+    close(verified, PLAIN_CONFIDENCE + 0.2 * 0.2 * 0.5, "verified");
+
+    graph
+        .record_restore_check("maxi", 2, false, "verified 3 files: 2 match, 1 differ (train.py)")
+        .await
+        .expect("recorded");
+    let failed = recompute(graph, &id).await.units[0].confidence;
+    close(failed, PLAIN_CONFIDENCE - 0.2 * 0.2 * 0.5, "failed");
+
+    let long = "x".repeat(2_001);
+    let error = graph
+        .record_restore_check("maxi", 2, true, &long)
+        .await
+        .expect_err("too long");
+    assert!(error.to_string().contains("detail"), "{error}");
+    assert!(
+        !graph
+            .restore_check(&two.id)
+            .await
+            .expect("read")
+            .expect("kept")
+            .verified,
+        "nothing changed"
+    );
 }
 
 /// Forgets the linked numbers cached on every hypothesis, as a graph written before schema 9.

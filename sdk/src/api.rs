@@ -241,6 +241,29 @@ pub fn record_environment(client: &Client, project: &str, number: i64, environme
     Ok(())
 }
 
+/// The longest restore-check detail the server keeps, in characters.
+pub const MAX_RESTORE_DETAIL_CHARS: usize = 2_000;
+
+/// Records how restoring an experiment went (`detail`: the verifier's summary, cut to
+/// [`MAX_RESTORE_DETAIL_CHARS`]).
+pub fn record_restore_check(
+    client: &Client,
+    project: &str,
+    number: i64,
+    verified: bool,
+    detail: &str,
+) -> Result<()> {
+    let query = "mutation RecordRestoreCheck($project: String!, $number: Int!, $verified: Boolean!, $detail: String!) { \
+        recordRestoreCheck(project: $project, number: $number, verified: $verified, detail: $detail) { checkedAt } }";
+    let detail: String = detail.chars().take(MAX_RESTORE_DETAIL_CHARS).collect();
+    client.graphql::<Value>(
+        "RecordRestoreCheck",
+        query,
+        json!({ "project": project, "number": number, "verified": verified, "detail": detail }),
+    )?;
+    Ok(())
+}
+
 /// The environment record of an experiment, if any.
 pub fn environment(client: &Client, project: &str, number: i64) -> Result<Option<Value>> {
     let query = "query Environment($project: String!, $number: Int!) { environment(project: $project, number: $number) { \

@@ -112,7 +112,8 @@ pub enum Command {
         command: ExperimentsCommand,
     },
     /// Rebuild the exact source tree of an experiment in a folder and verify every file
-    /// against the captured hash manifest.
+    /// against the captured hash manifest (the outcome is recorded on the server, where it
+    /// counts in the confidence of the experiment's evidence).
     Restore {
         #[command(flatten)]
         target: Target,
@@ -483,6 +484,18 @@ fn restore(client: &Client, target: &Target, dir: &Path, mode: &str, repo: Optio
     );
     println!("{verification}");
     println!("features: {}", dir.join(FEATURES_PATH).display());
+    // The outcome counts in the confidence of the experiment's evidence. A server that does
+    // not take it (a viewer's token, say) does not fail the restore itself.
+    let recorded = api::record_restore_check(
+        client,
+        &target.project,
+        experiment.number,
+        verification.ok(),
+        &verification.to_string(),
+    );
+    if let Err(error) = recorded {
+        eprintln!("note: the restore check was not recorded on the server: {error}");
+    }
     Ok(verification.ok())
 }
 

@@ -110,6 +110,19 @@ impl Principal {
         Ok(project)
     }
 
+    /// Experiment `number` of project `name`, when the caller holds at least `needed` on the
+    /// project; an unreadable project answers exactly like a missing one.
+    pub async fn experiment_numbered(
+        &self,
+        graph: &Graph,
+        name: &str,
+        number: i64,
+        needed: Role,
+    ) -> graph::Result<Experiment> {
+        self.project(graph, name, needed).await?;
+        graph.experiment(name, number).await
+    }
+
     /// The experiment with global id `id` and its project, when the caller holds at least
     /// `needed` on that project; unreadable answers exactly like missing.
     pub async fn experiment(

@@ -127,11 +127,10 @@ impl CodeQuery {
         number: i64,
     ) -> async_graphql::Result<Option<CodeSnapshotGql>> {
         let graph = context.data::<Graph>()?;
-        caller(context)
-            .project(graph, &project, Role::Viewer)
+        let experiment = caller(context)
+            .experiment_numbered(graph, &project, number, Role::Viewer)
             .await
             .gql()?;
-        let experiment = graph.experiment(&project, number).await.gql()?;
         let snapshot = context
             .data::<CodeStore>()?
             .snapshot(&experiment.id)
@@ -154,11 +153,10 @@ impl CodeQuery {
         against: Option<i64>,
     ) -> async_graphql::Result<CodeTreeGql> {
         let graph = context.data::<Graph>()?;
-        caller(context)
-            .project(graph, &project, Role::Viewer)
+        let experiment = caller(context)
+            .experiment_numbered(graph, &project, number, Role::Viewer)
             .await
             .gql()?;
-        let experiment = graph.experiment(&project, number).await.gql()?;
         let other = graph.compared_with(&project, &experiment, against).await.gql()?;
         let entries = context
             .data::<CodeStore>()?

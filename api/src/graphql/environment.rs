@@ -1,11 +1,11 @@
-//! Environment records over GraphQL: recording the environment a run used (researchers),
-//! reading it and comparing it with another experiment's (viewers).
+//! Environment records over GraphQL: recording the environment a run used and how restoring
+//! it went (researchers), reading them and comparing environments (viewers).
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use graph::model::{
     Accelerator, Environment, EnvironmentComparison, EnvironmentField, NewEnvironment, Package,
-    PackageChange, PackageChangeKind, Role, Variable,
+    PackageChange, PackageChangeKind, RestoreCheckRecord, Role, Variable,
 };
 use graph::Graph;
 use ingest::jobs::JobQueue;
@@ -71,6 +71,29 @@ pub struct EnvironmentInput {
     /// Environment variables offered; the server keeps the allowed ones.
     #[graphql(default)]
     pub variables: Vec<VariableGql>,
+}
+
+/// How restoring an experiment's code went, as `rsdk restore` recorded it after checking every
+/// file against the snapshot's hash manifest (evidence confidence counts it: verified 1, never
+/// restored 0.5, failed 0, of the restore's share of the environment factor).
+#[derive(SimpleObject, Debug)]
+#[graphql(name = "RestoreCheck")]
+pub struct RestoreCheckGql {
+    /// Every file came back with its recorded hash.
+    pub verified: bool,
+    /// The verifier's summary.
+    pub detail: String,
+    pub checked_at: DateTime<Utc>,
+}
+
+impl From<RestoreCheckRecord> for RestoreCheckGql {
+    fn from(record: RestoreCheckRecord) -> Self {
+        RestoreCheckGql {
+            verified: record.verified,
+            detail: record.detail,
+            checked_at: record.checked_at,
+        }
+    }
 }
 
 /// The environment an experiment ran in.
@@ -285,12 +308,26 @@ impl EnvironmentQuery {
         number: i64,
     ) -> async_graphql::Result<Option<EnvironmentGql>> {
         let graph = context.data::<Graph>()?;
-        caller(context)
-            .project(graph, &project, Role::Viewer)
+        let experiment = caller(context)
+            .experiment_numbered(graph, &project, number, Role::Viewer)
             .await
             .gql()?;
-        let experiment = graph.experiment(&project, number).await.gql()?;
         Ok(graph.environment(&experiment.id).await.gql()?.map(Into::into))
+    }
+
+    /// The last restore check of experiment `number`; null when it was never restored.
+    async fn restore_check(
+        &self,
+        context: &Context<'_>,
+        project: String,
+        number: i64,
+    ) -> async_graphql::Result<Option<RestoreCheckGql>> {
+        let graph = context.data::<Graph>()?;
+        let experiment = caller(context)
+            .experiment_numbered(graph, &project, number, Role::Viewer)
+            .await
+            .gql()?;
+        Ok(graph.restore_check(&experiment.id).await.gql()?.map(Into::into))
     }
 
     /// What changed in experiment `number`'s environment since experiment `against` (an
@@ -332,8 +369,8 @@ impl EnvironmentMutation {
         environment: EnvironmentInput,
     ) -> async_graphql::Result<EnvironmentGql> {
         let graph = context.data::<Graph>()?;
-        caller(context)
-            .project(graph, &project, Role::Researcher)
+        let experiment = caller(context)
+            .experiment_numbered(graph, &project, number, Role::Researcher)
             .await
             .gql()?;
         let stored = graph
@@ -341,7 +378,31 @@ impl EnvironmentMutation {
             .await
             .gql()?;
         // A captured environment counts in the confidence of the experiment's evidence.
-        let experiment = graph.experiment(&project, number).await.gql()?;
+        schedule_for_experiment(graph, context.data::<JobQueue>()?, &experiment.id).await;
+        Ok(stored.into())
+    }
+
+    /// Records how restoring experiment `number` of a project went (researchers; `rsdk
+    /// restore` sends it after verifying every file): `verified` when every file of the
+    /// snapshot came back with its hash, with the verifier's summary in `detail` (at most
+    /// 2,000 characters). The hypotheses the experiment enters are recomputed.
+    async fn record_restore_check(
+        &self,
+        context: &Context<'_>,
+        project: String,
+        number: i64,
+        verified: bool,
+        detail: String,
+    ) -> async_graphql::Result<RestoreCheckGql> {
+        let graph = context.data::<Graph>()?;
+        let experiment = caller(context)
+            .experiment_numbered(graph, &project, number, Role::Researcher)
+            .await
+            .gql()?;
+        let stored = graph
+            .record_restore_check(&project, number, verified, &detail)
+            .await
+            .gql()?;
         schedule_for_experiment(graph, context.data::<JobQueue>()?, &experiment.id).await;
         Ok(stored.into())
     }

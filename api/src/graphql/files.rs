@@ -266,11 +266,10 @@ impl FileQuery {
         against: Option<i64>,
     ) -> async_graphql::Result<FileTreeGql> {
         let graph = context.data::<Graph>()?;
-        caller(context)
-            .project(graph, &project, Role::Viewer)
+        let experiment = caller(context)
+            .experiment_numbered(graph, &project, number, Role::Viewer)
             .await
             .gql()?;
-        let experiment = graph.experiment(&project, number).await.gql()?;
         let other = graph.compared_with(&project, &experiment, against).await.gql()?;
         let entries = context
             .data::<FileStore>()?
@@ -302,11 +301,10 @@ impl FileQuery {
         path: String,
     ) -> async_graphql::Result<Vec<FileVersionGql>> {
         let graph = context.data::<Graph>()?;
-        caller(context)
-            .project(graph, &project, Role::Viewer)
+        let experiment = caller(context)
+            .experiment_numbered(graph, &project, number, Role::Viewer)
             .await
             .gql()?;
-        let experiment = graph.experiment(&project, number).await.gql()?;
         let path = ingest::files::validate_path("path", &path)
             .map_err(graph::Error::from)
             .gql()?;

@@ -52,6 +52,28 @@ pub enum RestoreCheck {
     Failed,
 }
 
+impl RestoreCheck {
+    /// The stored name: `verified`, `not_attempted` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestoreCheck::Verified => "verified",
+            RestoreCheck::NotAttempted => "not_attempted",
+            RestoreCheck::Failed => "failed",
+        }
+    }
+
+    /// The check named `text` (as [`RestoreCheck::as_str`] writes it).
+    pub fn parse(text: &str) -> Option<RestoreCheck> {
+        [
+            RestoreCheck::Verified,
+            RestoreCheck::NotAttempted,
+            RestoreCheck::Failed,
+        ]
+        .into_iter()
+        .find(|check| check.as_str() == text)
+    }
+}
+
 /// The status gate: complete 1.0, running 0.5 (the value may still move), failed 0.1 (the
 /// value it reached is real but the run did not finish as planned), planned 0.0.
 pub fn status_factor(status: Status) -> f64 {

@@ -20,6 +20,22 @@ use serde::{Deserialize, Serialize};
 
 use super::ProjectSettings;
 
+/// Longest restore-check detail (the verifier's summary), in characters.
+pub const MAX_RESTORE_DETAIL_CHARS: usize = 2_000;
+
+/// How restoring an experiment's code elsewhere went, as `rsdk restore` reports it after
+/// checking every file against the snapshot's hash manifest. Evidence confidence counts a
+/// verified restore fully, a run never restored half and a failed restore not at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreCheckRecord {
+    /// Every file of the snapshot came back with its recorded hash.
+    pub verified: bool,
+    /// The verifier's summary (files matched, missing or different).
+    pub detail: String,
+    /// When it was recorded.
+    pub checked_at: DateTime<Utc>,
+}
+
 /// Most packages one record lists (a large conda environment has a few thousand).
 pub const MAX_PACKAGES: usize = 20_000;
 /// Most accelerator entries (one per kind of device).

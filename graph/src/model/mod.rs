@@ -20,7 +20,7 @@ pub use auth::{
 pub use code::{CodeCounts, CodeFormat, CodeSnapshot, GitReference, NewCodeSnapshot};
 pub use environment::{
     Accelerator, Environment, EnvironmentComparison, EnvironmentDiff, EnvironmentField, NewEnvironment,
-    Package, PackageChange, PackageChangeKind, Variable,
+    Package, PackageChange, PackageChangeKind, RestoreCheckRecord, Variable,
 };
 pub use evidence::{EvidenceInputsSummary, ScorePoint, StoredContribution, StoredEvidence, StoredUnit};
 pub use experiment::{

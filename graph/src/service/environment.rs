@@ -4,13 +4,14 @@
 
 use tracing::instrument;
 
-use super::evidence_snapshot::ValuesChange;
-use super::{now, timestamp, Graph};
+use super::evidence_snapshot::{stored_restore_check, ValuesChange};
+use super::{now, parse_timestamp, timestamp, Graph};
 use crate::error::{Error, Result};
+use crate::evidence::RestoreCheck;
 use crate::executor::Statement;
 use crate::ids::ExperimentId;
-use crate::model::environment::{diff_environments, MAX_RECORD_BYTES};
-use crate::model::{Environment, EnvironmentComparison, Experiment, NewEnvironment};
+use crate::model::environment::{diff_environments, MAX_RECORD_BYTES, MAX_RESTORE_DETAIL_CHARS};
+use crate::model::{Environment, EnvironmentComparison, Experiment, NewEnvironment, RestoreCheckRecord};
 use crate::queries;
 use crate::value::Params;
 
@@ -60,6 +61,81 @@ impl Graph {
         )
         .await?;
         Ok(record)
+    }
+
+    /// Records how restoring experiment `number` of `project` went — `verified` when every
+    /// file of its snapshot came back with its recorded hash — with the verifier's `detail`,
+    /// replacing an earlier check; evidence confidence counts it. A detail longer than
+    /// [`MAX_RESTORE_DETAIL_CHARS`] or with a NUL is [`Error::Invalid`] and stores nothing.
+    #[instrument(skip_all, fields(project = %project, number, verified))]
+    pub async fn record_restore_check(
+        &self,
+        project: &str,
+        number: i64,
+        verified: bool,
+        detail: &str,
+    ) -> Result<RestoreCheckRecord> {
+        if detail.chars().count() > MAX_RESTORE_DETAIL_CHARS {
+            return Err(Error::invalid(
+                "detail",
+                format!("must be at most {MAX_RESTORE_DETAIL_CHARS} characters"),
+            ));
+        }
+        if detail.contains('\0') {
+            return Err(Error::invalid("detail", "must not contain NUL characters"));
+        }
+        let _gate = self.write_lock.acquire().await?;
+        let project = self.project(project).await?;
+        let experiment = self.experiment_in(&project, number).await?;
+        let record = RestoreCheckRecord {
+            verified,
+            detail: detail.to_owned(),
+            checked_at: now(),
+        };
+        let check = if verified {
+            RestoreCheck::Verified
+        } else {
+            RestoreCheck::Failed
+        };
+        let params = Params::new()
+            .with("id", experiment.id.as_str())
+            .with("outcome", check.as_str())
+            .with("detail", detail)
+            .with("now", timestamp(record.checked_at));
+        self.execute_changing_values(
+            vec![Statement::new(&queries::EXPERIMENT_SET_RESTORE_CHECK, params)],
+            &project.id,
+            experiment.number,
+            ValuesChange::Restored(check),
+        )
+        .await?;
+        Ok(record)
+    }
+
+    /// The experiment's last restore check, if it was ever restored with one.
+    pub async fn restore_check(&self, experiment: &ExperimentId) -> Result<Option<RestoreCheckRecord>> {
+        let rows = self
+            .executor
+            .execute(
+                &queries::EXPERIMENT_RESTORE_CHECK,
+                Params::new().with("id", experiment.as_str()),
+            )
+            .await?;
+        let Some(row) = rows.first() else {
+            return Err(Error::NotFound {
+                entity: "experiment",
+                id: experiment.to_string(),
+            });
+        };
+        let (Some(outcome), Some(checked_at)) = (row.opt_string("outcome")?, row.opt_string("checked_at")?)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(RestoreCheckRecord {
+            verified: stored_restore_check(Some(&outcome))? == RestoreCheck::Verified,
+            detail: row.opt_string("detail")?.unwrap_or_default(),
+            checked_at: parse_timestamp("restore_checked_at", &checked_at)?,
+        }))
     }
 
     /// The experiment's environment record, if one was recorded.

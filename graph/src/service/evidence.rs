@@ -32,8 +32,9 @@
 //!   arrive (`MeasuredSummary::recent`), so a recomputation reads no series. A summary stored
 //!   before they were kept has none: neutral stability until the run's next chunk.
 //! - **Environment checks**: code captured = a `HAS_CODE` snapshot exists; environment
-//!   captured = `Experiment.environment` is recorded; restore = *not attempted* for every
-//!   run, because nothing records restores yet (the factor then counts 0.5 of its 0.2).
+//!   captured = `Experiment.environment` is recorded; restore = the last check `rsdk restore`
+//!   recorded ([`Graph::record_restore_check`]: verified, or failed), *not attempted* for a
+//!   run never restored (the factor then counts 0.5 of its 0.2).
 //! - **Thresholds**: the project settings `evidence_support_threshold` and
 //!   `evidence_refute_threshold` (defaults [`crate::evidence::Thresholds::default`]); the
 //!   manual override wins for the effective status.

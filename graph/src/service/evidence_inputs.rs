@@ -15,7 +15,7 @@ use super::hypotheses::optional_float;
 use super::metrics_table::aggregate;
 use super::Graph;
 use crate::error::{Error, Result};
-use crate::evidence::{best_baseline, EnvironmentChecks, RestoreCheck};
+use crate::evidence::{best_baseline, EnvironmentChecks};
 use crate::ids::{HypothesisId, ProjectId};
 use crate::metric_expr::Expr;
 use crate::model::{Aggregation, Direction, HypothesisBaseline, MetricSource, Status};
@@ -126,7 +126,7 @@ pub(super) fn linked_of(snapshot: &ProjectSnapshot, numbers: &[i64]) -> Vec<Link
                 environment: EnvironmentChecks {
                     code_captured: experiment.code_captured,
                     environment_captured: experiment.environment_captured,
-                    restore: RestoreCheck::NotAttempted,
+                    restore: experiment.restore,
                 },
             })
         })

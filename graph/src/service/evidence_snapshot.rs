@@ -1,5 +1,5 @@
 //! What the evidence of a project reads about every one of its experiments — status, primary
-//! parent, rerun original, captured environment and code, seed group (its features without
+//! parent, rerun original, captured environment and code, restore check, seed group (its features without
 //! seeds), cached summaries and recent values — kept in memory between recomputations, and
 //! the units each hypothesis stored last.
 //!
@@ -9,7 +9,7 @@
 //! **version**: the project's `values_version`, which every batch that changes one of those
 //! values increments in the same transaction (`project/bump_values_version`: a chunk's
 //! summaries, a compaction, a status, a reparent, a features correction, a recorded
-//! environment or code snapshot). A recomputation
+//! environment, code snapshot or restore check). A recomputation
 //! reads the version (one indexed read) and uses the snapshot only while it matches, so a
 //! change another replica made is never missed: the snapshot is read again. This process
 //! patches its own snapshot after each such batch (a features correction, which may touch a
@@ -31,7 +31,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use super::chunks::{cached_recent, cached_summaries};
 use super::evidence_inputs::seed_group;
 use super::{experiment_key, Graph};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::evidence::RestoreCheck;
 use crate::executor::Statement;
 use crate::ids::{HypothesisId, ProjectId};
 use crate::model::{MeasuredSummary, Status, StoredUnit};
@@ -57,6 +58,8 @@ pub(super) struct ExperimentValues {
     pub environment_captured: bool,
     /// Whether a code snapshot was recorded.
     pub code_captured: bool,
+    /// How restoring it went.
+    pub restore: RestoreCheck,
     /// Its full features without seeds, as a digest ([`seed_group`]): seed siblings share it.
     pub seed_group: Option<u128>,
     /// Every cached summary, by metric name (read the recent values from `recent`).
@@ -113,6 +116,7 @@ pub(super) struct ExperimentFacts {
     rerun_of: Option<i64>,
     environment_captured: bool,
     code_captured: bool,
+    restore: RestoreCheck,
     features_full: Option<String>,
 }
 
@@ -124,6 +128,7 @@ impl ExperimentFacts {
             rerun_of: row.opt_int("rerun_of")?,
             environment_captured: row.bool("environment_captured")?,
             code_captured: row.opt_string("code_created_at")?.is_some(),
+            restore: stored_restore_check(row.opt_string("restore_check")?.as_deref())?,
             features_full: row.opt_string("features_full")?,
         })
     }
@@ -135,6 +140,7 @@ impl ExperimentFacts {
             rerun_of: self.rerun_of,
             environment_captured: self.environment_captured,
             code_captured: self.code_captured,
+            restore: self.restore,
             seed_group: seed_group(self.features_full.as_deref()),
             summaries,
             recent,
@@ -160,6 +166,8 @@ pub(super) enum ValuesChange {
     EnvironmentCaptured,
     /// Its code snapshot was recorded.
     CodeCaptured,
+    /// It was restored, with this outcome.
+    Restored(RestoreCheck),
 }
 
 /// The snapshots of this process, by project.
@@ -209,9 +217,10 @@ impl SnapshotCache {
         let applies = snapshot.version == version - 1
             && match &change {
                 ValuesChange::Summaries { facts, .. } => facts.parent.as_ref().is_none_or(knows),
-                ValuesChange::Status(_) | ValuesChange::EnvironmentCaptured | ValuesChange::CodeCaptured => {
-                    knows(&number)
-                }
+                ValuesChange::Status(_)
+                | ValuesChange::EnvironmentCaptured
+                | ValuesChange::CodeCaptured
+                | ValuesChange::Restored(_) => knows(&number),
                 ValuesChange::Parent(parent) => knows(&number) && parent.as_ref().is_none_or(knows),
                 ValuesChange::Features => false,
             };
@@ -250,6 +259,7 @@ impl SnapshotCache {
                         ValuesChange::Parent(parent) => experiment.parent = parent,
                         ValuesChange::EnvironmentCaptured => experiment.environment_captured = true,
                         ValuesChange::CodeCaptured => experiment.code_captured = true,
+                        ValuesChange::Restored(check) => experiment.restore = check,
                         ValuesChange::Summaries { .. } | ValuesChange::Features => {}
                     }
                 }
@@ -295,6 +305,15 @@ impl UnitsCache {
             }
         }
         hypotheses.insert(hypothesis.clone(), (computed_at, units));
+    }
+}
+
+/// A stored restore check (`e.restore_check`): none is a run never restored.
+pub(super) fn stored_restore_check(text: Option<&str>) -> Result<RestoreCheck> {
+    match text {
+        None => Ok(RestoreCheck::NotAttempted),
+        Some(text) => RestoreCheck::parse(text)
+            .ok_or_else(|| Error::Internal(format!("stored restore check `{text}` is unknown"))),
     }
 }
 
@@ -427,6 +446,7 @@ mod tests {
             rerun_of: None,
             environment_captured: false,
             code_captured: false,
+            restore: RestoreCheck::NotAttempted,
             features_full: Some(r#"{"lr": 0.1, "seed": 3}"#.into()),
         }
     }

@@ -118,6 +118,14 @@ pub async fn exercise_evidence_queries(graph: &Graph) {
     )
     .await;
     graph.recompute_evidence(&id).await.expect("recomputed");
+    graph
+        .record_restore_check(project, 2, true, "verified 2 files against the manifest: 2 match")
+        .await
+        .expect("restore check");
+    graph
+        .restore_check(&child.id)
+        .await
+        .expect("read the restore check");
     // A changed unit rewrites its experiment's edges only (#3's stay).
     measure(graph, &child, "acc", 0.75).await;
     graph.recompute_evidence(&id).await.expect("recomputed again");

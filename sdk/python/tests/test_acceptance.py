@@ -223,6 +223,16 @@ def test_restore_and_rerun_without_the_repository(
     assert not (restored / "obsolete.py").exists()
     assert not (restored / ".git").exists()
     assert (restored / ".rsdk" / "features.yaml").is_file()
+    # The verified restore is recorded: it counts in the confidence of the run's evidence.
+    check = server.graphql(
+        "query($project: String!) {"
+        " restoreCheck(project: $project, number: 1) { verified detail } }",
+        {"project": project},
+    )["restoreCheck"]
+    assert check == {
+        "verified": True,
+        "detail": f"verified {count} files against the manifest: {count} match",
+    }
 
     # Rerun it: restore, build the environment offline, run the captured command.
     rerun_dir = elsewhere / "rerun"
