@@ -684,7 +684,7 @@ fn evaluate_hypothesis(
     values: &ProjectValues,
     siblings: &HashMap<i64, Vec<i64>>,
     reruns: &HashMap<i64, Vec<i64>>,
-    recent: &HashMap<(i64, usize), Vec<f64>>,
+    recent: &HashMap<(i64, usize), &[f64]>,
     thresholds: &Thresholds,
     computed_at: DateTime<Utc>,
 ) -> Evaluated {
@@ -736,7 +736,7 @@ fn evaluate_hypothesis(
                 .map(|(index, _)| MetricInput {
                     value: values.value(link.number, index),
                     baseline: baselines.get(&(link.number, index)).map(|(_, value)| *value),
-                    recent: recent.get(&(link.number, index)).map_or(&[], Vec::as_slice),
+                    recent: recent.get(&(link.number, index)).copied().unwrap_or_default(),
                     seed_siblings: &seed_values[position][index],
                     reruns: &rerun_values[position][index],
                 })

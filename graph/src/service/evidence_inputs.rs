@@ -44,16 +44,16 @@ pub(super) struct Linked {
     pub environment: EnvironmentChecks,
 }
 
-/// Every experiment of the project: status, primary parent and each target's value.
-#[derive(Debug, Default)]
-pub(super) struct ProjectValues {
-    pub status: HashMap<i64, Status>,
-    pub parent: HashMap<i64, i64>,
+/// Every experiment of the project: its status and primary parent (read from the snapshot)
+/// and each target's value.
+#[derive(Debug)]
+pub(super) struct ProjectValues<'a> {
+    pub snapshot: &'a ProjectSnapshot,
     /// Per experiment number, one finite value or `None` per target (in target order).
     pub values: HashMap<i64, Vec<Option<f64>>>,
 }
 
-impl ProjectValues {
+impl ProjectValues<'_> {
     /// Target `target`'s finite value of experiment `number`.
     pub fn value(&self, number: i64, target: usize) -> Option<f64> {
         self.values
@@ -63,12 +63,13 @@ impl ProjectValues {
 
     /// The top of `number`'s primary chain (itself when it has no parent).
     pub fn root_of(&self, number: i64) -> i64 {
+        let experiments = &self.snapshot.experiments;
         let mut current = number;
         let mut steps = 0usize;
-        while let Some(parent) = self.parent.get(&current) {
-            current = *parent;
+        while let Some(parent) = experiments.get(&current).and_then(|experiment| experiment.parent) {
+            current = parent;
             steps += 1;
-            if steps > self.parent.len() {
+            if steps > experiments.len() {
                 break; // defensive: the DAG is acyclic by construction
             }
         }
@@ -78,9 +79,10 @@ impl ProjectValues {
     /// `(number, value)` of every complete experiment with a value of `target`, by number.
     pub fn complete_candidates(&self, target: usize) -> Vec<(i64, Option<f64>)> {
         let mut candidates: Vec<(i64, Option<f64>)> = self
-            .status
+            .snapshot
+            .experiments
             .iter()
-            .filter(|(_, status)| **status == Status::Complete)
+            .filter(|(_, experiment)| experiment.status == Status::Complete)
             .map(|(number, _)| (*number, self.value(*number, target)))
             .filter(|(_, value)| value.is_some())
             .collect();
@@ -170,11 +172,11 @@ pub(super) fn rerun_families(snapshot: &ProjectSnapshot, linked: &[Linked]) -> H
 
 /// The recent values of each (linked experiment number, target index) from the project's
 /// `snapshot` (which holds every linked experiment); an experiment without them has none.
-pub(super) fn recent_of_linked(
-    snapshot: &ProjectSnapshot,
+pub(super) fn recent_of_linked<'a>(
+    snapshot: &'a ProjectSnapshot,
     linked: &[Linked],
     targets: &[Target],
-) -> Result<HashMap<(i64, usize), Vec<f64>>> {
+) -> Result<HashMap<(i64, usize), &'a [f64]>> {
     let mut recent = HashMap::with_capacity(linked.len() * targets.len());
     for link in linked {
         let Some(experiment) = snapshot.experiments.get(&link.number) else {
@@ -183,7 +185,7 @@ pub(super) fn recent_of_linked(
         for (index, target) in targets.iter().enumerate() {
             let values = experiment.recent.of(&target.name)?;
             if !values.is_empty() {
-                recent.insert((link.number, index), values.to_vec());
+                recent.insert((link.number, index), values);
             }
         }
     }
@@ -321,12 +323,12 @@ impl Graph {
     /// Every experiment of the project's `snapshot` with each target's value (the metric's
     /// summary under its aggregation; a derived target evaluated over the experiment's other
     /// values).
-    pub(super) async fn evidence_project_values(
+    pub(super) async fn evidence_project_values<'a>(
         &self,
         project_id: &ProjectId,
-        snapshot: &ProjectSnapshot,
+        snapshot: &'a ProjectSnapshot,
         targets: &[Target],
-    ) -> Result<ProjectValues> {
+    ) -> Result<ProjectValues<'a>> {
         // Derived targets read other metrics, each under its own configuration.
         let configurations: BTreeMap<String, (Direction, Aggregation, Option<Expr>)> =
             if targets.iter().any(|target| target.derived.is_some()) {
@@ -339,17 +341,11 @@ impl Graph {
             .enumerate()
             .map(|(index, target)| (target.name.as_str(), index))
             .collect();
-        let experiments = snapshot.experiments.len();
         let mut project = ProjectValues {
-            status: HashMap::with_capacity(experiments),
-            parent: HashMap::with_capacity(experiments),
-            values: HashMap::with_capacity(experiments),
+            snapshot,
+            values: HashMap::with_capacity(snapshot.experiments.len()),
         };
         for (&number, experiment) in &snapshot.experiments {
-            project.status.insert(number, experiment.status);
-            if let Some(parent) = experiment.parent {
-                project.parent.insert(number, parent);
-            }
             let summaries = &experiment.summaries;
             if summaries.is_empty() {
                 continue;
@@ -422,6 +418,7 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::evidence_snapshot::ExperimentValues;
 
     #[test]
     fn seed_leaves_are_ignored_at_any_depth_and_in_any_case() {
@@ -437,9 +434,31 @@ mod tests {
 
     #[test]
     fn the_root_follows_parents_and_a_run_is_not_its_own_baseline() {
-        let mut project = ProjectValues::default();
-        project.parent.insert(3, 2);
-        project.parent.insert(2, 1);
+        let experiment = |parent: Option<i64>| ExperimentValues {
+            status: Status::Complete,
+            parent,
+            rerun_of: None,
+            environment_captured: false,
+            code_captured: false,
+            restore: crate::evidence::RestoreCheck::NotAttempted,
+            seed_group: None,
+            summaries: Vec::new().into(),
+            recent: Default::default(),
+        };
+        let snapshot = ProjectSnapshot {
+            version: 1,
+            experiments: [
+                (1, experiment(None)),
+                (2, experiment(Some(1))),
+                (3, experiment(Some(2))),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let mut project = ProjectValues {
+            snapshot: &snapshot,
+            values: HashMap::new(),
+        };
         project.values.insert(1, vec![Some(0.5)]);
         project.values.insert(3, vec![Some(0.7)]);
         assert_eq!(project.root_of(3), 1);
