@@ -56,6 +56,19 @@ pub struct Config {
     /// How old an unused content must be before a scheduled collection deletes it (an
     /// upload awaiting its commit is younger). `RSDK_FILE_GC_GRACE_SECONDS`, default 3600.
     pub file_gc_grace_seconds: u64,
+    /// Directory of this replica's full-text search index. `RSDK_SEARCH_DIR`, default
+    /// `<data_dir>/search`.
+    pub search_dir: Option<PathBuf>,
+    /// An OpenAI-compatible chat completions endpoint that proposes Cypher for questions the
+    /// built-in planner does not understand, e.g. `https://api.openai.com/v1`. `RSDK_ASK_MODEL_URL`;
+    /// unset (the default): the planner answers alone and nothing leaves the server.
+    pub ask_model_url: Option<String>,
+    /// The key sent to that endpoint as a bearer token. `RSDK_ASK_MODEL_KEY`.
+    pub ask_model_key: Option<Secret>,
+    /// The model asked. `RSDK_ASK_MODEL`, default `gpt-4o-mini`.
+    pub ask_model: String,
+    /// Seconds to wait for the model's answer. `RSDK_ASK_MODEL_TIMEOUT_SECONDS`, default 20.
+    pub ask_model_timeout_seconds: u64,
 }
 
 impl Default for Config {
@@ -77,6 +90,11 @@ impl Default for Config {
             admin_email: "admin@localhost".into(),
             file_gc_interval_seconds: 24 * 3600,
             file_gc_grace_seconds: 3600,
+            search_dir: None,
+            ask_model_url: None,
+            ask_model_key: None,
+            ask_model: "gpt-4o-mini".into(),
+            ask_model_timeout_seconds: 20,
         }
     }
 }
@@ -99,6 +117,11 @@ pub const ENV_VARS: &[&str] = &[
     "RSDK_ADMIN_EMAIL",
     "RSDK_FILE_GC_INTERVAL_SECONDS",
     "RSDK_FILE_GC_GRACE_SECONDS",
+    "RSDK_SEARCH_DIR",
+    "RSDK_ASK_MODEL_URL",
+    "RSDK_ASK_MODEL_KEY",
+    "RSDK_ASK_MODEL",
+    "RSDK_ASK_MODEL_TIMEOUT_SECONDS",
 ];
 
 /// A setting that may hold a password (a url with credentials): `Debug` never prints it.
@@ -175,6 +198,20 @@ impl Config {
             &mut self.file_gc_interval_seconds,
         )?;
         parse_env("RSDK_FILE_GC_GRACE_SECONDS", &mut self.file_gc_grace_seconds)?;
+        if let Ok(path) = std::env::var("RSDK_SEARCH_DIR") {
+            self.search_dir = Some(PathBuf::from(path));
+        }
+        if let Ok(url) = std::env::var("RSDK_ASK_MODEL_URL") {
+            self.ask_model_url = Some(url).filter(|url| !url.is_empty());
+        }
+        if let Ok(key) = std::env::var("RSDK_ASK_MODEL_KEY") {
+            self.ask_model_key = Some(Secret(key));
+        }
+        parse_env("RSDK_ASK_MODEL", &mut self.ask_model)?;
+        parse_env(
+            "RSDK_ASK_MODEL_TIMEOUT_SECONDS",
+            &mut self.ask_model_timeout_seconds,
+        )?;
         Ok(())
     }
 
@@ -191,6 +228,14 @@ impl Config {
         }
         if !(1..=365).contains(&self.refresh_token_days) {
             bail!("refresh_token_days must be 1 to 365");
+        }
+        if let Some(url) = &self.ask_model_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("ask_model_url must be an http:// or https:// url, not `{url}`");
+            }
+        }
+        if !(1..=300).contains(&self.ask_model_timeout_seconds) {
+            bail!("ask_model_timeout_seconds must be 1 to 300");
         }
         if let Some(secret) = &self.auth_secret {
             if secret.0.len() < 32 {
@@ -225,6 +270,13 @@ impl Config {
             .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
             .unwrap_or_else(|| self.data_dir.clone());
         base.join("rsdk").join("config.toml")
+    }
+
+    /// The search index directory: `search_dir` when set, else `search/` in the data directory.
+    pub fn search_dir(&self) -> PathBuf {
+        self.search_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("search"))
     }
 
     /// The Redis url, when one is configured.

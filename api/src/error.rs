@@ -28,6 +28,12 @@ impl From<ingest::Error> for ApiError {
     }
 }
 
+impl From<search::Error> for ApiError {
+    fn from(error: search::Error) -> Self {
+        ApiError(error.into())
+    }
+}
+
 impl ApiError {
     fn public_message(&self) -> String {
         match &self.0 {
@@ -119,6 +125,12 @@ impl<T> GraphQlResultExt<T> for graph::Result<T> {
 }
 
 impl<T> GraphQlResultExt<T> for ingest::Result<T> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|error| ApiError::from(error).extend())
+    }
+}
+
+impl<T> GraphQlResultExt<T> for search::Result<T> {
     fn gql(self) -> async_graphql::Result<T> {
         self.map_err(|error| ApiError::from(error).extend())
     }

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use axum::extract::{Query, State};
 use axum::response::sse::{self, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
+use graph::ids::{ExperimentId, HypothesisId};
 use graph::model::Experiment;
 use ingest::events::{Event, EventBus};
 use serde::Deserialize;
@@ -66,6 +67,26 @@ impl Announcer {
     fn send(&self, event: Event) {
         if self.pending.try_send(event).is_err() {
             tracing::warn!("event queue full or closed: an event was dropped");
+        }
+    }
+
+    /// Announces that hypothesis `id` of `project` changed (its text, links, targets, status).
+    pub fn hypothesis(&self, project: &str, id: &HypothesisId) {
+        self.send(Event::HypothesisChanged {
+            project: project.to_owned(),
+            hypothesis_id: id.to_string(),
+        });
+    }
+
+    /// Announces the files `paths` (with their content digests) now stored for `experiment`.
+    pub fn artifacts(&self, project: &str, experiment: &ExperimentId, stored: Vec<(String, String)>) {
+        for (path, digest) in stored {
+            self.send(Event::ArtifactStored {
+                project: project.to_owned(),
+                experiment_id: experiment.clone(),
+                path,
+                digest,
+            });
         }
     }
 

@@ -40,6 +40,8 @@ use graph::model::{JobStatus, NewJob};
 use graph::Graph;
 use ingest::jobs::JobQueue;
 
+use crate::events::Announcer;
+
 /// The job kind that recomputes one hypothesis' evidence (payload `{"hypothesis": id}`).
 pub const RECOMPUTE_JOB: &str = "recompute_evidence";
 
@@ -141,7 +143,11 @@ impl ChunkTriggers {
 
 /// Runs one [`RECOMPUTE_JOB`] from its payload: a hypothesis that no longer exists is nothing
 /// to do.
-pub async fn run_recomputation(graph: &Graph, payload: &serde_json::Value) -> Result<(), String> {
+pub async fn run_recomputation(
+    graph: &Graph,
+    announcer: &Announcer,
+    payload: &serde_json::Value,
+) -> Result<(), String> {
     let hypothesis = payload["hypothesis"]
         .as_str()
         .ok_or("the job names no hypothesis")?;
@@ -149,6 +155,10 @@ pub async fn run_recomputation(graph: &Graph, payload: &serde_json::Value) -> Re
     match graph.recompute_evidence(&hypothesis).await {
         Ok(evidence) => {
             tracing::debug!(%hypothesis, score = evidence.score, "evidence recomputed");
+            // Live views and the search index (which keeps the status) hear of the new verdict.
+            if let Ok((project, _)) = graph.hypothesis_by_id(&hypothesis).await {
+                announcer.hypothesis(&project.name, &hypothesis);
+            }
             Ok(())
         }
         Err(graph::Error::NotFound {
@@ -180,10 +190,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let services = services(dir.path()).await;
         let payload = serde_json::json!({ "hypothesis": "0190f0f0-0000-7000-8000-000000000000" });
-        run_recomputation(&services.graph, &payload)
+        run_recomputation(&services.graph, &services.announcer, &payload)
             .await
             .expect("nothing to do is success");
-        let error = run_recomputation(&services.graph, &serde_json::json!({}))
+        let error = run_recomputation(&services.graph, &services.announcer, &serde_json::json!({}))
             .await
             .expect_err("a payload without a hypothesis is a failed attempt");
         assert_eq!(error, "the job names no hypothesis");

@@ -315,6 +315,13 @@ async fn commit_files(
             &manifest.deleted,
         )
         .await?;
+    let stored = files
+        .iter()
+        .map(|file| (file.path.clone(), file.hash.clone()))
+        .collect();
+    services
+        .announcer
+        .artifacts(&project.name, &experiment.id, stored);
     let files: Vec<serde_json::Value> = files.iter().map(version_json).collect();
     Ok(Json(serde_json::json!({ "files": files })).into_response())
 }

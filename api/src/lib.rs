@@ -10,5 +10,6 @@ pub mod evidence;
 pub mod files;
 pub mod graphql;
 pub mod metrics;
+pub mod search;
 pub mod server;
 pub mod services;

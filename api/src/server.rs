@@ -122,6 +122,7 @@ pub fn router(services: &Services, config: &Config) -> Router {
             crate::graphql::websocket::route(state.schema.clone(), services),
         )
         .route("/api/v1/events", get(events::stream))
+        .route("/api/v1/ask", post(crate::search::ask_route))
         .route("/api/v1/audit.jsonl", get(crate::auth::audit::export))
         .route(
             "/api/v1/blobs/{digest}",
@@ -181,6 +182,7 @@ pub async fn start(
     }
     let app = router(&services, config);
     let workers = services.start_workers();
+    services.search.start_indexer(&services.events);
     if config.file_gc_interval_seconds > 0 {
         let every = Duration::from_secs(config.file_gc_interval_seconds);
         let grace = Duration::from_secs(config.file_gc_grace_seconds);

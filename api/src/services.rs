@@ -23,6 +23,7 @@ use crate::events::Announcer;
 use crate::evidence::{run_recomputation, ChunkTriggers, RECOMPUTE_JOB};
 use crate::files::{run_collection, COLLECT_JOB};
 use crate::metrics::COMPACT_JOB;
+use crate::search::Search;
 
 /// How long shutdown waits for running jobs to finish.
 const JOB_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -56,6 +57,8 @@ pub struct Services {
     pub max_blob_bytes: u64,
     /// Stored metric chunks on their way to evidence recomputations.
     pub evidence_triggers: ChunkTriggers,
+    /// This replica's full-text index, kept current from `events`, and plain-language questions.
+    pub search: Search,
 }
 
 impl Services {
@@ -85,8 +88,11 @@ impl Services {
             .await
             .context("cannot open the blob store")?;
         let files = FileStore::new(graph.clone(), blobs.clone());
+        let metrics = MetricStore::new(graph.clone(), blobs.clone(), Limits::default());
+        let search = Search::open(&config.search_dir(), graph.clone(), metrics.clone())?;
         Ok(Self {
-            metrics: MetricStore::new(graph.clone(), blobs.clone(), Limits::default()),
+            metrics,
+            search,
             code: CodeStore::new(graph.clone(), files.clone()),
             max_blob_bytes: config.max_blob_bytes,
             evidence_triggers: ChunkTriggers::default(),
@@ -109,6 +115,7 @@ impl Services {
         let metrics = self.metrics.clone();
         let (files, jobs) = (self.files.clone(), self.jobs.clone());
         let evidence_graph = self.graph.clone();
+        let announcer = self.announcer.clone();
         let handlers = Handlers::new()
             .on_fn(COMPACT_JOB, move |job: Job| {
                 let metrics = metrics.clone();
@@ -126,8 +133,8 @@ impl Services {
                 async move { Ok(run_collection(&files, &jobs, &job).await?) }
             })
             .on_fn(RECOMPUTE_JOB, move |job: Job| {
-                let graph = evidence_graph.clone();
-                async move { Ok(run_recomputation(&graph, &job.payload).await?) }
+                let (graph, announcer) = (evidence_graph.clone(), announcer.clone());
+                async move { Ok(run_recomputation(&graph, &announcer, &job.payload).await?) }
             });
         self.jobs.start(handlers, WorkerConfig::default())
     }

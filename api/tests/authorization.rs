@@ -1390,6 +1390,61 @@ fn operations() -> Vec<Operation> {
             probe: None,
         },
         Operation {
+            name: "search",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "without `project` it searches every readable project: checked by the alpha-secrets rule",
+            document: |_, _| {
+                "{ search(query: \"alpha*\", project: \"alpha-proj\") { total hits { kind title snippets { html } } } }".into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "ask",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ ask(project: \"alpha-proj\", question: \"which runs are planned\") { answered sentence rows cypher { name } } }"
+                    .into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "experimentSummary",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| "{ experimentSummary(project: \"alpha-proj\", number: 2) { sentences } }".into(),
+            probe: None,
+        },
+        Operation {
+            name: "featureEffects",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ featureEffects(project: \"alpha-proj\", metric: \"loss\") { metric effects { path changes } } }".into()
+            },
+            probe: None,
+        },
+        Operation {
+            name: "recommendations",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| "{ recommendations(project: \"alpha-proj\") { kind action reason } }".into(),
+            probe: None,
+        },
+        Operation {
+            name: "suggestedHypotheses",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| "{ suggestedHypotheses(project: \"alpha-proj\") { key title } }".into(),
+            probe: None,
+        },
+        Operation {
             name: "createHypothesis",
             expect: alpha_researcher,
             tolerated: &[],
@@ -1489,6 +1544,45 @@ fn operations() -> Vec<Operation> {
                     literal(&w.hypothesis)
                 )
             },
+            probe: None,
+        },
+        Operation {
+            name: "acceptSuggestedHypothesis",
+            expect: alpha_researcher,
+            tolerated: &["VALIDATION"],
+            note: "nothing is suggested in this world: researchers get past the policy to VALIDATION \
+                   on `key`",
+            document: |_, _| {
+                "mutation { acceptSuggestedHypothesis(project: \"alpha-proj\", key: \"loss|depth|3\") { id } }".into()
+            },
+            probe: Some(Probe {
+                run_as: bootstrap,
+                document: |_, _| {
+                    "{ hypotheses(project: \"alpha-proj\", first: 1000) { edges { node { id title } } } }"
+                        .into()
+                },
+                pointer: "/data/hypotheses",
+            }),
+        },
+        Operation {
+            name: "dismissSuggestedHypothesis",
+            expect: alpha_researcher,
+            tolerated: &[],
+            note: "no probe: a dismissal only hides a suggestion, and none is offered in this world",
+            document: |_, who| {
+                format!(
+                    "mutation {{ dismissSuggestedHypothesis(project: \"alpha-proj\", key: \"loss|depth|{}\") }}",
+                    who.slug()
+                )
+            },
+            probe: None,
+        },
+        Operation {
+            name: "rebuildSearchIndex",
+            expect: alpha_admin,
+            tolerated: &[],
+            note: "one project's admins; without `project` (every project) site admins only",
+            document: |_, _| "mutation { rebuildSearchIndex(project: \"alpha-proj\") }".into(),
             probe: None,
         },
         Operation {
@@ -1949,6 +2043,23 @@ async fn rest_matrix(world: &mut World) -> (usize, Vec<String>) {
             world.record(who, "GET /api/v1/events", &text);
         }
         check(format!("GET /api/v1/events as {who:?}"), status, expected);
+
+        let response = world
+            .client(who)
+            .post(format!("{}/api/v1/ask", world.server.url))
+            .json(&json!({"project": "alpha-proj", "question": "which runs are planned"}))
+            .send()
+            .await
+            .expect("the request is sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        world.record(who, "POST /api/v1/ask", &text);
+        let expected: &[u16] = match who {
+            Who::Anonymous => &[401],
+            Who::BetaResearcher | Who::Outsider => &[404],
+            _ => &[200],
+        };
+        check(format!("POST /api/v1/ask as {who:?}"), status, expected);
 
         let content = format!("a blob uploaded by {}", who.slug());
         let (status, digest) = world.put_blob(who, content.as_bytes()).await;

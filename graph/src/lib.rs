@@ -16,13 +16,15 @@ pub mod lock;
 pub mod metric_expr;
 pub mod model;
 pub mod queries;
+pub mod read_only;
 pub mod schema;
 mod service;
 pub mod value;
 
 pub use error::{Error, Result};
 pub use service::{
-    check_page_size, Baseline, ExperimentFeatures, ExperimentPage, FeatureSet, Graph, HypothesisPage,
-    MergePreviewResult, MetricsTable, ParetoPoint, TableCell, TableMetric, TableQuery, TableRow,
-    MAX_FILES_PER_COMMIT, MAX_PAGE_SIZE, MAX_TABLE_METRICS,
+    check_page_size, ArtifactOf, Baseline, ExperimentFeatures, ExperimentPage, ExperimentWithFeatures,
+    FeatureChangeOf, FeatureSet, Graph, HypothesisPage, MergePreviewResult, MetricsTable, ParetoPoint,
+    ProjectValues, TableCell, TableMetric, TableQuery, TableRow, MAX_FILES_PER_COMMIT, MAX_PAGE_SIZE,
+    MAX_SUGGESTION_KEY, MAX_TABLE_METRICS,
 };

@@ -42,6 +42,8 @@ queries! {
     PROJECT_LIST = read "project/list";
     PROJECT_UPDATE = write "project/update";
     PROJECT_BUMP_VALUES_VERSION = write "project/bump_values_version";
+    PROJECT_DISMISSED_SUGGESTIONS = read "project/dismissed_suggestions";
+    PROJECT_SET_DISMISSED_SUGGESTIONS = write "project/set_dismissed_suggestions";
 
     EXPERIMENT_CREATE = write "experiment/create";
     EXPERIMENT_BY_KEY = read "experiment/by_key";
@@ -63,6 +65,10 @@ queries! {
     EXPERIMENT_LINK_RERUN = write "experiment/link_rerun";
     EXPERIMENT_RERUN_OF = read "experiment/rerun_of";
     EXPERIMENT_RERUNS = read "experiment/reruns";
+
+    KNOWLEDGE_ARTIFACTS = read "knowledge/artifacts";
+    KNOWLEDGE_EXPERIMENTS = read "knowledge/experiments";
+    KNOWLEDGE_FEATURE_SETS = read "knowledge/feature_sets";
 
     ADD_PRIMARY_PARENT = write "lineage/add_primary_parent";
     REMOVE_PRIMARY_PARENT = write "lineage/remove_primary_parent";

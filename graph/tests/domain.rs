@@ -786,6 +786,7 @@ async fn every_named_query_runs_on_the_engine(t: TestGraph) {
     support::environment::exercise_environment_queries(&t.graph).await;
     support::hypotheses::exercise_hypothesis_queries(&t.graph).await;
     support::evidence::exercise_evidence_queries(&t.graph).await;
+    support::knowledge::exercise_knowledge_queries(&t.graph).await;
 
     let ran = t.recorder.ran.lock().expect("lock").clone();
     let never_ran: Vec<_> = queries::ALL

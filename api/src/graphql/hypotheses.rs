@@ -18,6 +18,7 @@ use super::evidence::{hypothesis_evidence, hypothesis_timeline, EvidencePoint, H
 use super::metrics::DirectionGql;
 use super::types::Experiment;
 use crate::error::GraphQlResultExt;
+use crate::events::Announcer;
 use crate::evidence::schedule_recomputation;
 use ingest::jobs::JobQueue;
 
@@ -442,6 +443,19 @@ impl HypothesisQuery {
     }
 }
 
+/// Tells live views and the search index that `hypothesis` changed.
+async fn announce(context: &Context<'_>, hypothesis: &model::Hypothesis) -> async_graphql::Result<()> {
+    let project = context
+        .data::<Graph>()?
+        .project_by_id(&hypothesis.project_id)
+        .await
+        .gql()?;
+    context
+        .data::<Announcer>()?
+        .hypothesis(&project.name, &hypothesis.id);
+    Ok(())
+}
+
 /// Hypothesis writes (researchers of the project).
 #[derive(Debug, Default)]
 pub struct HypothesisMutation;
@@ -481,7 +495,9 @@ impl HypothesisMutation {
             about: input.about.unwrap_or_default(),
             baseline,
         };
-        Ok(Hypothesis(graph.create_hypothesis(new_hypothesis).await.gql()?))
+        let hypothesis = graph.create_hypothesis(new_hypothesis).await.gql()?;
+        announce(context, &hypothesis).await?;
+        Ok(Hypothesis(hypothesis))
     }
 
     /// Edits a hypothesis: given lists (targets, about) replace the stored ones.
@@ -510,6 +526,7 @@ impl HypothesisMutation {
         if evidence_inputs_change {
             schedule_recomputation(context.data::<JobQueue>()?, &id).await;
         }
+        announce(context, &hypothesis).await?;
         Ok(Hypothesis(hypothesis))
     }
 
@@ -524,6 +541,7 @@ impl HypothesisMutation {
         let (graph, id) = editable(context, id).await?;
         let hypothesis = graph.link_experiments(&id, &numbers).await.gql()?;
         schedule_recomputation(context.data::<JobQueue>()?, &id).await;
+        announce(context, &hypothesis).await?;
         Ok(Hypothesis(hypothesis))
     }
 
@@ -537,6 +555,7 @@ impl HypothesisMutation {
         let (graph, id) = editable(context, id).await?;
         let hypothesis = graph.unlink_experiments(&id, &numbers).await.gql()?;
         schedule_recomputation(context.data::<JobQueue>()?, &id).await;
+        announce(context, &hypothesis).await?;
         Ok(Hypothesis(hypothesis))
     }
 
@@ -560,6 +579,7 @@ impl HypothesisMutation {
             .gql()?;
         // The stored evidence's effective status and explanation mention the override.
         schedule_recomputation(context.data::<JobQueue>()?, &id).await;
+        announce(context, &hypothesis).await?;
         Ok(Hypothesis(hypothesis))
     }
 
@@ -572,6 +592,7 @@ impl HypothesisMutation {
         let (graph, id) = editable(context, id).await?;
         let hypothesis = graph.clear_hypothesis_override(&id).await.gql()?;
         schedule_recomputation(context.data::<JobQueue>()?, &id).await;
+        announce(context, &hypothesis).await?;
         Ok(Hypothesis(hypothesis))
     }
 }

@@ -9,6 +9,7 @@ mod hypotheses;
 mod metrics;
 mod mutation;
 mod query;
+pub(crate) mod search;
 mod subscription;
 mod types;
 pub(crate) mod websocket;
@@ -18,6 +19,7 @@ use async_graphql::{Context, MergedObject, Schema};
 use crate::auth::{AuditTrail, Principal};
 use crate::services::Services;
 
+use self::search::{SearchMutation, SearchQuery};
 pub use auth::RefreshLifetime;
 use auth::{AuthMutation, AuthQuery};
 use code::CodeQuery;
@@ -39,6 +41,7 @@ pub struct QueryRoot(
     FileQuery,
     CodeQuery,
     EnvironmentQuery,
+    SearchQuery,
     AuthQuery,
 );
 
@@ -51,6 +54,7 @@ pub struct MutationRoot(
     MetricMutation,
     FileMutation,
     EnvironmentMutation,
+    SearchMutation,
     AuthMutation,
 );
 
@@ -82,6 +86,7 @@ pub fn build_schema(services: Option<&Services>) -> RsdkSchema {
             .data(services.metrics.clone())
             .data(services.files.clone())
             .data(services.code.clone())
+            .data(services.search.clone())
             .data(services.access_tokens.clone())
             .data(services.login_limiter.clone())
             .data(RefreshLifetime(services.refresh_lifetime))

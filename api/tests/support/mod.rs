@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod demo;
+
 use api::config::Config;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;

@@ -61,7 +61,18 @@ fn to_json_text(value: &impl serde::Serialize, what: &str) -> Result<String> {
 
 pub(super) fn stored_json(row: &Row, column: &str) -> Result<Json> {
     let text = row.string(column)?;
-    serde_json::from_str(&text)
+    parse_stored(column, &text)
+}
+
+/// A nullable JSON text column (`None` for null).
+pub(super) fn opt_stored_json(row: &Row, column: &str) -> Result<Option<Json>> {
+    row.opt_string(column)?
+        .map(|text| parse_stored(column, &text))
+        .transpose()
+}
+
+fn parse_stored(column: &str, text: &str) -> Result<Json> {
+    serde_json::from_str(text)
         .map_err(|error| Error::Internal(format!("stored {column} is not JSON: {error}")))
 }
 
@@ -154,15 +165,10 @@ impl Graph {
             .await?;
         rows.iter()
             .map(|row| {
-                let value = row
-                    .opt_string("value")?
-                    .map(|text| serde_json::from_str(&text))
-                    .transpose()
-                    .map_err(|error| Error::Internal(format!("stored SETS value is not JSON: {error}")))?;
                 Ok(FeatureSet {
                     path: row.string("path")?,
                     op: row.string("op")?,
-                    value,
+                    value: opt_stored_json(row, "value")?,
                 })
             })
             .collect()

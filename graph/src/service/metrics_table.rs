@@ -96,10 +96,41 @@ pub struct ParetoPoint {
 /// Aggregated values of every experiment: number → metric → value.
 type Values = HashMap<i64, HashMap<String, f64>>;
 
+/// Every experiment of a project with its aggregated metric values (derived metrics
+/// included): what the runs table, rankings and cross-experiment reasoning read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectValues {
+    /// The metrics read, with the direction and aggregation their values follow.
+    pub metrics: Vec<TableMetric>,
+    /// Every experiment of the project, by number.
+    pub nodes: Vec<DagNode>,
+    /// The primary parent of every experiment that has one.
+    pub parents: HashMap<i64, i64>,
+    /// number → metric → aggregated value.
+    pub values: Values,
+}
+
+impl ProjectValues {
+    /// `metric` of experiment `number` (NaN where it has none).
+    pub fn value(&self, number: i64, metric: &str) -> f64 {
+        value_of(&self.values, number, metric)
+    }
+
+    /// The column of `metric`, when it was read.
+    pub fn metric(&self, name: &str) -> Option<&TableMetric> {
+        self.metrics.iter().find(|metric| metric.name == name)
+    }
+}
+
 impl Graph {
     /// The metrics table of `project`.
     pub async fn metrics_table(&self, project: &str, query: TableQuery) -> Result<MetricsTable> {
-        let (columns, nodes, parents, values) = self.table_inputs(project, &query.metrics).await?;
+        let ProjectValues {
+            metrics: columns,
+            nodes,
+            parents,
+            values,
+        } = self.project_values(project, &query.metrics).await?;
         let podiums: Vec<Podium> = columns.iter().map(|column| podium(&values, column)).collect();
         let mut rows: Vec<TableRow> = nodes
             .iter()
@@ -159,24 +190,28 @@ impl Graph {
         metric: &str,
         numbers: &[i64],
     ) -> Result<Vec<(i64, f64)>> {
-        let (_, _, _, values) = self.table_inputs(project, &[metric.to_owned()]).await?;
+        let values = self.project_values(project, &[metric.to_owned()]).await?;
         Ok(numbers
             .iter()
-            .map(|number| (*number, value_of(&values, *number, metric)))
+            .map(|number| (*number, values.value(*number, metric)))
             .collect())
     }
 
     /// `metric` along every root-to-leaf path of the primary DAG: one list of
     /// (experiment number, value) per leaf, root first.
     pub async fn metric_trends(&self, project: &str, metric: &str) -> Result<Vec<Vec<(i64, f64)>>> {
-        let (_, nodes, parents, values) = self.table_inputs(project, &[metric.to_owned()]).await?;
-        let has_children: std::collections::HashSet<i64> = parents.values().copied().collect();
+        let values = self.project_values(project, &[metric.to_owned()]).await?;
+        let has_children: std::collections::HashSet<i64> = values.parents.values().copied().collect();
         let mut paths = Vec::new();
-        for leaf in nodes.iter().filter(|node| !has_children.contains(&node.number)) {
-            let path = primary_chain(&parents, leaf.number)
+        for leaf in values
+            .nodes
+            .iter()
+            .filter(|node| !has_children.contains(&node.number))
+        {
+            let path = primary_chain(&values.parents, leaf.number)
                 .into_iter()
                 .rev()
-                .map(|number| (number, value_of(&values, number, metric)))
+                .map(|number| (number, values.value(number, metric)))
                 .collect();
             paths.push(path);
         }
@@ -192,7 +227,12 @@ impl Graph {
                 "a Pareto front needs at least two metrics",
             ));
         }
-        let (columns, nodes, _, values) = self.table_inputs(project, metrics).await?;
+        let ProjectValues {
+            metrics: columns,
+            nodes,
+            values,
+            ..
+        } = self.project_values(project, metrics).await?;
         let candidates: Vec<ParetoPoint> = nodes
             .iter()
             .map(|node| ParetoPoint {
@@ -223,12 +263,10 @@ impl Graph {
             .collect())
     }
 
-    /// Columns, DAG nodes, primary parents and every experiment's aggregated values.
-    async fn table_inputs(
-        &self,
-        project: &str,
-        requested: &[String],
-    ) -> Result<(Vec<TableMetric>, Vec<DagNode>, HashMap<i64, i64>, Values)> {
+    /// Every experiment's aggregated values of `requested` metrics (empty: the configured
+    /// ones, or with none configured every measured one), with the DAG's nodes and primary
+    /// parents.
+    pub async fn project_values(&self, project: &str, requested: &[String]) -> Result<ProjectValues> {
         if requested.len() > MAX_TABLE_METRICS {
             return Err(Error::invalid(
                 "metrics",
@@ -305,7 +343,12 @@ impl Graph {
                 }
             }
         }
-        Ok((columns, dag.nodes, parents, values))
+        Ok(ProjectValues {
+            metrics: columns,
+            nodes: dag.nodes,
+            parents,
+            values,
+        })
     }
 }
 

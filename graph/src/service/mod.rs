@@ -19,6 +19,7 @@ mod features;
 mod files;
 mod hypotheses;
 mod jobs;
+mod knowledge;
 mod lineage;
 mod metrics;
 mod metrics_table;
@@ -32,8 +33,10 @@ pub use experiments::ExperimentPage;
 pub use features::{ExperimentFeatures, FeatureSet, MergePreviewResult};
 pub use files::MAX_FILES_PER_COMMIT;
 pub use hypotheses::HypothesisPage;
+pub use knowledge::{ArtifactOf, ExperimentWithFeatures, FeatureChangeOf, MAX_SUGGESTION_KEY};
 pub use metrics_table::{
-    Baseline, MetricsTable, ParetoPoint, TableCell, TableMetric, TableQuery, TableRow, MAX_TABLE_METRICS,
+    Baseline, MetricsTable, ParetoPoint, ProjectValues, TableCell, TableMetric, TableQuery, TableRow,
+    MAX_TABLE_METRICS,
 };
 
 use std::sync::Arc;
@@ -45,6 +48,7 @@ use crate::executor::Executor;
 use crate::ids::{ExperimentId, ProjectId};
 use crate::lock::{LocalWriteLock, WriteLock};
 use crate::model::{Experiment, Status};
+use crate::read_only::{QueryTrace, ReadOnlyExecutor};
 use crate::value::Row;
 
 /// The largest page a list returns.
@@ -93,6 +97,20 @@ impl Graph {
     /// The engine underneath (for readiness checks and benchmarks).
     pub fn executor(&self) -> &Arc<dyn Executor> {
         &self.executor
+    }
+
+    /// The same graph through a view that refuses every write and records every read, for
+    /// answering questions: the trace lists the exact Cypher that produced an answer.
+    pub fn read_only(&self) -> (Graph, QueryTrace) {
+        let trace = QueryTrace::default();
+        let executor = Arc::new(ReadOnlyExecutor::new(self.executor.clone(), trace.clone()));
+        let graph = Graph {
+            executor,
+            write_lock: self.write_lock.clone(),
+            snapshots: self.snapshots.clone(),
+            evidence_units: self.evidence_units.clone(),
+        };
+        (graph, trace)
     }
 
     /// Answers when the engine runs a query (for `/readyz`).

@@ -47,10 +47,21 @@ pub async fn exercise_file_queries(graph: &Graph) {
         .commit_files(&experiment, vec![change("a.txt", "aa")], Vec::new())
         .await
         .expect("committed");
+    let artifacts = graph.project_artifacts(project).await.expect("artifacts");
+    let paths: Vec<&str> = artifacts.iter().map(|artifact| artifact.path.as_str()).collect();
+    assert_eq!(paths, vec!["a.txt"], "the current file is listed");
     graph
         .commit_files(&experiment, Vec::new(), vec!["a.txt".into()])
         .await
         .expect("deleted");
+    assert!(
+        graph
+            .project_artifacts(project)
+            .await
+            .expect("artifacts")
+            .is_empty(),
+        "a deleted file is not listed"
+    );
     graph
         .file_history(&experiment.id, "a.txt")
         .await

@@ -22,6 +22,7 @@ pub mod evidence;
 pub mod files;
 pub mod hypotheses;
 pub mod jobs;
+pub mod knowledge;
 pub mod metrics;
 
 /// Delegates to a real engine and remembers the name of every query it ran.
