@@ -27,7 +27,8 @@ use graph::Graph;
 use ingest::events::{Event, EventBus};
 use ingest::metric_store::MetricStore;
 use ingest::metrics::Downsample;
-use search::ask::{Answer, SeriesLookup};
+use search::ask::language_model::LanguageModel;
+use search::ask::{Answer, Helpers, SeriesLookup};
 use search::{Document, SearchIndex, SearchRequest, SearchResults};
 use serde::Deserialize;
 
@@ -46,6 +47,7 @@ pub struct Search {
     pub index: Arc<SearchIndex>,
     graph: Graph,
     series: StoreSeries,
+    model: Option<LanguageModel>,
 }
 
 /// What a batch of events asks the indexer to refresh.
@@ -78,8 +80,14 @@ impl Pending {
 }
 
 impl Search {
-    /// Opens (or creates) the index in `directory`; questions read series from `metrics`.
-    pub fn open(directory: &Path, graph: Graph, metrics: MetricStore) -> anyhow::Result<Self> {
+    /// Opens (or creates) the index in `directory`; questions read series from `metrics`
+    /// and ask `model`, when given, what the planner does not understand.
+    pub fn open(
+        directory: &Path,
+        graph: Graph,
+        metrics: MetricStore,
+        model: Option<LanguageModel>,
+    ) -> anyhow::Result<Self> {
         let index = SearchIndex::open(directory).map_err(|error| {
             anyhow::anyhow!("cannot open the search index in {}: {error}", directory.display())
         })?;
@@ -87,6 +95,7 @@ impl Search {
             index: Arc::new(index),
             graph,
             series: StoreSeries(metrics),
+            model,
         })
     }
 
@@ -98,15 +107,12 @@ impl Search {
 
     /// Answers `question` about `project` (the caller may read it).
     pub async fn ask(&self, project: &str, question: &str) -> graph::Result<Answer> {
-        Ok(search::ask::ask(
-            &self.graph,
-            &self.index,
-            &self.series,
-            project,
-            question,
-            Utc::now(),
-        )
-        .await?)
+        let helpers = Helpers {
+            index: &self.index,
+            series: &self.series,
+            model: self.model.as_ref(),
+        };
+        Ok(search::ask::ask(&self.graph, helpers, project, question, Utc::now()).await?)
     }
 
     /// Rebuilds the documents of `project` (every project when `None`) from the graph and

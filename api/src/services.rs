@@ -24,6 +24,7 @@ use crate::evidence::{run_recomputation, ChunkTriggers, RECOMPUTE_JOB};
 use crate::files::{run_collection, COLLECT_JOB};
 use crate::metrics::COMPACT_JOB;
 use crate::search::Search;
+use search::ask::language_model::LanguageModel;
 
 /// How long shutdown waits for running jobs to finish.
 const JOB_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -89,7 +90,15 @@ impl Services {
             .context("cannot open the blob store")?;
         let files = FileStore::new(graph.clone(), blobs.clone());
         let metrics = MetricStore::new(graph.clone(), blobs.clone(), Limits::default());
-        let search = Search::open(&config.search_dir(), graph.clone(), metrics.clone())?;
+        let model = config.ask_model_url.as_deref().map(|url| {
+            LanguageModel::new(
+                url,
+                config.ask_model_key.as_ref().map(|key| key.0.clone()),
+                &config.ask_model,
+                Duration::from_secs(config.ask_model_timeout_seconds),
+            )
+        });
+        let search = Search::open(&config.search_dir(), graph.clone(), metrics.clone(), model)?;
         Ok(Self {
             metrics,
             search,

@@ -10,6 +10,9 @@ use crate::error::Result;
 use crate::queries::Query;
 use crate::value::{Params, Row};
 
+/// The name a generated (not named) statement goes by in errors and traces.
+pub const GENERATED_QUERY: &str = "generated";
+
 /// A statement of an atomic batch: a named query and its parameters.
 #[derive(Debug, Clone)]
 pub struct Statement {
@@ -45,6 +48,12 @@ pub trait Executor: Send + Sync + std::fmt::Debug {
     /// Runs one statement in its own transaction and returns its rows.
     /// Read queries may run concurrently; writes are serialized by the engine.
     async fn execute(&self, query: &'static Query, params: Params) -> Result<Vec<Row>>;
+
+    /// Runs one statement that is not a named query — a generated one, checked to be
+    /// read-only before it gets here — in a read-only transaction, so the engine itself
+    /// refuses a write that slipped through the check. Its errors name the statement
+    /// [`GENERATED_QUERY`].
+    async fn execute_generated(&self, text: &str, params: Params) -> Result<Vec<Row>>;
 
     /// Runs statements in order in one write transaction: all land or none does.
     async fn execute_atomic(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>>;

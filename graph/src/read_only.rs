@@ -7,17 +7,17 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use crate::error::{Error, Result};
-use crate::executor::{Executor, IndexSpec, Statement};
+use crate::executor::{Executor, IndexSpec, Statement, GENERATED_QUERY};
 use crate::queries::Query;
 use crate::value::{Params, Row};
 
 /// One statement a read-only view ran.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TracedQuery {
-    /// The query's name (its file under `cypher/`).
-    pub name: &'static str,
+    /// The query's name (its file under `cypher/`, or [`GENERATED_QUERY`]).
+    pub name: String,
     /// The statement text.
-    pub text: &'static str,
+    pub text: String,
     /// The parameters it ran with.
     pub params: Params,
     /// How many rows it returned.
@@ -34,11 +34,11 @@ impl QueryTrace {
         self.0.lock().map(|queries| queries.clone()).unwrap_or_default()
     }
 
-    fn record(&self, query: &'static Query, params: Params, rows: usize) {
+    fn record(&self, name: &str, text: &str, params: Params, rows: usize) {
         if let Ok(mut queries) = self.0.lock() {
             queries.push(TracedQuery {
-                name: query.name,
-                text: query.text,
+                name: name.to_owned(),
+                text: text.to_owned(),
                 params,
                 rows,
             });
@@ -71,7 +71,13 @@ impl Executor for ReadOnlyExecutor {
             return Err(refuse(query));
         }
         let rows = self.inner.execute(query, params.clone()).await?;
-        self.trace.record(query, params, rows.len());
+        self.trace.record(query.name, query.text, params, rows.len());
+        Ok(rows)
+    }
+
+    async fn execute_generated(&self, text: &str, params: Params) -> Result<Vec<Row>> {
+        let rows = self.inner.execute_generated(text, params.clone()).await?;
+        self.trace.record(GENERATED_QUERY, text, params, rows.len());
         Ok(rows)
     }
 

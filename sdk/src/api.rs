@@ -455,6 +455,154 @@ pub fn whoami(client: &Client) -> Result<Value> {
     Ok(data["me"].clone())
 }
 
+/// What a search hit is (GraphQL `SearchKind`; the CLI's `--kind` values in lower case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SearchKind {
+    Experiment,
+    Hypothesis,
+    Feature,
+    Artifact,
+    Metric,
+}
+
+impl SearchKind {
+    /// The kind in lower case, as the CLI prints it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SearchKind::Experiment => "experiment",
+            SearchKind::Hypothesis => "hypothesis",
+            SearchKind::Feature => "feature",
+            SearchKind::Artifact => "artifact",
+            SearchKind::Metric => "metric",
+        }
+    }
+}
+
+/// A page of search results: the first hits and how many documents match in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub total: i64,
+    pub hits: Vec<SearchHit>,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub kind: SearchKind,
+    pub id: String,
+    pub project: String,
+    /// The experiment's number (experiments and artifacts).
+    pub number: Option<i64>,
+    pub title: String,
+    pub score: f64,
+    pub snippets: Vec<SearchSnippet>,
+}
+
+/// A fragment of a hit's field (`title`, `notes`, `tags`, `features`) with its matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchSnippet {
+    pub field: String,
+    pub text: String,
+    /// The text HTML-escaped, matches in `<mark>`.
+    pub html: String,
+    pub highlights: Vec<Highlight>,
+}
+
+/// A matched part of a snippet: character (not byte) offsets into its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Highlight {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The answer to a plain-language question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    /// False when the sentence asks for a clarification instead (see `suggestions`).
+    pub answered: bool,
+    pub sentence: String,
+    pub columns: Vec<String>,
+    /// One JSON value a column, one row a line of the answer.
+    pub rows: Vec<Vec<Value>>,
+    pub interpretation: Interpretation,
+    /// The read-only Cypher that produced the answer, in the order it ran.
+    pub cypher: Vec<CypherStatement>,
+    /// Names or questions to try instead.
+    pub suggestions: Vec<String>,
+}
+
+/// How a question was understood.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interpretation {
+    pub intent: String,
+    pub description: String,
+    /// How words were read (`read "acuracy" as "accuracy"`).
+    pub notes: Vec<String>,
+}
+
+/// A named Cypher statement an answer ran, with its parameters and how many rows it returned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CypherStatement {
+    pub name: String,
+    pub text: String,
+    pub parameters: Value,
+    pub rows: i64,
+}
+
+/// Full-text search of the projects the caller reads (or only `project`), of `kinds` (every
+/// kind when empty), at most `first` hits.
+pub fn search(
+    client: &Client,
+    query: &str,
+    project: Option<&str>,
+    kinds: &[SearchKind],
+    first: i64,
+) -> Result<SearchResults> {
+    #[derive(Deserialize)]
+    struct Data {
+        search: SearchResults,
+    }
+    let operation = "query Search($query: String!, $project: String, $kinds: [SearchKind!], $first: Int) { \
+        search(query: $query, project: $project, kinds: $kinds, first: $first) { total \
+        hits { kind id project number title score snippets { field text html highlights { start end } } } } }";
+    let kinds = (!kinds.is_empty()).then_some(kinds);
+    let variables = json!({ "query": query, "project": project, "kinds": kinds, "first": first });
+    let data: Data = client.graphql("Search", operation, variables)?;
+    Ok(data.search)
+}
+
+/// Answers a plain-language question about `project`.
+pub fn ask(client: &Client, project: &str, question: &str) -> Result<Answer> {
+    #[derive(Deserialize)]
+    struct Data {
+        ask: Answer,
+    }
+    let operation =
+        "query Ask($project: String!, $question: String!) { ask(project: $project, question: $question) { \
+        answered sentence columns rows interpretation { intent description notes } \
+        cypher { name text parameters rows } suggestions } }";
+    let data: Data = client.graphql(
+        "Ask",
+        operation,
+        json!({ "project": project, "question": question }),
+    )?;
+    Ok(data.ask)
+}
+
+/// Rebuilds the search index of `project` (or of every project) from the graph; answers how
+/// many documents it indexed.
+pub fn rebuild_search_index(client: &Client, project: Option<&str>) -> Result<i64> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        rebuild_search_index: i64,
+    }
+    let operation = "mutation RebuildSearchIndex($project: String) { rebuildSearchIndex(project: $project) }";
+    let data: Data = client.graphql("RebuildSearchIndex", operation, json!({ "project": project }))?;
+    Ok(data.rebuild_search_index)
+}
+
 /// The content of an upload.
 #[derive(Debug)]
 pub enum ContentBody<'a> {

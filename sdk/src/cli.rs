@@ -1,5 +1,5 @@
 //! The `rsdk` CLI's client commands (`login`, `projects`, `experiments list`, `restore`,
-//! `env build`, `rerun`, `sync`). The server binary (`rsdk serve`) flattens [`Command`] into
+//! `env build`, `rerun`, `sync`, and in [`search`] `search`, `ask`, `reindex`). The server binary (`rsdk serve`) flattens [`Command`] into
 //! its own command line; the Python package runs [`main_with`].
 
 use std::io::{BufRead as _, Write as _};
@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
-use crate::api;
+mod search;
+
+use crate::api::{self, SearchKind};
 use crate::client::Client;
 use crate::code::{self, RestoreMode};
 use crate::config::{self, ClientConfig, FileSettings, Overrides};
@@ -157,6 +159,65 @@ pub enum Command {
         #[command(flatten)]
         connection: Connection,
     },
+    /// Full-text search of experiments, hypotheses, features, artifacts and metrics.
+    ///
+    /// Prints one line a hit (kind, project, #number, title, and the best snippet with the
+    /// matched words in [brackets]), then how many of all the matches it showed. Searches
+    /// every project you can read unless --project names one.
+    #[command(after_long_help = search::SEARCH_SYNTAX)]
+    Search {
+        /// What to look for (quote it when it has spaces or `"`); the syntax is below.
+        query: String,
+        /// Only this project (default: every project you can read).
+        #[arg(long, short = 'p')]
+        project: Option<String>,
+        /// Only hits of this kind (repeatable, or comma-separated; default: every kind).
+        #[arg(long = "kind", value_enum, value_delimiter = ',', value_name = "KIND")]
+        kinds: Vec<SearchKind>,
+        /// At most this many hits (1 to 100).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=100))]
+        limit: i64,
+        /// Print the hits as JSON lines (as the server answers them) instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Ask a question about a project in plain language.
+    ///
+    /// Prints the answer's sentence and its rows as a table; how words were read (a
+    /// corrected spelling, a metric's full name) goes to stderr as notes. A question it
+    /// cannot answer gets a clarifying sentence and what to try instead, with exit status 2.
+    #[command(after_long_help = search::ASK_EXAMPLES)]
+    Ask {
+        /// The question; its words may come unquoted (`rsdk ask best 3 runs by val_acc`).
+        #[arg(required = true, value_name = "QUESTION")]
+        question: Vec<String>,
+        /// The project (default: RSDK_PROJECT).
+        #[arg(long, short = 'p', env = "RSDK_PROJECT")]
+        project: String,
+        /// Print the whole answer as JSON (rows, interpretation, Cypher, suggestions).
+        #[arg(long)]
+        json: bool,
+        /// Also print the named read-only Cypher statements that produced the answer, with
+        /// their parameters.
+        #[arg(long)]
+        cypher: bool,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Rebuild the full-text search index from the graph.
+    ///
+    /// For an index that lost documents or predates a server upgrade; searches answer from
+    /// the old index until the new one is committed. One project needs its admin role, every
+    /// project a site admin.
+    Reindex {
+        /// Only this project (default: every project; needs a site admin).
+        #[arg(long, short = 'p')]
+        project: Option<String>,
+        #[command(flatten)]
+        connection: Connection,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -239,6 +300,21 @@ fn hint(error: &Error) -> Option<&'static str> {
         Error::Server { code, operation, .. } if code == "UNAUTHENTICATED" && operation == "Login" => {
             Some("check the email and the password (read from RSDK_PASSWORD when it is set)")
         }
+        Error::Server { code, operation, .. } if code == "VALIDATION" && operation == "Search" => {
+            Some("see `rsdk search --help` for the query syntax")
+        }
+        Error::Server { code, operation, .. } if code == "VALIDATION" && operation == "Ask" => {
+            Some("ask in a few words, e.g. `rsdk ask best 3 runs by val_acc`; `rsdk ask --help` has more")
+        }
+        Error::Server { code, operation, .. }
+            if code == "NOT_FOUND"
+                && ["Search", "Ask", "RebuildSearchIndex"].contains(&operation.as_str()) =>
+        {
+            Some("check the project's name: `rsdk projects` lists the projects you can see")
+        }
+        Error::Server { code, operation, .. } if code == "FORBIDDEN" && operation == "RebuildSearchIndex" => {
+            Some("a project's index needs its admin role (--project P), every project's a site admin")
+        }
         Error::Server { code, .. } if code == "UNAUTHENTICATED" => {
             Some("sign in with `rsdk login`, or pass --token / set RSDK_TOKEN")
         }
@@ -302,6 +378,22 @@ fn run(command: Command) -> Result<i32> {
             rerun(&config, &target, &dir, interpreter, &env)
         }
         Command::Sync { connection } => sync_spool(&connection),
+        Command::Search {
+            query,
+            project,
+            kinds,
+            limit,
+            json,
+            connection,
+        } => search::search(&connection, &query, project.as_deref(), &kinds, limit, json),
+        Command::Ask {
+            question,
+            project,
+            json,
+            cypher,
+            connection,
+        } => search::ask(&connection, &project, &question.join(" "), json, cypher),
+        Command::Reindex { project, connection } => search::reindex(&connection, project.as_deref()),
     }
 }
 

@@ -193,6 +193,20 @@ impl Executor for EmbeddedEngine {
         }
     }
 
+    async fn execute_generated(&self, text: &str, params: Params) -> Result<Vec<Row>> {
+        let (text, params) = (text.to_owned(), to_engine_params(params));
+        self.with_reader(move |database| {
+            let transaction = database
+                .read_tx()
+                .map_err(|error| Error::Unavailable(format!("cannot begin a read: {error}")))?;
+            let records = transaction
+                .query_with_params(&text, Some(&params))
+                .map_err(generated_error)?;
+            records.iter().map(from_engine_record).collect()
+        })
+        .await
+    }
+
     async fn execute_atomic(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>> {
         self.with_writer(move |database| {
             let transaction = database
@@ -246,6 +260,12 @@ impl Executor for EmbeddedEngine {
     fn engine_name(&self) -> &'static str {
         "embedded"
     }
+}
+
+/// A generated statement's failure is the statement's fault (a write, a syntax error): it is
+/// refused as invalid, naming the engine's reason.
+fn generated_error(error: GraphError) -> Error {
+    Error::invalid("cypher", format!("the engine refused the statement: {error}"))
 }
 
 fn engine_error(query: &Query, error: GraphError) -> Error {

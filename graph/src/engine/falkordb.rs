@@ -186,8 +186,12 @@ impl FalkorEngine {
 
 /// The statement text with its parameters in FalkorDB's `CYPHER …` prefix.
 fn statement_text(query: &Query, params: &Params) -> Result<String> {
+    with_params(query.text, params)
+}
+
+fn with_params(statement: &str, params: &Params) -> Result<String> {
     let mut text = render_params(params)?;
-    text.push_str(query.text);
+    text.push_str(statement);
     Ok(text)
 }
 
@@ -200,6 +204,18 @@ impl Executor for FalkorEngine {
             "GRAPH.RO_QUERY"
         };
         self.run(command, statement_text(query, &params)?).await
+    }
+
+    async fn execute_generated(&self, text: &str, params: Params) -> Result<Vec<Row>> {
+        // GRAPH.RO_QUERY: the server refuses any write in it.
+        self.run("GRAPH.RO_QUERY", with_params(text, &params)?)
+            .await
+            .map_err(|error| match error {
+                Error::Internal(reason) => {
+                    Error::invalid("cypher", format!("the engine refused the statement: {reason}"))
+                }
+                other => other,
+            })
     }
 
     async fn execute_atomic(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>> {

@@ -431,6 +431,20 @@ impl Executor for Neo4jEngine {
         Ok(results.pop().unwrap_or_default())
     }
 
+    async fn execute_generated(&self, text: &str, params: Params) -> Result<Vec<Row>> {
+        // A READ access-mode query: the server refuses any write in it.
+        let refused = |error: neo4rs::Error| {
+            Error::invalid("cypher", format!("the engine refused the statement: {error}"))
+        };
+        let query = neo4rs::Query::new(text.to_owned()).with_params(to_bolt_params(params));
+        let mut stream = self.graph.execute_read(query).await.map_err(refused)?;
+        let mut rows = Vec::new();
+        while let Some(row) = stream.next().await.map_err(refused)? {
+            rows.push(from_bolt_row(&row)?);
+        }
+        Ok(rows)
+    }
+
     async fn execute_atomic(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>> {
         if statements.is_empty() {
             return Ok(Vec::new());

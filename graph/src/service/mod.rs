@@ -113,6 +113,12 @@ impl Graph {
         (graph, trace)
     }
 
+    /// Runs a generated statement (not a named query) read-only: the caller has checked it
+    /// (see the `search` crate's `ask::generated`); the engine refuses writes as well.
+    pub async fn run_generated(&self, text: &str, params: crate::value::Params) -> Result<Vec<Row>> {
+        self.executor.execute_generated(text, params).await
+    }
+
     /// Answers when the engine runs a query (for `/readyz`).
     pub async fn check_ready(&self) -> Result<()> {
         self.executor

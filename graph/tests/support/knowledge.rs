@@ -2,6 +2,7 @@
 //! and checks them (and the read-only view questions run on) on every engine.
 
 use graph::model::{NewExperiment, ParentRef};
+use graph::value::Params;
 use graph::Graph;
 use serde_json::json;
 
@@ -49,7 +50,32 @@ pub async fn exercise_knowledge_queries(graph: &Graph) {
         "a root's changes have no parent: {changes:?}"
     );
 
-    let ran: Vec<&str> = trace.queries().iter().map(|query| query.name).collect();
+    let project_id = graph.project(project).await.expect("project").id;
+    let generated = read_only
+        .run_generated(
+            "MATCH (e:Experiment {project_id: $project_id}) RETURN e.number AS number ORDER BY number LIMIT 10",
+            Params::new().with("project_id", project_id.as_str()),
+        )
+        .await
+        .expect("a generated read runs");
+    assert_eq!(generated.len(), 2);
+    let write = graph
+        .run_generated(
+            "MATCH (e:Experiment {project_id: $project_id}) SET e.name = 'hijacked' RETURN e.number AS number",
+            Params::new().with("project_id", project_id.as_str()),
+        )
+        .await
+        .expect_err("the engine refuses a write in a generated statement");
+    assert_eq!(write.code(), "VALIDATION", "{write}");
+    assert_eq!(
+        graph.experiment(project, 1).await.expect("run 1").name,
+        "1",
+        "nothing was written"
+    );
+
+    let traced = trace.queries();
+    let ran: Vec<&str> = traced.iter().map(|query| query.name.as_str()).collect();
+    assert!(ran.contains(&"generated"), "{ran:?}");
     assert!(ran.contains(&"knowledge/experiments"), "{ran:?}");
     assert!(ran.contains(&"knowledge/feature_sets"), "{ran:?}");
     let refused = read_only

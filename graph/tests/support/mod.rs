@@ -40,6 +40,10 @@ impl Executor for RecordingExecutor {
         Ok(rows)
     }
 
+    async fn execute_generated(&self, text: &str, params: Params) -> graph::Result<Vec<Row>> {
+        self.inner.execute_generated(text, params).await
+    }
+
     async fn execute_atomic(&self, statements: Vec<Statement>) -> graph::Result<Vec<Vec<Row>>> {
         let names: Vec<_> = statements.iter().map(|s| s.query.name).collect();
         let results = self.inner.execute_atomic(statements).await?;

@@ -5,6 +5,8 @@
 //! or ambiguous questions get a clarifying answer, never an error.
 
 mod answer;
+pub mod generated;
+pub mod language_model;
 pub mod understand;
 pub mod vocabulary;
 pub mod words;
@@ -20,6 +22,7 @@ use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
 use crate::index::SearchIndex;
+use language_model::LanguageModel;
 use understand::Reading;
 use vocabulary::{MetricTerm, Vocabulary};
 
@@ -64,11 +67,19 @@ pub struct Answer {
     pub suggestions: Vec<String>,
 }
 
+/// What answers a question besides the graph: the index (hypothesis titles, fuzzily), the
+/// series store, and the optional language model.
+#[derive(Debug, Clone, Copy)]
+pub struct Helpers<'a> {
+    pub index: &'a SearchIndex,
+    pub series: &'a dyn SeriesLookup,
+    pub model: Option<&'a LanguageModel>,
+}
+
 /// Answers `question` about `project`.
 pub async fn ask(
     graph: &Graph,
-    index: &SearchIndex,
-    series: &dyn SeriesLookup,
+    helpers: Helpers<'_>,
     project: &str,
     question: &str,
     now: DateTime<Utc>,
@@ -85,25 +96,18 @@ pub async fn ask(
     }
     let vocabulary = load_vocabulary(graph, project).await?;
     match understand::read(question, &vocabulary, now) {
-        Reading::Clarify(understand::Clarification { message, suggestions }) => Ok(Answer {
-            answered: false,
-            sentence: message,
-            columns: Vec::new(),
-            rows: Vec::new(),
-            interpretation: Interpretation {
-                intent: "clarify",
-                description: "not understood as asked".to_owned(),
-                notes: Vec::new(),
-            },
-            cypher: Vec::new(),
-            suggestions,
-        }),
+        Reading::Clarify(clarification) => match helpers.model {
+            Some(model) if clarification.understood_nothing => {
+                Ok(ask_model(graph, model, project, question, &vocabulary, clarification).await)
+            }
+            _ => Ok(clarifying(clarification, Vec::new())),
+        },
         Reading::Understood { intent, notes } => {
             let (view, trace) = graph.read_only();
             let context = answer::Context {
                 graph: &view,
-                index,
-                series,
+                index: helpers.index,
+                series: helpers.series,
                 project,
                 vocabulary: &vocabulary,
                 now,
@@ -113,6 +117,101 @@ pub async fn ask(
             answer.cypher = trace.queries();
             Ok(answer)
         }
+    }
+}
+
+fn clarifying(clarification: understand::Clarification, notes: Vec<String>) -> Answer {
+    Answer {
+        answered: false,
+        sentence: clarification.message,
+        columns: Vec::new(),
+        rows: Vec::new(),
+        interpretation: Interpretation {
+            intent: "clarify",
+            description: "not understood as asked".to_owned(),
+            notes,
+        },
+        cypher: Vec::new(),
+        suggestions: clarification.suggestions,
+    }
+}
+
+/// The model's query for a question the planner did not understand, checked and run
+/// read-only; whatever goes wrong becomes the clarification with the reason in its notes.
+async fn ask_model(
+    graph: &Graph,
+    model: &LanguageModel,
+    project: &str,
+    question: &str,
+    vocabulary: &Vocabulary,
+    clarification: understand::Clarification,
+) -> Answer {
+    let proposed = match model.propose(vocabulary, question).await {
+        Ok(cypher) => cypher,
+        Err(error) => {
+            tracing::warn!(%error, "the language model could not be asked");
+            return clarifying(
+                clarification,
+                vec![format!("the language model could not help: {error}")],
+            );
+        }
+    };
+    let checked = match generated::check(&proposed) {
+        Ok(checked) => checked,
+        Err(error) => {
+            let notes = vec![
+                format!("the language model proposed a query that was refused: {error}"),
+                format!("proposed: {proposed}"),
+            ];
+            return clarifying(clarification, notes);
+        }
+    };
+    let project_id = match graph.project(project).await {
+        Ok(found) => found.id,
+        Err(error) => return clarifying(clarification, vec![error.to_string()]),
+    };
+    let params = graph::value::Params::new().with("project_id", project_id.as_str());
+    let (view, trace) = graph.read_only();
+    let rows = match view.run_generated(&checked.text, params).await {
+        Ok(rows) => rows,
+        Err(error) => {
+            let notes = vec![
+                format!("the language model's query failed: {error}"),
+                format!("proposed: {proposed}"),
+            ];
+            return clarifying(clarification, notes);
+        }
+    };
+    let columns: Vec<String> = rows
+        .first()
+        .map(|row| row.0.keys().cloned().collect())
+        .unwrap_or_default();
+    let table: Vec<Vec<Json>> = rows
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .map(|column| row.0.get(column).map_or(Json::Null, value_json))
+                .collect()
+        })
+        .collect();
+    let mut notes = vec![format!(
+        "Cypher proposed by {} and checked to be read-only",
+        model.model
+    )];
+    notes.extend(checked.notes);
+    Answer {
+        answered: true,
+        sentence: format!("{} row(s) from a query the language model proposed.", table.len()),
+        columns,
+        rows: table,
+        interpretation: Interpretation {
+            intent: "language_model",
+            description: question.to_owned(),
+            notes,
+        },
+        cypher: trace.queries(),
+        suggestions: Vec::new(),
     }
 }
 

@@ -108,6 +108,9 @@ pub enum Reading {
 pub struct Clarification {
     pub message: String,
     pub suggestions: Vec<String>,
+    /// Nothing in the question matched a known kind of question (a name that is unknown or
+    /// ambiguous is not this): the language model, when one is configured, may try.
+    pub understood_nothing: bool,
 }
 
 /// Example questions offered when a question is not understood.
@@ -427,16 +430,20 @@ fn intent_of(
             experiment: *experiment,
         });
     }
-    Err(clarify(
-        "I did not understand the question. Questions I can answer look like these:",
-        EXAMPLES,
-    ))
+    Err(Clarification {
+        understood_nothing: true,
+        ..clarify(
+            "I did not understand the question. Questions I can answer look like these:",
+            EXAMPLES,
+        )
+    })
 }
 
 fn clarify(message: &str, suggestions: &[impl AsRef<str>]) -> Clarification {
     Clarification {
         message: message.to_owned(),
         suggestions: suggestions.iter().map(|s| s.as_ref().to_owned()).collect(),
+        understood_nothing: false,
     }
 }
 
