@@ -66,6 +66,7 @@ bench: test-services
 	cargo bench -p api --bench metrics
 	cargo bench -p api --bench files
 	cargo bench -p api --bench evidence
+	cargo bench -p search --bench search
 
 ## bench-sdk: the caller's cost of `log_metric` and end-to-end points/s from one Python process,
 ## next to tensorboardX's SummaryWriter (release builds of the wheel and the server)

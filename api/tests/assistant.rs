@@ -26,6 +26,25 @@ fn strings(value: &Value) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn summaries_effects_and_recommendations_explain_themselves() {
     let server = demo().await;
+    let id = |number: i64| {
+        let server = &server;
+        async move {
+            let data = server
+                .ok(
+                    "query($p: String!, $n: Int!) { experiment(project: $p, number: $n) { id } }",
+                    json!({"p": PROJECT, "n": number}),
+                )
+                .await;
+            data["experiment"]["id"].as_str().expect("an id").to_owned()
+        }
+    };
+    support::files::upload(&server, &id(1).await, &[("config.yaml", b"lr: 0.1\n")]).await;
+    support::files::upload(
+        &server,
+        &id(2).await,
+        &[("config.yaml", b"lr: 0.001\n"), ("notes.md", b"adamw\n")],
+    )
+    .await;
 
     let summary = server
         .ok(
@@ -41,6 +60,10 @@ async fn summaries_effects_and_recommendations_explain_themselves() {
         "{text}"
     );
     assert!(text.contains("val_acc improved 0.7 → 0.76 (+0.06)"), "{text}");
+    assert!(
+        text.contains("2 file(s) differ (config.yaml, notes.md)"),
+        "{text}"
+    );
     assert!(
         text.contains("supports \"AdamW converges better than SGD\""),
         "{text}"

@@ -5,7 +5,13 @@
 mod support;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use support::files::{entry, post, put, sha, upload};
+
+impl AsRef<str> for Run {
+    fn as_ref(&self) -> &str {
+        &self.id
+    }
+}
 
 struct Run {
     id: String,
@@ -28,81 +34,6 @@ async fn run(server: &support::TestServer, name: &str, parent: Option<i64>) -> R
             .expect("an id")
             .to_owned(),
     }
-}
-
-fn sha(content: &[u8]) -> String {
-    hex::encode(Sha256::digest(content))
-}
-
-fn entry(path: &str, content: &[u8], mime: &str) -> Value {
-    json!({ "path": path, "size": content.len(), "hash": sha(content), "mime": mime })
-}
-
-async fn post(server: &support::TestServer, run: &Run, step: &str, body: &Value) -> (u16, Value) {
-    let response = server
-        .client
-        .post(format!(
-            "{}/api/v1/experiments/{}/files/{step}",
-            server.url, run.id
-        ))
-        .json(body)
-        .send()
-        .await
-        .expect("sent");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn put(
-    server: &support::TestServer,
-    run: &Run,
-    path: &str,
-    content: &[u8],
-    hash: &str,
-) -> (u16, Value) {
-    let response = server
-        .client
-        .put(format!(
-            "{}/api/v1/experiments/{}/files/content",
-            server.url, run.id
-        ))
-        .query(&[("path", path)])
-        .header("x-rsdk-sha256", hash)
-        .header("content-type", "application/octet-stream")
-        .body(content.to_vec())
-        .send()
-        .await
-        .expect("sent");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// Plans, uploads what the server lacks and commits; answers the paths it lacked and how
-/// each uploaded content was stored.
-async fn upload(
-    server: &support::TestServer,
-    run: &Run,
-    files: &[(&str, &[u8])],
-) -> (Vec<String>, Vec<String>) {
-    let manifest = json!({ "files": files.iter().map(|(path, content)| entry(path, content, "text/plain")).collect::<Vec<_>>() });
-    let (status, plan) = post(server, run, "plan", &manifest).await;
-    assert_eq!(status, 200, "{plan}");
-    let lacking: Vec<String> = plan["lacking"]
-        .as_array()
-        .expect("lacking")
-        .iter()
-        .map(|path| path.as_str().expect("a path").to_owned())
-        .collect();
-    let mut storages = Vec::new();
-    for path in &lacking {
-        let content = files.iter().find(|(p, _)| p == path).expect("a lacking file").1;
-        let (status, stored) = put(server, run, path, content, &sha(content)).await;
-        assert_eq!(status, 201, "{stored}");
-        storages.push(stored["storage"].as_str().expect("a storage").to_owned());
-    }
-    let (status, committed) = post(server, run, "commit", &manifest).await;
-    assert_eq!(status, 200, "{committed}");
-    (lacking, storages)
 }
 
 fn config(lines: usize, changed: Option<usize>) -> Vec<u8> {

@@ -167,6 +167,32 @@ async fn the_index_follows_changes_and_answers_the_query_syntax_with_snippets() 
         .expect("sent");
     assert_eq!(response.status(), 201);
     until_found(&server, "top1*", json!(["METRIC"]), "top1_accuracy").await;
+
+    // Committed files are found by path; a deleted one disappears.
+    let id = child["id"].as_str().expect("id");
+    support::files::upload(
+        &server,
+        id,
+        &[("checkpoints/epoch_3.pt", b"weights"), ("plots/loss.png", b"png")],
+    )
+    .await;
+    let found = until_found(&server, "epoch*", json!(["ARTIFACT"]), "checkpoints/epoch_3.pt").await;
+    assert_eq!(found["hits"][0]["number"], 2);
+    let (status, _) = support::files::post(
+        &server,
+        id,
+        "commit",
+        &json!({"files": [], "deleted": ["checkpoints/epoch_3.pt"]}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for _ in 0..100 {
+        if search(&server, &server.client, "epoch*", json!(["ARTIFACT"])).await["total"] == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the deleted file is still found");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -290,14 +290,14 @@ impl SearchQuery {
     /// paths, artifact paths and metric names of the projects the caller reads (or only
     /// `project`). Syntax: words (all must match), `OR`, `-word`, `"a phrase"`,
     /// `field:value` (fields `name`, `notes`, `tag`, `feature`, `kind`, `status`), `prefix*`,
-    /// `fuzzy~` or `fuzzy~2`.
+    /// `fuzzy~` or `fuzzy~2`. `first`: how many hits, 1 to 100 (default 20).
     async fn search(
         &self,
         context: &Context<'_>,
         query: String,
         project: Option<String>,
         kinds: Option<Vec<SearchKindGql>>,
-        #[graphql(desc = "How many hits, 1 to 100 (default 20).")] first: Option<i32>,
+        first: Option<i32>,
     ) -> async_graphql::Result<SearchResults> {
         let graph = context.data::<Graph>()?;
         let principal = caller(context);

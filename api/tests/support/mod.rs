@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod demo;
+pub mod files;
 
 use api::config::Config;
 use serde_json::{json, Value};
