@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The GPU machine's check (see bench/RESULTS.md): a real PyTorch training on the GPU logged
-# through rsdk — direct calls and torch's SummaryWriter intercepted — against a real server,
-# then the log_metric overhead benchmark next to torch's SummaryWriter. Expects the release
-# server binary in .dev/rsdk and the release wheel in .whl/ (both carried, ignored by git).
+# through rsdk — direct calls and torch's SummaryWriter intercepted — against a real server
+# (`train`), a five-run sweep asked about in plain language and searched (`sweep`), then the
+# log_metric overhead benchmark next to torch's SummaryWriter (`bench`). Arguments pick the
+# steps (default: all three). Expects the release server binary in .dev/rsdk and the release
+# wheel in .whl/ (both carried, ignored by git).
 set -euo pipefail
 out=${OUT:-/tmp/device-out}
 mkdir -p "$out"
@@ -26,7 +28,15 @@ RSDK_TOKEN=$(sed -n 's/^token = "\(.*\)"$/\1/p' "$root/config/rsdk/config.toml")
 export RSDK_TOKEN
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"
 python3 -c "import torch, sys; print('python', sys.version.split()[0], 'torch', torch.__version__)"
-python3 sdk/python/examples/train_torch.py --steps 3000 --logdir "$root/tb" | tee "$out/train.txt"
-ls -la "$root/tb" | tee -a "$out/train.txt"
+steps=${*:-train sweep bench}
+if [[ " $steps " == *" train "* ]]; then
+  python3 sdk/python/examples/train_torch.py --steps 3000 --logdir "$root/tb" | tee "$out/train.txt"
+  ls -la "$root/tb" | tee -a "$out/train.txt"
+fi
+if [[ " $steps " == *" sweep "* ]]; then
+  python3 sdk/python/examples/sweep_and_ask.py --steps 600 --logdir "$root/sweep" | tee "$out/sweep.txt"
+fi
 kill "$server"
-RSDK_BIN=.dev/rsdk python3 bench/sdk_overhead.py --calls 1000000 | tee "$out/bench.txt"
+if [[ " $steps " == *" bench "* ]]; then
+  RSDK_BIN=.dev/rsdk python3 bench/sdk_overhead.py --calls 1000000 | tee "$out/bench.txt"
+fi
