@@ -3,7 +3,7 @@
 CARGO_TARGET_DIR ?= $(HOME)/.cache/rsdk/target
 export CARGO_TARGET_DIR
 
-.PHONY: run test test-services test-python python-env wheel lint schema bench bench-sdk
+.PHONY: run test test-services test-python test-web web python-env wheel lint schema bench bench-sdk
 
 ## The Python environment of the SDK's tests and tools (created once, kept between runs).
 VENV ?= $(HOME)/.cache/rsdk/venv
@@ -11,8 +11,9 @@ PYTHON = $(VENV)/bin/python
 WHEEL_DIR = $(CARGO_TARGET_DIR)/wheels
 PYTHON_TEST_PACKAGES = maturin==1.16.0 pytest==9.2.0 numpy pillow pandas tensorboardX ruff==0.17.6
 
-## run: the server on the embedded default (GraphQL and GraphiQL at http://127.0.0.1:7878/graphql)
-run:
+## run: the server on the embedded default, the web UI built first when needed (the UI at
+## http://127.0.0.1:7878/, GraphQL and GraphiQL at http://127.0.0.1:7878/graphql)
+run: web
 	cargo run --release -p api --bin rsdk -- serve
 
 ## test: every check and test (formatting, lints, unit, property, engine and server tests).
@@ -20,6 +21,7 @@ run:
 test: test-services lint
 	cargo test --workspace
 	$(MAKE) test-python
+	$(MAKE) test-web
 
 ## test-python: builds the research_sdk wheel, installs it into $(VENV) and runs the Python
 ## suite (API, media, TensorBoard interception, offline spool, CLI, the acceptance test)
@@ -28,6 +30,23 @@ test-python: python-env wheel
 	cargo build -p api --bin rsdk
 	$(PYTHON) -m pip install -q --force-reinstall --no-deps $(WHEEL_DIR)/research_sdk-*.whl
 	cd sdk/python && RSDK_WHEEL_DIR=$(WHEEL_DIR) $(VENV)/bin/pytest -q -p no:cacheprovider
+
+## web: the web UI's built files in web/dist (`npm ci` first when node_modules is missing or
+## package-lock.json changed since the last install).
+WEB_INSTALLED = web/node_modules/.rsdk-installed
+web: $(WEB_INSTALLED)
+	cd web && npm run build
+
+$(WEB_INSTALLED): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+## test-web: the web UI's lint (ESLint, import boundaries), type check, Vitest component tests
+## and the end-to-end tests (playwright-core driving /usr/bin/chromium against a real
+## `rsdk serve` on a temporary data directory; screenshots in web/test-results/).
+test-web: web
+	cargo build -p api --bin rsdk
+	cd web && npm run lint && npm run typecheck && npm test && npm run e2e
 
 python-env:
 	@test -x $(PYTHON) || python3 -m venv $(VENV)

@@ -56,6 +56,9 @@ pub struct Config {
     /// How old an unused content must be before a scheduled collection deletes it (an
     /// upload awaiting its commit is younger). `RSDK_FILE_GC_GRACE_SECONDS`, default 3600.
     pub file_gc_grace_seconds: u64,
+    /// Directory of the web UI's built files (`make web`). `RSDK_WEB_DIR`, default `web/dist`
+    /// (relative to the working directory).
+    pub web_dir: Option<PathBuf>,
     /// Directory of this replica's full-text search index. `RSDK_SEARCH_DIR`, default
     /// `<data_dir>/search`.
     pub search_dir: Option<PathBuf>,
@@ -90,6 +93,7 @@ impl Default for Config {
             admin_email: "admin@localhost".into(),
             file_gc_interval_seconds: 24 * 3600,
             file_gc_grace_seconds: 3600,
+            web_dir: None,
             search_dir: None,
             ask_model_url: None,
             ask_model_key: None,
@@ -117,6 +121,7 @@ pub const ENV_VARS: &[&str] = &[
     "RSDK_ADMIN_EMAIL",
     "RSDK_FILE_GC_INTERVAL_SECONDS",
     "RSDK_FILE_GC_GRACE_SECONDS",
+    "RSDK_WEB_DIR",
     "RSDK_SEARCH_DIR",
     "RSDK_ASK_MODEL_URL",
     "RSDK_ASK_MODEL_KEY",
@@ -198,6 +203,9 @@ impl Config {
             &mut self.file_gc_interval_seconds,
         )?;
         parse_env("RSDK_FILE_GC_GRACE_SECONDS", &mut self.file_gc_grace_seconds)?;
+        if let Ok(path) = std::env::var("RSDK_WEB_DIR") {
+            self.web_dir = Some(PathBuf::from(path));
+        }
         if let Ok(path) = std::env::var("RSDK_SEARCH_DIR") {
             self.search_dir = Some(PathBuf::from(path));
         }
@@ -270,6 +278,13 @@ impl Config {
             .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
             .unwrap_or_else(|| self.data_dir.clone());
         base.join("rsdk").join("config.toml")
+    }
+
+    /// The web UI's directory: `web_dir` when set, else `web/dist`.
+    pub fn web_dir(&self) -> PathBuf {
+        self.web_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("web").join("dist"))
     }
 
     /// The search index directory: `search_dir` when set, else `search/` in the data directory.

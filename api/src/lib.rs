@@ -13,3 +13,4 @@ pub mod metrics;
 pub mod search;
 pub mod server;
 pub mod services;
+pub mod web;

@@ -115,7 +115,7 @@ pub fn router(services: &Services, config: &Config) -> Router {
         max_batch: config.max_batch,
         graphiql: config.graphiql,
     };
-    Router::new()
+    let api = Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route(
             "/graphql/ws",
@@ -155,7 +155,8 @@ pub fn router(services: &Services, config: &Config) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .with_state(state)
+        .with_state(state);
+    crate::web::with_ui(api, &config.web_dir())
 }
 
 /// Opens the services, binds the listener and returns its address and the serving future,

@@ -143,7 +143,8 @@ impl Assistant {
             })
             .collect();
         if !described.is_empty() {
-            sentences.push(format!("{}.", capitalize(&described.join("; "))));
+            // Metric names keep their spelling: the sentence does not start with one.
+            sentences.push(format!("Metrics: {}.", described.join("; ")));
         }
         if !hypotheses.is_empty() {
             let shares: Vec<String> = hypotheses

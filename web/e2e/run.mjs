@@ -1,0 +1,339 @@
+// End-to-end tests: a real `rsdk serve` seeded through its API, the built UI (web/dist) in
+// Debian's Chromium driven by playwright-core (no browser download). Prints "N passed, N failed".
+//
+// Where the UI comes from (E2E_UI): `rsdk` — rsdk serves web/dist itself (RSDK_WEB_DIR);
+// `preview` — `vite preview` serves web/dist and proxies /graphql and /api to rsdk; `auto`
+// (default) — rsdk when its `/` answers with the built index.html, else preview.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const web = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(web, 'dist');
+const out = join(web, 'test-results');
+const rsdkBin =
+  process.env.RSDK_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/rsdk/target'), 'debug/rsdk');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const uiMode = process.env.E2E_UI ?? 'auto';
+const PROJECT = 'vision';
+
+const children = [];
+const tmp = mkdtempSync(join(tmpdir(), 'rsdk-web-e2e-'));
+function cleanup() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitFor(what, check, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+async function startRsdk() {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    RSDK_WEB_DIR: dist,
+    RSDK_CLIENT_CONFIG: join(tmp, 'client.toml'),
+    RSDK_LOG: process.env.RSDK_LOG ?? 'warn',
+  };
+  const child = spawn(rsdkBin, ['serve', '--data-dir', join(tmp, 'data'), '--bind', `127.0.0.1:${port}`], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const password = await waitFor('the first-start password', () => {
+    if (child.exitCode !== null) throw new Error(`rsdk exited ${child.exitCode}: ${stderr}`);
+    return /sign in as (\S+) with password (\S+)/.exec(stderr);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('rsdk to answer', async () => (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"query":"{__typename}"}' })).ok);
+  return { url, email: password[1], password: password[2] };
+}
+
+async function startPreview(apiUrl) {
+  const port = await freePort();
+  const child = spawn(join(web, 'node_modules/.bin/vite'), ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: web,
+    env: { ...process.env, RSDK_API_URL: apiUrl },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('vite preview', async () => (await fetch(url)).ok);
+  return url;
+}
+
+async function servesUi(url) {
+  const response = await fetch(`${url}/p/${PROJECT}`).catch(() => null);
+  return !!response && response.ok && (await response.text()).includes('<div id="root">');
+}
+
+/** A GraphQL client for seeding. */
+function api(url, token) {
+  return async (query, variables = {}) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = await response.json();
+    if (body.errors) throw new Error(`${query.slice(0, 60)}: ${JSON.stringify(body.errors)}`);
+    return body.data;
+  };
+}
+
+// accuracy (maximize) and loss (minimize), logged at steps 0..50; run 4's loss diverged.
+const RUNS = [
+  { name: 'baseline', parent: null, status: 'COMPLETE', acc: 0.7, loss: 0.9, features: { optimizer: 'sgd', lr: 0.1, width: 64 } },
+  { name: 'wide-adam', parent: 1, status: 'COMPLETE', acc: 0.78, loss: 0.7, features: { optimizer: 'adam', lr: 0.001, width: 128 } },
+  { name: 'deep-sgd', parent: 1, status: 'COMPLETE', acc: 0.65, loss: 1.0, features: { optimizer: 'sgd', lr: 0.1, width: 64, depth: 50 } },
+  { name: 'diverged-lr', parent: 2, status: 'FAILED', acc: 0.5, loss: 'NaN', features: { optimizer: 'adam', lr: 1.0, width: 128 } },
+  { name: 'planned-momentum', parent: 1, status: 'PLANNED', features: { optimizer: 'sgd', lr: 0.1, momentum: 0.9 } },
+];
+
+async function seed(url, email, password) {
+  const anonymous = api(url);
+  const { login } = await anonymous(
+    'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
+    { e: email, p: password },
+  );
+  const token = login.accessToken;
+  const gql = api(url, token);
+  await gql('mutation($n: String!) { createProject(input: {name: $n, description: "Image classification runs"}) { id } }', { n: PROJECT });
+  for (const [name, direction] of [['accuracy', 'MAXIMIZE'], ['loss', 'MINIMIZE']]) {
+    await gql('mutation($p: String!, $c: MetricConfigInput!) { setMetricConfig(project: $p, config: $c) { name } }', {
+      p: PROJECT,
+      c: { name, direction, aggregation: 'LAST' },
+    });
+  }
+  for (const [i, run] of RUNS.entries()) {
+    const { createExperiment } = await gql(
+      'mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id number } }',
+      { input: { project: PROJECT, name: run.name, parentNumber: run.parent, features: JSON.stringify(run.features) } },
+    );
+    if (createExperiment.number !== i + 1) throw new Error(`expected experiment ${i + 1}, got ${createExperiment.number}`);
+    if (run.acc !== undefined) {
+      const points = [];
+      for (let step = 0; step <= 50; step += 10) {
+        const p = step / 50;
+        points.push({ metric: 'accuracy', step, value: run.acc * (0.5 + p / 2), wallTime: 1_700_000_000 + step });
+        points.push({ metric: 'loss', step, value: run.loss === 'NaN' && step === 50 ? 'NaN' : (run.loss === 'NaN' ? 2 : run.loss) * (2 - p), wallTime: 1_700_000_000 + step });
+      }
+      const response = await fetch(`${url}/api/v1/experiments/${createExperiment.id}/metrics`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ chunkId: 'all', points }),
+      });
+      if (response.status !== 201) throw new Error(`metrics of ${run.name}: ${response.status} ${await response.text()}`);
+    }
+    await gql('mutation($p: String!, $n: Int!, $input: UpdateExperimentInput!) { updateExperiment(project: $p, number: $n, input: $input) { number } }', {
+      p: PROJECT,
+      n: i + 1,
+      input: { status: run.status },
+    });
+  }
+}
+
+// --- the tests: one signed-in page walked through the views, in order ---
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+const assert = (condition, message) => {
+  if (!condition) throw new Error(message);
+};
+const shot = (page, name) => page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
+
+async function rowNames(page) {
+  return page.locator('[data-testid="row-name"]').allTextContents();
+}
+
+let account;
+test('sign in through the UI', async (page, base) => {
+  await page.goto(`${base}/`);
+  await page.waitForURL(/\/login$/);
+  await shot(page, '01-login');
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+});
+
+test('the projects list shows the seeded project', async (page) => {
+  const link = page.getByRole('link', { name: new RegExp(PROJECT) });
+  await link.waitFor();
+  await shot(page, '02-projects');
+  await link.click();
+  await page.waitForURL(new RegExp(`/p/${PROJECT}$`));
+});
+
+test('the overview table highlights against the parent and marks NaN', async (page) => {
+  await page.locator('[data-testid="metrics-row"]').first().waitFor();
+  assert((await page.locator('[data-testid="metrics-row"]').count()) === RUNS.length, 'one row per experiment');
+  assert((await page.locator('[data-class="improved"]').count()) > 0, 'an improved cell');
+  assert((await page.locator('[data-class="regressed"]').count()) > 0, 'a regressed cell');
+  // The diverged run's loss (NaN) and the planned run's two metrics have no value.
+  assert((await page.getByLabel('no value (not logged, or NaN)').count()) === 3, 'three NaN indicators');
+  await shot(page, '03-overview');
+});
+
+test('sorting by accuracy orders best first, missing last', async (page) => {
+  await page.getByRole('button', { name: /^accuracy/ }).click();
+  await page.waitForURL(/sort=accuracy/);
+  const expected = ['wide-adam', 'baseline', 'deep-sgd', 'diverged-lr', 'planned-momentum'];
+  await waitFor(`rows in order ${expected}`, async () => JSON.stringify(await rowNames(page)) === JSON.stringify(expected), 10_000);
+  await shot(page, '04-sorted');
+});
+
+test('filtering by status and name', async (page) => {
+  await page.getByLabel('Filter by status').selectOption('COMPLETE');
+  await waitFor('three complete runs', async () => (await rowNames(page)).length === 3, 10_000);
+  await page.getByLabel('Filter by name').fill('wide');
+  await waitFor('one match', async () => JSON.stringify(await rowNames(page)) === '["wide-adam"]', 10_000);
+  await page.getByLabel('Filter by name').fill('');
+  await page.getByLabel('Filter by status').selectOption('');
+  await waitFor('all rows again', async () => (await rowNames(page)).length === RUNS.length, 10_000);
+});
+
+test('a question shows its sentence, rows and Cypher', async (page) => {
+  await page.getByLabel('Question about this project').fill('best run by accuracy');
+  await page.getByRole('button', { name: 'Ask' }).click();
+  const sentence = page.getByTestId('answer-sentence');
+  await sentence.waitFor();
+  const text = await sentence.textContent();
+  assert(/wide-adam|#?2\b/.test(text ?? ''), `the sentence names the best run: ${text}`);
+  await page.getByRole('button', { name: /Cypher/ }).click();
+  const cypher = page.getByTestId('cypher').first();
+  await cypher.waitFor();
+  assert(/MATCH/i.test((await cypher.textContent()) ?? ''), 'the Cypher text is shown');
+  await shot(page, '05-ask');
+});
+
+test('search shows a highlighted hit', async (page) => {
+  const results = page.getByRole('list', { name: 'Search results' });
+  // The index follows the event bus: ask again until the new experiments are in.
+  await waitFor('a search hit', async () => {
+    await page.getByLabel(/^Search experiments/).fill('momentum');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await sleep(300);
+    return (await results.locator('mark').count()) > 0;
+  }, 20_000);
+  assert(/momentum/i.test((await results.locator('mark').first().textContent()) ?? ''), 'the match is marked');
+  await shot(page, '06-search');
+});
+
+test('an experiment shows its feature diff and a metric chart', async (page) => {
+  await page.getByRole('link', { name: 'wide-adam', exact: true }).click();
+  await page.waitForURL(new RegExp(`/p/${PROJECT}/e/2$`));
+  const diff = page.getByTestId('feature-diff');
+  await diff.waitFor();
+  const text = (await diff.textContent()) ?? '';
+  assert(/optimizer = "adam"/.test(text) && /width = 128/.test(text), `the diff against the parent: ${text}`);
+  await page.getByTestId('metric-chart').locator('path.recharts-line-curve').waitFor();
+  await page.getByLabel('Metric to chart').selectOption('loss');
+  await page.waitForURL(/metric=loss/);
+  await page.getByTestId('metric-chart').locator('path.recharts-line-curve').waitFor();
+  await shot(page, '07-experiment');
+});
+
+test('the theme toggle switches to dark', async (page) => {
+  await page.getByRole('button', { name: 'Theme: system' }).click();
+  await page.getByRole('button', { name: 'Theme: light' }).click();
+  await page.getByRole('button', { name: 'Theme: dark' }).waitFor();
+  assert(/\bdark\b/.test((await page.locator('html').getAttribute('class')) ?? ''), 'html has the dark class');
+  await sleep(300); // the buttons' colour transition
+  await shot(page, '08-experiment-dark');
+});
+
+async function main() {
+  assert(existsSync(join(dist, 'index.html')), `${dist}/index.html is missing: run \`npm run build\` first`);
+  assert(existsSync(rsdkBin), `${rsdkBin} is missing: cargo build -p api --bin rsdk`);
+  rmSync(out, { recursive: true, force: true }); // only this run's screenshots
+  mkdirSync(out, { recursive: true });
+  const rsdk = await startRsdk();
+  account = rsdk;
+  await seed(rsdk.url, rsdk.email, rsdk.password);
+  const fromRsdk = uiMode === 'rsdk' || (uiMode === 'auto' && (await servesUi(rsdk.url)));
+  const base = fromRsdk ? rsdk.url : await startPreview(rsdk.url);
+  console.log(`e2e: UI from ${fromRsdk ? 'rsdk serve' : 'vite preview'} at ${base}; API at ${rsdk.url}`);
+
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.setDefaultTimeout(10_000);
+  const consoleErrors = [];
+  page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
+  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+
+  let passed = 0;
+  let failed = 0;
+  let broken = false;
+  for (const { name, fn } of tests) {
+    if (broken) {
+      console.log(`✗ ${name} (skipped after an earlier failure)`);
+      failed++;
+      continue;
+    }
+    try {
+      await fn(page, base);
+      console.log(`✓ ${name}`);
+      passed++;
+    } catch (error) {
+      console.log(`✗ ${name}\n    ${String(error?.message ?? error).split('\n').join('\n    ')}`);
+      await shot(page, `failed-${name.replace(/\W+/g, '-')}`).catch(() => {});
+      failed++;
+      broken = true; // the tests walk one page: later ones depend on earlier ones
+    }
+  }
+  if (consoleErrors.length === 0) {
+    console.log('✓ no console errors');
+    passed++;
+  } else {
+    console.log(`✗ no console errors\n    ${consoleErrors.join('\n    ')}`);
+    failed++;
+  }
+  await browser.close();
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    console.log('e2e: 0 passed, 1 failed');
+    process.exitCode = 1;
+  })
+  .finally(() => process.exit()); // the servers' pipes would keep node alive

@@ -1,0 +1,45 @@
+import { lazy, Suspense } from 'react';
+import { createBrowserRouter, Link, RouterProvider } from 'react-router';
+import { Loading } from '@/components/states';
+import { Layout } from '@/components/layout';
+import { LoginRoute, RequireAuth } from '@/features/auth';
+import { ProjectOverviewRoute } from '@/features/metrics';
+import { ProjectsRoute } from '@/features/projects';
+
+// The experiment view carries the chart library: loaded when first opened.
+const ExperimentRoute = lazy(() => import('@/features/experiments').then((m) => ({ default: m.ExperimentRoute })));
+
+function NotFound() {
+  return (
+    <p className="text-sm">
+      No such page. <Link to="/" className="underline">Back to the projects</Link>
+    </p>
+  );
+}
+
+const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    children: [
+      { path: '/login', element: <LoginRoute /> },
+      {
+        element: <RequireAuth />,
+        children: [
+          { path: '/', element: <ProjectsRoute /> },
+          { path: '/p/:project', element: <ProjectOverviewRoute /> },
+          { path: '/p/:project/e/:number', element: (
+              <Suspense fallback={<Loading what="Loading" />}>
+                <ExperimentRoute />
+              </Suspense>
+            ),
+          },
+        ],
+      },
+      { path: '*', element: <NotFound /> },
+    ],
+  },
+]);
+
+export function App() {
+  return <RouterProvider router={router} />;
+}

@@ -1,0 +1,1 @@
+export { AskBox } from './components/ask-box';

@@ -1,0 +1,2 @@
+export { LoginRoute } from './routes/login-route';
+export { RequireAuth } from './components/require-auth';

@@ -1,0 +1,1 @@
+export { ExperimentRoute } from './routes/experiment-route';

@@ -1,0 +1,98 @@
+import { Link, useParams, useSearchParams } from 'react-router';
+import { Empty, ErrorState, Loading } from '@/components/states';
+import { Badge } from '@/components/ui/badge';
+import { Card, CardTitle } from '@/components/ui/card';
+import { Select } from '@/components/ui/input';
+import { formatMetric } from '@/lib/metric-value';
+import { useExperiment } from '../api/experiment';
+import { FeatureDiff, FeatureTree } from '../components/feature-views';
+import { MetricChart } from '../components/metric-chart';
+
+/** `/p/:project/e/:number`: an experiment's features and a chart of one metric (?metric=). */
+export function ExperimentRoute() {
+  const { project = '', number: numberParam = '' } = useParams();
+  const number = Number.parseInt(numberParam, 10);
+  const [params, setParams] = useSearchParams();
+  const { data, error, isPending } = useExperiment({ project, number });
+  if (!Number.isInteger(number)) return <ErrorState error={new Error(`“${numberParam}” is not an experiment number`)} />;
+  if (isPending) return <Loading what="Loading the experiment" />;
+  if (error) return <ErrorState error={error} />;
+  const experiment = data.experiment;
+  const metric = params.get('metric') ?? experiment.measured[0]?.metric ?? '';
+  return (
+    <section className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-baseline gap-3">
+        <h1 className="text-xl font-semibold">
+          #{experiment.number} {experiment.name}
+        </h1>
+        <Badge>{experiment.status.toLowerCase()}</Badge>
+        <Link to={`/p/${encodeURIComponent(project)}`} className="text-sm text-muted-foreground hover:underline">
+          {project} overview
+        </Link>
+        {experiment.parent ? (
+          <Link to={`/p/${encodeURIComponent(project)}/e/${experiment.parent.number}`} className="text-sm text-muted-foreground hover:underline">
+            parent #{experiment.parent.number} {experiment.parent.name}
+          </Link>
+        ) : (
+          <span className="text-sm text-muted-foreground">root experiment</span>
+        )}
+      </div>
+      {experiment.notes ? <p className="text-sm">{experiment.notes}</p> : null}
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card>
+          <CardTitle>Feature changes against the parent</CardTitle>
+          <FeatureDiff patch={experiment.featuresDiff} />
+        </Card>
+        <Card>
+          <CardTitle>Features</CardTitle>
+          <div className="-ml-4">
+            <FeatureTree value={experiment.featuresFull} />
+          </div>
+        </Card>
+      </div>
+      <Card>
+        <div className="mb-2 flex items-center gap-2">
+          <CardTitle className="mb-0">Metrics</CardTitle>
+          {experiment.measured.length > 0 ? (
+            <Select aria-label="Metric to chart" value={metric} onChange={(e) => setParams({ metric: e.target.value }, { replace: true })}>
+              {experiment.measured.map((m) => (
+                <option key={m.metric} value={m.metric}>
+                  {m.metric}
+                </option>
+              ))}
+            </Select>
+          ) : null}
+        </div>
+        {experiment.measured.length === 0 ? (
+          <Empty>No metrics logged yet.</Empty>
+        ) : (
+          <>
+            <MetricChart project={project} number={number} metric={metric} />
+            <table className="mt-2 text-sm">
+              <thead className="text-left text-muted-foreground">
+                <tr>
+                  <th className="pr-4 font-medium">metric</th>
+                  <th className="pr-4 font-medium">last</th>
+                  <th className="pr-4 font-medium">min</th>
+                  <th className="pr-4 font-medium">max</th>
+                  <th className="pr-4 font-medium">points</th>
+                </tr>
+              </thead>
+              <tbody className="tabular-nums">
+                {experiment.measured.map((m) => (
+                  <tr key={m.metric}>
+                    <td className="pr-4">{m.metric}</td>
+                    <td className="pr-4">{formatMetric(m.last)}</td>
+                    <td className="pr-4">{formatMetric(m.min)}</td>
+                    <td className="pr-4">{formatMetric(m.max)}</td>
+                    <td className="pr-4">{m.count}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </Card>
+    </section>
+  );
+}

@@ -1,0 +1,1 @@
+export { ProjectOverviewRoute } from './routes/project-overview-route';

@@ -1,0 +1,1 @@
+export { ProjectsRoute } from './routes/projects-route';
