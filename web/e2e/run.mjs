@@ -165,6 +165,7 @@ async function seed(url, email, password) {
       input: { status: run.status },
     });
   }
+  return token;
 }
 
 // --- the tests: one signed-in page walked through the views, in order ---
@@ -180,6 +181,7 @@ async function rowNames(page) {
 }
 
 let account;
+let check; // GraphQL as the seeding user, to see what the UI changed
 test('sign in through the UI', async (page, base) => {
   await page.goto(`${base}/`);
   await page.waitForURL(/\/login$/);
@@ -276,6 +278,100 @@ test('the theme toggle switches to dark', async (page) => {
   await shot(page, '08-experiment-dark');
 });
 
+/** Drags with the mouse in small steps (React Flow follows pointer events), centre to centre. */
+async function dragCentreTo(page, from, to) {
+  const a = await from.boundingBox();
+  const b = await to.boundingBox();
+  assert(a && b, 'both nodes are on screen');
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  const steps = 15;
+  for (let i = 1; i <= steps; i++) {
+    await page.mouse.move(a.x + a.width / 2 + ((b.x - a.x) * i) / steps, a.y + a.height / 2 + ((b.y - a.y) * i) / steps);
+    await sleep(20);
+  }
+  await page.mouse.up();
+}
+
+const dagNode = (page, number) => page.locator(`[data-testid="dag-node"][data-number="${number}"]`);
+const parentOf = async (number) =>
+  (await check('query($p: String!, $n: Int!) { experiment(project: $p, number: $n) { parent { number } status } }', { p: PROJECT, n: number })).experiment;
+
+test('the graph view shows every experiment and edge', async (page) => {
+  await page.getByRole('link', { name: `${PROJECT} overview` }).click();
+  await page.getByRole('navigation', { name: 'Project views' }).getByRole('link', { name: 'Graph' }).click();
+  await page.waitForURL(new RegExp(`/p/${PROJECT}/graph$`));
+  await waitFor('five nodes', async () => (await page.getByTestId('dag-node').count()) === RUNS.length, 10_000);
+  await waitFor('four edges', async () => (await page.locator('.react-flow__edge').count()) === 4, 10_000);
+  for (const [from, to] of [[1, 2], [1, 3], [2, 4], [1, 5]]) {
+    assert((await page.locator(`.react-flow__edge[data-id="CHILD_OF-${from}-${to}"]`).count()) === 1, `edge ${from} → ${to}`);
+  }
+  // Parents above children.
+  const y = async (n) => (await dagNode(page, n).boundingBox()).y;
+  assert((await y(1)) < (await y(2)) && (await y(2)) < (await y(4)), 'layered top to bottom');
+  assert((await dagNode(page, 4).getAttribute('data-status')) === 'FAILED', 'status on the node');
+  await shot(page, '09-graph');
+});
+
+test('dragging #5 onto #3 reparents it after confirmation', async (page) => {
+  await dragCentreTo(page, dagNode(page, 5), dagNode(page, 3));
+  const dialog = page.getByRole('dialog', { name: 'Confirm reparent' });
+  await dialog.waitFor();
+  assert(/Make #5 a child of #3\?/.test((await dialog.textContent()) ?? ''), 'the question names both');
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await waitFor('#5 under #3 on the server', async () => (await parentOf(5)).parent?.number === 3, 10_000);
+  await page.locator('.react-flow__edge[data-id="CHILD_OF-3-5"]').waitFor({ state: 'attached' });
+  assert((await page.locator('.react-flow__edge[data-id="CHILD_OF-1-5"]').count()) === 0, 'the old edge is gone');
+});
+
+test('a reparent that would make a cycle is refused with the reason, the node snaps back', async (page) => {
+  // Relative to the canvas: the error shown above it moves the canvas down.
+  const place = async () => {
+    const [node, canvas] = [await dagNode(page, 1).boundingBox(), await page.getByTestId('dag-canvas').boundingBox()];
+    return { x: node.x - canvas.x, y: node.y - canvas.y };
+  };
+  const before = await place();
+  await dragCentreTo(page, dagNode(page, 1), dagNode(page, 4));
+  const dialog = page.getByRole('dialog', { name: 'Confirm reparent' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  const text = (await alert.textContent()) ?? '';
+  assert(/cycle/i.test(text) && /1/.test(text) && /4/.test(text) && /CYCLE/.test(text), `the cycle is named: ${text}`);
+  await waitFor('#1 back in place', async () => {
+    const now = await place();
+    return Math.abs(now.x - before.x) < 2 && Math.abs(now.y - before.y) < 2;
+  }, 5_000);
+  assert((await parentOf(1)).parent === null, '#1 is still a root');
+  await shot(page, '09-graph-cycle');
+});
+
+test('the keyboard form reparents too', async (page) => {
+  await page.getByLabel('Experiment to reparent').selectOption('5');
+  await page.getByLabel('New parent').selectOption('1');
+  await page.getByRole('button', { name: 'Reparent…' }).click();
+  await page.getByRole('dialog', { name: 'Confirm reparent' }).getByRole('button', { name: 'Confirm' }).click();
+  await waitFor('#5 back under #1', async () => (await parentOf(5)).parent?.number === 1, 10_000);
+  await page.locator('.react-flow__edge[data-id="CHILD_OF-1-5"]').waitFor({ state: 'attached' });
+});
+
+test('moving a Kanban card changes the status', async (page) => {
+  await page.getByRole('navigation', { name: 'Project views' }).getByRole('link', { name: 'Kanban' }).click();
+  await page.waitForURL(new RegExp(`/p/${PROJECT}/kanban$`));
+  const column = (status) => page.getByTestId(`kanban-column-${status}`);
+  await waitFor('five cards', async () => (await page.getByTestId('kanban-card').count()) === RUNS.length, 10_000);
+  assert((await column('COMPLETE').getByTestId('kanban-card').count()) === 3, 'three complete cards');
+  await column('PLANNED').locator('[data-number="5"]').dragTo(column('RUNNING'));
+  await column('RUNNING').locator('[data-number="5"]').waitFor();
+  await waitFor('#5 running on the server', async () => (await parentOf(5)).status === 'RUNNING', 10_000);
+  await shot(page, '10-kanban');
+  // The keyboard way: the card's "Move to…" select.
+  await page.getByLabel('Move #5 to').selectOption('COMPLETE');
+  await column('COMPLETE').locator('[data-number="5"]').waitFor();
+  await waitFor('#5 complete on the server', async () => (await parentOf(5)).status === 'COMPLETE', 10_000);
+});
+
 async function main() {
   assert(existsSync(join(dist, 'index.html')), `${dist}/index.html is missing: run \`npm run build\` first`);
   assert(existsSync(rsdkBin), `${rsdkBin} is missing: cargo build -p api --bin rsdk`);
@@ -283,7 +379,7 @@ async function main() {
   mkdirSync(out, { recursive: true });
   const rsdk = await startRsdk();
   account = rsdk;
-  await seed(rsdk.url, rsdk.email, rsdk.password);
+  check = api(rsdk.url, await seed(rsdk.url, rsdk.email, rsdk.password));
   const fromRsdk = uiMode === 'rsdk' || (uiMode === 'auto' && (await servesUi(rsdk.url)));
   const base = fromRsdk ? rsdk.url : await startPreview(rsdk.url);
   console.log(`e2e: UI from ${fromRsdk ? 'rsdk serve' : 'vite preview'} at ${base}; API at ${rsdk.url}`);

@@ -4,9 +4,12 @@ import { Loading } from '@/components/states';
 import { Layout } from '@/components/layout';
 import { LoginRoute, RequireAuth } from '@/features/auth';
 import { ProjectOverviewRoute } from '@/features/metrics';
+import { KanbanRoute } from '@/features/kanban';
 import { ProjectsRoute } from '@/features/projects';
 
 // The experiment view carries the chart library: loaded when first opened.
+// So is the graph view with React Flow and dagre.
+const GraphRoute = lazy(() => import('@/features/graph').then((m) => ({ default: m.GraphRoute })));
 const ExperimentRoute = lazy(() => import('@/features/experiments').then((m) => ({ default: m.ExperimentRoute })));
 
 function NotFound() {
@@ -27,6 +30,13 @@ const router = createBrowserRouter([
         children: [
           { path: '/', element: <ProjectsRoute /> },
           { path: '/p/:project', element: <ProjectOverviewRoute /> },
+          { path: '/p/:project/kanban', element: <KanbanRoute /> },
+          { path: '/p/:project/graph', element: (
+              <Suspense fallback={<Loading what="Loading" />}>
+                <GraphRoute />
+              </Suspense>
+            ),
+          },
           { path: '/p/:project/e/:number', element: (
               <Suspense fallback={<Loading what="Loading" />}>
                 <ExperimentRoute />

@@ -16,6 +16,13 @@ export type Direction =
   | 'MAXIMIZE'
   | 'MINIMIZE';
 
+/** The kind of a parent edge. */
+export type EdgeKind =
+  /** The primary parent: feature diffs are relative to it. */
+  | 'CHILD_OF'
+  /** A further parent of a merge. */
+  | 'MERGED_FROM';
+
 /** What a search hit is. */
 export type SearchKind =
   | 'ARTIFACT'
@@ -68,6 +75,38 @@ export type SeriesQueryVariables = Exact<{
 
 
 export type SeriesQuery = { series: { metric: string, steps: Array<number>, values: Array<number | 'NaN' | 'Infinity' | '-Infinity'>, tailSteps: Array<number>, tailValues: Array<number | 'NaN' | 'Infinity' | '-Infinity'> } };
+
+export type DagQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type DagQuery = { dag: { nodes: Array<{ number: number, name: string, status: Status, progress: number }>, edges: Array<{ from: number, to: number, kind: EdgeKind }> } };
+
+export type ReparentExperimentMutationVariables = Exact<{
+  project: string;
+  number: number;
+  parentNumber?: number | null | undefined;
+}>;
+
+
+export type ReparentExperimentMutation = { reparentExperiment: { number: number, parent: { number: number } | null } };
+
+export type KanbanQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type KanbanQuery = { kanban: Array<{ status: Status, experiments: Array<{ number: number, name: string, progress: number }> }> };
+
+export type SetExperimentStatusMutationVariables = Exact<{
+  project: string;
+  number: number;
+  status: Status;
+}>;
+
+
+export type SetExperimentStatusMutation = { updateExperiment: { number: number, status: Status } };
 
 export type MetricsTableQueryVariables = Exact<{
   project: string;

@@ -1,8 +1,9 @@
 import { useDeferredValue } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { useParams, useSearchParams } from 'react-router';
 import { AskBox } from '@/features/ask';
 import { SearchBox } from '@/features/search';
 import { Empty, ErrorState, Loading } from '@/components/states';
+import { ProjectHeader } from '@/components/project-tabs';
 import { Input, Select } from '@/components/ui/input';
 import type { Status } from '@/lib/generated/graphql';
 import { useMetricsTable } from '../api/metrics-table';
@@ -44,12 +45,7 @@ export function ProjectOverviewRoute() {
 
   return (
     <section className="flex flex-col gap-4">
-      <div className="flex flex-wrap items-baseline gap-3">
-        <h1 className="text-xl font-semibold">{project}</h1>
-        <Link to="/" className="text-sm text-muted-foreground hover:underline">
-          All projects
-        </Link>
-      </div>
+      <ProjectHeader project={project} />
       <div className="flex flex-wrap items-center gap-2">
         <Input
           className="max-w-xs"

@@ -1,0 +1,1 @@
+export { GraphRoute } from './routes/graph-route';

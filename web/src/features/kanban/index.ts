@@ -1,0 +1,1 @@
+export { KanbanRoute } from './routes/kanban-route';
