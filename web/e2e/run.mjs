@@ -165,8 +165,16 @@ async function seed(url, email, password) {
       input: { status: run.status },
     });
   }
+  // One hypothesis tested by #2 and #3, its evidence computed now (not by the background job).
+  const { createHypothesis } = await gql(
+    'mutation($input: CreateHypothesisInput!) { createHypothesis(input: $input) { id } }',
+    { input: { project: PROJECT, title: HYPOTHESIS, description: 'Adam beats plain SGD on this model.', targets: [{ metric: 'accuracy', weight: 1 }, { metric: 'loss', weight: 0.5 }], about: ['optimizer'] } },
+  );
+  await gql('mutation($id: ID!, $n: [Int!]!) { linkExperiments(id: $id, numbers: $n) { id } }', { id: createHypothesis.id, n: [2, 3] });
+  await gql('mutation($id: ID!) { recomputeEvidence(id: $id) { score } }', { id: createHypothesis.id });
   return token;
 }
+const HYPOTHESIS = 'Adam improves accuracy';
 
 // --- the tests: one signed-in page walked through the views, in order ---
 const tests = [];
@@ -370,6 +378,54 @@ test('moving a Kanban card changes the status', async (page) => {
   await page.getByLabel('Move #5 to').selectOption('COMPLETE');
   await column('COMPLETE').locator('[data-number="5"]').waitFor();
   await waitFor('#5 complete on the server', async () => (await parentOf(5)).status === 'COMPLETE', 10_000);
+});
+
+const hypothesisStatus = async () =>
+  (await check('query($p: String!) { hypotheses(project: $p) { nodes { status computedStatus } } }', { p: PROJECT })).hypotheses.nodes[0];
+
+test('the hypotheses list shows status, score and linked runs', async (page) => {
+  await page.getByRole('navigation', { name: 'Project views' }).getByRole('link', { name: 'Hypotheses' }).click();
+  await page.waitForURL(new RegExp(`/p/${PROJECT}/hypotheses$`));
+  const row = page.getByTestId('hypothesis-row');
+  await row.waitFor();
+  assert((await row.count()) === 1, 'one hypothesis');
+  const text = (await row.textContent()) ?? '';
+  const { computedStatus } = await hypothesisStatus();
+  assert(text.includes(HYPOTHESIS) && text.includes(computedStatus) && /\d\.\d\d/.test(text), `title, status and score: ${text}`);
+  assert(/2$/.test(text.trim()), `two linked runs: ${text}`);
+});
+
+test('a hypothesis shows its status, explanation, waterfall and timeline', async (page) => {
+  await page.getByRole('link', { name: HYPOTHESIS }).click();
+  await page.waitForURL(new RegExp(`/p/${PROJECT}/hypotheses/[^/]+$`));
+  const explanation = page.getByTestId('evidence-explanation');
+  await explanation.waitFor();
+  assert(((await explanation.textContent()) ?? '').length > 20, 'a plain-language explanation');
+  const { computedStatus } = await hypothesisStatus();
+  assert((await page.getByTestId('hypothesis-status').first().getAttribute('data-status')) === computedStatus, 'the computed status');
+  await page.getByTestId('waterfall-chart').locator('.recharts-bar-rectangle').first().waitFor();
+  await page.getByTestId('timeline-chart').locator('.recharts-line').first().waitFor({ state: 'attached' });
+  const linked = page.getByRole('list', { name: 'Linked experiments' });
+  assert((await linked.getByRole('link').count()) === 2, 'two linked experiments');
+});
+
+test('overriding the status with a reason, then clearing it', async (page) => {
+  const { computedStatus } = await hypothesisStatus();
+  const target = computedStatus === 'REFUTED' ? 'SUPPORTED' : 'REFUTED';
+  // No reason: the API refuses and its message is shown.
+  await page.getByLabel('Override status').selectOption(target);
+  await page.getByRole('button', { name: 'Set status' }).click();
+  await page.getByRole('alert').waitFor();
+  await page.getByLabel('Reason for the override').fill('Reviewed the runs by hand');
+  await page.getByRole('button', { name: 'Set status' }).click();
+  await page.locator(`[data-testid="hypothesis-status"][data-status="${target}"]`).first().waitFor();
+  await page.getByTestId('override-note').waitFor();
+  assert((await hypothesisStatus()).status === target, 'the override is stored');
+  await shot(page, '11-hypothesis');
+  await page.getByRole('button', { name: 'Clear override' }).click();
+  await page.getByTestId('override-note').waitFor({ state: 'detached' });
+  assert((await page.getByTestId('hypothesis-status').first().getAttribute('data-status')) === computedStatus, 'the computed status again');
+  assert((await hypothesisStatus()).status === computedStatus, 'the override is cleared');
 });
 
 async function main() {

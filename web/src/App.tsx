@@ -8,8 +8,10 @@ import { KanbanRoute } from '@/features/kanban';
 import { ProjectsRoute } from '@/features/projects';
 
 // The experiment view carries the chart library: loaded when first opened.
-// So is the graph view with React Flow and dagre.
+// So are the graph view with React Flow and dagre, and the hypotheses views.
 const GraphRoute = lazy(() => import('@/features/graph').then((m) => ({ default: m.GraphRoute })));
+const HypothesesRoute = lazy(() => import('@/features/hypotheses').then((m) => ({ default: m.HypothesesRoute })));
+const HypothesisRoute = lazy(() => import('@/features/hypotheses').then((m) => ({ default: m.HypothesisRoute })));
 const ExperimentRoute = lazy(() => import('@/features/experiments').then((m) => ({ default: m.ExperimentRoute })));
 
 function NotFound() {
@@ -34,6 +36,18 @@ const router = createBrowserRouter([
           { path: '/p/:project/graph', element: (
               <Suspense fallback={<Loading what="Loading" />}>
                 <GraphRoute />
+              </Suspense>
+            ),
+          },
+          { path: '/p/:project/hypotheses', element: (
+              <Suspense fallback={<Loading what="Loading" />}>
+                <HypothesesRoute />
+              </Suspense>
+            ),
+          },
+          { path: '/p/:project/hypotheses/:id', element: (
+              <Suspense fallback={<Loading what="Loading" />}>
+                <HypothesisRoute />
               </Suspense>
             ),
           },

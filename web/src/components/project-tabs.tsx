@@ -5,6 +5,7 @@ const tabs = [
   { to: '', label: 'Overview' },
   { to: '/graph', label: 'Graph' },
   { to: '/kanban', label: 'Kanban' },
+  { to: '/hypotheses', label: 'Hypotheses' },
 ];
 
 /** The project page's header: its name and the tabs between its views. */

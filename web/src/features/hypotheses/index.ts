@@ -1,0 +1,2 @@
+export { HypothesesRoute } from './routes/hypotheses-route';
+export { HypothesisRoute } from './routes/hypothesis-route';
