@@ -5,6 +5,7 @@
 // `preview` — `vite preview` serves web/dist and proxies /graphql and /api to rsdk; `auto`
 // (default) — rsdk when its `/` answers with the built index.html, else preview.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -124,6 +125,47 @@ const RUNS = [
   { name: 'planned-momentum', parent: 1, status: 'PLANNED', features: { optimizer: 'sgd', lr: 0.1, momentum: 0.9 } },
 ];
 
+// Files: two on #1; its child #2 changes the config, adds a file and keeps the readme
+// (a tree is per experiment: the same content declared again).
+const README = '# Baseline\n\nPlain SGD.\n';
+const FILES = {
+  1: { 'config.yaml': 'optimizer: sgd\nlr: 0.1\nwidth: 64\n', 'docs/readme.md': README },
+  2: { 'config.yaml': 'optimizer: adam\nlr: 0.1\nwidth: 128\n', 'docs/readme.md': README, 'model.py': 'WIDTH = 128\n' },
+};
+
+/** The REST files protocol: plan (what the server lacks), content of each, commit. */
+async function uploadFiles(url, token, id, files) {
+  const auth = { Authorization: `Bearer ${token}` };
+  const manifest = {
+    files: Object.entries(files).map(([path, text]) => ({
+      path,
+      size: Buffer.byteLength(text),
+      hash: createHash('sha256').update(text).digest('hex'),
+      mime: 'text/plain',
+    })),
+  };
+  const post = async (step) => {
+    const response = await fetch(`${url}/api/v1/experiments/${id}/files/${step}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...auth },
+      body: JSON.stringify(manifest),
+    });
+    if (!response.ok) throw new Error(`files/${step} of ${id}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  const { lacking } = await post('plan');
+  for (const path of lacking) {
+    const file = manifest.files.find((f) => f.path === path);
+    const response = await fetch(`${url}/api/v1/experiments/${id}/files/content?path=${encodeURIComponent(path)}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': file.mime, 'x-rsdk-sha256': file.hash, ...auth },
+      body: files[path],
+    });
+    if (!response.ok) throw new Error(`files/content ${path}: ${response.status} ${await response.text()}`);
+  }
+  await post('commit');
+}
+
 async function seed(url, email, password) {
   const anonymous = api(url);
   const { login } = await anonymous(
@@ -159,6 +201,7 @@ async function seed(url, email, password) {
       });
       if (response.status !== 201) throw new Error(`metrics of ${run.name}: ${response.status} ${await response.text()}`);
     }
+    if (FILES[i + 1]) await uploadFiles(url, token, createExperiment.id, FILES[i + 1]);
     await gql('mutation($p: String!, $n: Int!, $input: UpdateExperimentInput!) { updateExperiment(project: $p, number: $n, input: $input) { number } }', {
       p: PROJECT,
       n: i + 1,
@@ -270,11 +313,37 @@ test('an experiment shows its feature diff and a metric chart', async (page) => 
   await diff.waitFor();
   const text = (await diff.textContent()) ?? '';
   assert(/optimizer = "adam"/.test(text) && /width = 128/.test(text), `the diff against the parent: ${text}`);
-  await page.getByTestId('metric-chart').locator('path.recharts-line-curve').waitFor();
+  // This run's line and the parent's (#1) dashed one.
+  await page.getByTestId('metric-chart').locator('path.recharts-line-curve[name^="parent #1"]').waitFor();
+  assert((await page.getByTestId('metric-chart').locator('path.recharts-line-curve').count()) === 2, 'two lines: this run and the parent');
   await page.getByLabel('Metric to chart').selectOption('loss');
   await page.waitForURL(/metric=loss/);
-  await page.getByTestId('metric-chart').locator('path.recharts-line-curve').waitFor();
+  await page.getByTestId('metric-chart').locator('path.recharts-line-curve').nth(1).waitFor();
   await shot(page, '07-experiment');
+});
+
+test("an experiment's files show their status against the parent, a diff and the restore command", async (page) => {
+  const status = async (path) => page.locator(`[data-testid="file-entry"][data-path="${path}"]`).getAttribute('data-status');
+  await page.locator('[data-testid="file-entry"]').first().waitFor();
+  assert((await status('config.yaml')) === 'MODIFIED', 'the config changed');
+  assert((await status('model.py')) === 'ADDED', 'the model is new');
+  assert((await status('docs/readme.md')) === 'UNCHANGED', 'the readme is inherited');
+  await page.getByRole('button', { name: 'config.yaml' }).click();
+  await page.waitForURL(/file=config\.yaml/);
+  const diff = page.getByTestId('file-diff');
+  await diff.waitFor();
+  const removed = (await diff.locator('[data-kind="removed"]').allTextContents()).join('\n');
+  const added = (await diff.locator('[data-kind="added"]').allTextContents()).join('\n');
+  assert(/optimizer: sgd/.test(removed) && /width: 64/.test(removed), `the removed lines: ${removed}`);
+  assert(/optimizer: adam/.test(added) && /width: 128/.test(added), `the added lines: ${added}`);
+  assert((await diff.getByTestId('diff-highlight').count()) > 0, 'inline highlights');
+  const restore = (await page.getByTestId('restore-command').textContent()) ?? '';
+  assert(restore === `rsdk restore --project ${PROJECT} --experiment 2`, `the restore command: ${restore}`);
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await page.getByText(/^(Copied\.|Selected: press Ctrl\+C to copy\.)$/).waitFor();
+  assert((await page.getByRole('list', { name: 'Hypothesis contributions' }).getByRole('link', { name: HYPOTHESIS }).count()) === 1, 'the hypothesis contribution');
+  await page.getByTestId('file-diff').scrollIntoViewIfNeeded();
+  await shot(page, '12-experiment-files');
 });
 
 test('the theme toggle switches to dark', async (page) => {

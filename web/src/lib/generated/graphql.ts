@@ -11,6 +11,12 @@ export type Aggregation =
   /** The value at the last step. */
   | 'LAST';
 
+/** Whether a diff line is shared, only on the left (removed) or only on the right (added). */
+export type DiffLineKindGql =
+  | 'ADDED'
+  | 'CONTEXT'
+  | 'REMOVED';
+
 /** Whether lower or higher is better. */
 export type Direction =
   | 'MAXIMIZE'
@@ -22,6 +28,26 @@ export type EdgeKind =
   | 'CHILD_OF'
   /** A further parent of a merge. */
   | 'MERGED_FROM';
+
+/** How a path of an experiment compares with the other experiment's. */
+export type FileStatusGql =
+  | 'ADDED'
+  | 'DELETED'
+  | 'MODIFIED'
+  | 'UNCHANGED';
+
+/** What the evidence says about a hypothesis, or what an override says it is. */
+export type HypothesisStatus =
+  /** Every linked run is done and the evidence decides neither way. */
+  | 'INCONCLUSIVE'
+  /** Stated, no evidence yet. */
+  | 'PROPOSED'
+  /** The evidence refutes it. */
+  | 'REFUTED'
+  /** The evidence supports it. */
+  | 'SUPPORTED'
+  /** Linked runs are still running. */
+  | 'TESTING';
 
 /** What a search hit is. */
 export type SearchKind =
@@ -64,7 +90,26 @@ export type ExperimentQueryVariables = Exact<{
 }>;
 
 
-export type ExperimentQuery = { experiment: { id: string, number: number, name: string, status: Status, progress: number, notes: string, tags: Array<string>, featuresDiff: unknown, featuresFull: unknown, parent: { number: number, name: string } | null, measured: Array<{ metric: string, last: number | 'NaN' | 'Infinity' | '-Infinity', lastStep: number, min: number | 'NaN' | 'Infinity' | '-Infinity', max: number | 'NaN' | 'Infinity' | '-Infinity', count: number }> } };
+export type ExperimentQuery = { experiment: { id: string, number: number, name: string, status: Status, progress: number, notes: string, tags: Array<string>, featuresDiff: unknown, featuresFull: unknown, parent: { number: number, name: string } | null, measured: Array<{ metric: string, last: number | 'NaN' | 'Infinity' | '-Infinity', lastStep: number, min: number | 'NaN' | 'Infinity' | '-Infinity', max: number | 'NaN' | 'Infinity' | '-Infinity', count: number }>, evidence: Array<{ score: number, contribution: number, hypothesis: { id: string, title: string } | null }> }, environment: { interpreter: string, platform: string, packages: Array<{ name: string }> } | null };
+
+export type FileTreeQueryVariables = Exact<{
+  project: string;
+  number: number;
+  against?: number | null | undefined;
+}>;
+
+
+export type FileTreeQuery = { files: { against: number | null, entries: Array<{ path: string, status: FileStatusGql, current: { size: number, text: boolean, mime: string } | null, other: { size: number, text: boolean, mime: string } | null }> } };
+
+export type FileDiffQueryVariables = Exact<{
+  project: string;
+  left: number;
+  right: number;
+  path: string;
+}>;
+
+
+export type FileDiffQuery = { fileDiff: { path: string, binary: boolean, added: number, removed: number, truncated: boolean, left: { hash: string, size: number, mime: string } | null, right: { hash: string, size: number, mime: string } | null, hunks: Array<{ oldStart: number, oldLines: number, newStart: number, newLines: number, lines: Array<{ kind: DiffLineKindGql, oldNumber: number | null, newNumber: number | null, segments: Array<{ text: string, changed: boolean }> }> }> } };
 
 export type SeriesQueryVariables = Exact<{
   project: string;
@@ -91,6 +136,37 @@ export type ReparentExperimentMutationVariables = Exact<{
 
 
 export type ReparentExperimentMutation = { reparentExperiment: { number: number, parent: { number: number } | null } };
+
+export type HypothesesQueryVariables = Exact<{
+  project: string;
+  first?: number | null | undefined;
+}>;
+
+
+export type HypothesesQuery = { hypotheses: { nodes: Array<{ id: string, title: string, status: HypothesisStatus, evidenceScore: number | null, experiments: Array<{ number: number }> }> } };
+
+export type HypothesisQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type HypothesisQuery = { hypothesis: { id: string, title: string, description: string, status: HypothesisStatus, computedStatus: HypothesisStatus, evidenceScore: number | null, computedAt: string | null, about: Array<string>, override: { status: HypothesisStatus, reason: string, at: string, author: { displayName: string } | null } | null, targets: Array<{ metric: string, weight: number, direction: Direction | null }>, experiments: Array<{ number: number, name: string, status: Status }>, evidence: { score: number, computedStatus: HypothesisStatus, effectiveStatus: HypothesisStatus, overridden: boolean, explanation: string, computedAt: string, inputs: { linked: number, withUnits: number, supportThreshold: number, refuteThreshold: number, baseline: string }, contributions: Array<{ experiment: number, score: number, confidence: number, contribution: number }> } | null, timeline: Array<{ at: string, score: number, status: HypothesisStatus }> } };
+
+export type OverrideHypothesisStatusMutationVariables = Exact<{
+  id: string | number;
+  status: HypothesisStatus;
+  reason: string;
+}>;
+
+
+export type OverrideHypothesisStatusMutation = { overrideHypothesisStatus: { id: string, status: HypothesisStatus } };
+
+export type ClearHypothesisOverrideMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ClearHypothesisOverrideMutation = { clearHypothesisOverride: { id: string, status: HypothesisStatus } };
 
 export type KanbanQueryVariables = Exact<{
   project: string;

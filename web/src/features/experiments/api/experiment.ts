@@ -26,6 +26,21 @@ export const ExperimentDocument = /* GraphQL */ `
         max
         count
       }
+      evidence {
+        hypothesis {
+          id
+          title
+        }
+        score
+        contribution
+      }
+    }
+    environment(project: $project, number: $number) {
+      interpreter
+      platform
+      packages {
+        name
+      }
     }
   }
 `;

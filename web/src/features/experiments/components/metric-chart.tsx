@@ -1,29 +1,69 @@
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Empty, ErrorState, Loading } from '@/components/states';
 import { toNumber } from '@/lib/metric-value';
+import type { SeriesQuery } from '@/lib/generated/graphql';
 import { useSeries } from '../api/series';
 
-export function MetricChart({ project, number, metric }: { project: string; number: number; metric: string }) {
-  const { data, error, isPending } = useSeries({ project, number, metric, maxPoints: 1000 });
-  if (isPending) return <Loading what="Loading the series" />;
-  if (error) return <ErrorState error={error} />;
-  const steps = [...data.series.steps, ...data.series.tailSteps];
-  const values = [...data.series.values, ...data.series.tailValues];
-  // NaN and the infinities break the line (null), they are not plotted as numbers.
-  const points = steps.map((step, i) => {
+type Series = SeriesQuery['series'];
+interface Point {
+  step: number;
+  value: number | null;
+}
+
+/** A series as chart points by step; NaN and the infinities break the line (null). */
+export function seriesPoints(series: Series): Point[] {
+  const steps = [...series.steps, ...series.tailSteps];
+  const values = [...series.values, ...series.tailValues];
+  return steps.map((step, i) => {
     const v = toNumber(values[i]);
     return { step, value: Number.isFinite(v) ? v : null };
   });
+}
+
+export function MetricChart({
+  project,
+  number,
+  metric,
+  parentNumber,
+}: {
+  project: string;
+  number: number;
+  metric: string;
+  /** The parent to compare with (its series of the same metric as a second line). */
+  parentNumber?: number | null;
+}) {
+  const { data, error, isPending } = useSeries({ project, number, metric, maxPoints: 1000 });
+  const parent = useSeries({ project, number: parentNumber ?? 0, metric: parentNumber == null ? '' : metric, maxPoints: 1000 });
+  if (isPending) return <Loading what="Loading the series" />;
+  if (error) return <ErrorState error={error} />;
+  // The parent may never have logged this metric: then it simply has no line.
+  const parentSeries = parentNumber != null && !parent.error ? parent.data?.series : undefined;
+  const points = seriesPoints(data.series);
   if (points.length === 0) return <Empty>No points logged for {metric}.</Empty>;
+  const parentPoints = parentSeries ? seriesPoints(parentSeries) : [];
   return (
     <div className="h-64 w-full" data-testid="metric-chart">
       <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+        <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-          <XAxis dataKey="step" stroke="var(--muted-foreground)" fontSize={12} />
+          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} stroke="var(--muted-foreground)" fontSize={12} />
           <YAxis stroke="var(--muted-foreground)" fontSize={12} domain={['auto', 'auto']} />
           <Tooltip contentStyle={{ background: 'var(--card)', border: '1px solid var(--border)' }} />
-          <Line type="monotone" dataKey="value" name={metric} stroke="var(--ring)" dot={false} isAnimationActive={false} connectNulls={false} />
+          <Legend />
+          <Line data={points} type="monotone" dataKey="value" name={`#${number} ${metric}`} stroke="var(--ring)" dot={false} isAnimationActive={false} connectNulls={false} />
+          {parentPoints.length > 0 ? (
+            <Line
+              type="monotone"
+              data={parentPoints}
+              dataKey="value"
+              name={`parent #${parentNumber} ${metric}`}
+              stroke="var(--muted-foreground)"
+              strokeDasharray="5 4"
+              dot={false}
+              isAnimationActive={false}
+              connectNulls={false}
+            />
+          ) : null}
         </LineChart>
       </ResponsiveContainer>
     </div>

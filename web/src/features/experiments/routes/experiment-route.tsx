@@ -6,9 +6,14 @@ import { Select } from '@/components/ui/input';
 import { formatMetric } from '@/lib/metric-value';
 import { useExperiment } from '../api/experiment';
 import { FeatureDiff, FeatureTree } from '../components/feature-views';
+import { FileTree } from '../components/file-tree';
 import { MetricChart } from '../components/metric-chart';
+import { RestoreCommand } from '../components/restore-command';
 
-/** `/p/:project/e/:number`: an experiment's features and a chart of one metric (?metric=). */
+/**
+ * `/p/:project/e/:number`: an experiment's features, a chart of one metric (?metric=) against
+ * the parent's, its files with a diff of one (?file=), hypothesis contributions and how to restore it.
+ */
 export function ExperimentRoute() {
   const { project = '', number: numberParam = '' } = useParams();
   const number = Number.parseInt(numberParam, 10);
@@ -19,6 +24,17 @@ export function ExperimentRoute() {
   if (error) return <ErrorState error={error} />;
   const experiment = data.experiment;
   const metric = params.get('metric') ?? experiment.measured[0]?.metric ?? '';
+  const setParam = (key: string, value: string) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        next.set(key, value);
+        return next;
+      },
+      { replace: true },
+    );
+  const environment = data.environment;
+  const projectPath = `/p/${encodeURIComponent(project)}`;
   return (
     <section className="flex flex-col gap-4">
       <div className="flex flex-wrap items-baseline gap-3">
@@ -54,7 +70,7 @@ export function ExperimentRoute() {
         <div className="mb-2 flex items-center gap-2">
           <CardTitle className="mb-0">Metrics</CardTitle>
           {experiment.measured.length > 0 ? (
-            <Select aria-label="Metric to chart" value={metric} onChange={(e) => setParams({ metric: e.target.value }, { replace: true })}>
+            <Select aria-label="Metric to chart" value={metric} onChange={(e) => setParam('metric', e.target.value)}>
               {experiment.measured.map((m) => (
                 <option key={m.metric} value={m.metric}>
                   {m.metric}
@@ -67,7 +83,7 @@ export function ExperimentRoute() {
           <Empty>No metrics logged yet.</Empty>
         ) : (
           <>
-            <MetricChart project={project} number={number} metric={metric} />
+            <MetricChart project={project} number={number} metric={metric} parentNumber={experiment.parent?.number} />
             <table className="mt-2 text-sm">
               <thead className="text-left text-muted-foreground">
                 <tr>
@@ -93,6 +109,54 @@ export function ExperimentRoute() {
           </>
         )}
       </Card>
+      <Card>
+        <CardTitle>Files{experiment.parent ? ` against parent #${experiment.parent.number}` : ''}</CardTitle>
+        <FileTree project={project} number={number} selected={params.get('file') ?? ''} onSelect={(path) => setParam('file', path)} />
+      </Card>
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card>
+          <CardTitle>Hypothesis contributions</CardTitle>
+          {experiment.evidence.length === 0 ? (
+            <Empty>This experiment enters no hypothesis's evidence.</Empty>
+          ) : (
+            <ul aria-label="Hypothesis contributions" className="flex flex-col gap-1 text-sm">
+              {experiment.evidence.map((e, i) => (
+                <li key={e.hypothesis?.id ?? i} className="flex items-baseline gap-2">
+                  {e.hypothesis ? (
+                    <Link to={`${projectPath}/hypotheses/${encodeURIComponent(e.hypothesis.id)}`} className="underline-offset-2 hover:underline">
+                      {e.hypothesis.title}
+                    </Link>
+                  ) : (
+                    <span className="text-muted-foreground">(removed hypothesis)</span>
+                  )}
+                  <span
+                    className={`tabular-nums ${e.contribution > 0 ? 'text-green-700 dark:text-green-400' : e.contribution < 0 ? 'text-red-700 dark:text-red-400' : ''}`}
+                  >
+                    {e.contribution > 0 ? '+' : ''}
+                    {e.contribution.toFixed(3)}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <Card>
+          <CardTitle>Restore</CardTitle>
+          <RestoreCommand project={project} number={experiment.number} />
+          {environment ? (
+            <dl data-testid="environment" className="mt-3 grid grid-cols-[auto_1fr] gap-x-4 text-sm">
+              <dt className="text-muted-foreground">interpreter</dt>
+              <dd>{environment.interpreter}</dd>
+              <dt className="text-muted-foreground">packages</dt>
+              <dd>{environment.packages.length}</dd>
+              <dt className="text-muted-foreground">platform</dt>
+              <dd>{environment.platform}</dd>
+            </dl>
+          ) : (
+            <p className="mt-3 text-sm text-muted-foreground">No environment recorded.</p>
+          )}
+        </Card>
+      </div>
     </section>
   );
 }
