@@ -497,6 +497,59 @@ test('overriding the status with a reason, then clearing it', async (page) => {
   assert((await hypothesisStatus()).status === computedStatus, 'the override is cleared');
 });
 
+test('compare shows two runs side by side: a differing feature, both metric values, the Pareto plot', async (page, base) => {
+  await page.getByRole('navigation', { name: 'Project views' }).getByRole('link', { name: 'Compare' }).click();
+  await page.waitForURL(new RegExp(`/p/${PROJECT}/compare$`));
+  await page.getByRole('checkbox', { name: '#1 baseline' }).check();
+  await page.getByRole('checkbox', { name: '#2 wide-adam' }).check();
+  await page.waitForURL(new RegExp(`/p/${PROJECT}/compare\\?runs=1%2C2$|/p/${PROJECT}/compare\\?runs=1,2$`));
+  // The shareable URL opens the same view.
+  await page.goto(`${base}/p/${PROJECT}/compare?runs=1,2`);
+  const optimizer = page.locator('[data-testid="compare-feature-row"]', { hasText: 'optimizer' });
+  await optimizer.waitFor();
+  assert((await optimizer.getAttribute('data-differs')) === 'true', 'optimizer differs');
+  const cells = optimizer.locator('td');
+  assert((await cells.nth(0).textContent()) === '"sgd"' && (await cells.nth(1).textContent()) === '"adam"', 'sgd vs adam');
+  assert((await cells.nth(1).getAttribute('data-differs')) === 'true', 'the differing cell is marked');
+  const lr = page.locator('[data-testid="compare-feature-row"]', { hasText: /^lr/ });
+  assert((await lr.getAttribute('data-differs')) === 'true', 'lr differs too (0.1 vs 0.001)');
+  const accuracy = page.locator('[data-testid="compare-metric-row"][data-metric="accuracy"] [data-testid="compare-metric-cell"]');
+  await waitFor('both accuracy values', async () => (await accuracy.nth(0).textContent()) === '0.7' && (await accuracy.nth(1).textContent()) === '0.78', 10_000);
+  const chart = page.getByTestId('pareto-chart');
+  await chart.locator('.recharts-scatter-symbol').first().waitFor();
+  assert((await chart.locator('.recharts-scatter-symbol').count()) >= 2, 'the runs as points');
+  assert(/on the Pareto front \(#2/.test((await chart.textContent()) ?? ''), `#2 on the front: ${await chart.textContent()}`);
+  await shot(page, '13-compare');
+});
+
+const knowledgeNode = (page, id) => page.locator(`[data-testid="knowledge-node"][data-id="${id}"]`);
+
+test('the knowledge explorer: a run, its parent and features; expanding the parent; filtering out features', async (page, base) => {
+  await page.getByRole('navigation', { name: 'Project views' }).getByRole('link', { name: 'Knowledge' }).click();
+  await page.waitForURL(new RegExp(`/p/${PROJECT}/knowledge$`));
+  await page.getByTestId('knowledge-node').first().waitFor();
+  await page.goto(`${base}/p/${PROJECT}/knowledge?node=experiment:2`);
+  await knowledgeNode(page, 'experiment:2').waitFor();
+  await knowledgeNode(page, 'experiment:1').waitFor();
+  await knowledgeNode(page, 'feature:optimizer').waitFor();
+  await knowledgeNode(page, 'metric:accuracy').waitFor();
+  assert((await knowledgeNode(page, 'experiment:4').count()) === 1, 'the child #4');
+  const before = await page.getByTestId('knowledge-node').count();
+  assert((await knowledgeNode(page, 'experiment:3').count()) === 0, 'no #3 before expanding #1');
+  await knowledgeNode(page, 'experiment:1').click();
+  await knowledgeNode(page, 'experiment:3').waitFor();
+  await knowledgeNode(page, 'experiment:5').waitFor();
+  const after = await page.getByTestId('knowledge-node').count();
+  assert(after > before, `more nodes after expanding: ${before} → ${after}`);
+  assert((await knowledgeNode(page, 'experiment:1').getAttribute('data-expanded')) === 'true', '#1 expanded');
+  const ids = await page.getByTestId('knowledge-node').evaluateAll((els) => els.map((e) => e.dataset.id));
+  assert(new Set(ids).size === ids.length, 'no node twice');
+  await shot(page, '14-knowledge');
+  await page.getByLabel('feature', { exact: true }).uncheck();
+  await waitFor('no feature nodes', async () => (await page.locator('[data-testid="knowledge-node"][data-kind="feature"]').count()) === 0, 5_000);
+  assert((await knowledgeNode(page, 'experiment:1').count()) === 1, 'the runs stay');
+});
+
 async function main() {
   assert(existsSync(join(dist, 'index.html')), `${dist}/index.html is missing: run \`npm run build\` first`);
   assert(existsSync(rsdkBin), `${rsdkBin} is missing: cargo build -p api --bin rsdk`);

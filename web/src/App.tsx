@@ -12,6 +12,8 @@ import { ProjectsRoute } from '@/features/projects';
 const GraphRoute = lazy(() => import('@/features/graph').then((m) => ({ default: m.GraphRoute })));
 const HypothesesRoute = lazy(() => import('@/features/hypotheses').then((m) => ({ default: m.HypothesesRoute })));
 const HypothesisRoute = lazy(() => import('@/features/hypotheses').then((m) => ({ default: m.HypothesisRoute })));
+const CompareRoute = lazy(() => import('@/features/compare').then((m) => ({ default: m.CompareRoute })));
+const KnowledgeRoute = lazy(() => import('@/features/knowledge').then((m) => ({ default: m.KnowledgeRoute })));
 const ExperimentRoute = lazy(() => import('@/features/experiments').then((m) => ({ default: m.ExperimentRoute })));
 
 function NotFound() {
@@ -48,6 +50,18 @@ const router = createBrowserRouter([
           { path: '/p/:project/hypotheses/:id', element: (
               <Suspense fallback={<Loading what="Loading" />}>
                 <HypothesisRoute />
+              </Suspense>
+            ),
+          },
+          { path: '/p/:project/compare', element: (
+              <Suspense fallback={<Loading what="Loading" />}>
+                <CompareRoute />
+              </Suspense>
+            ),
+          },
+          { path: '/p/:project/knowledge', element: (
+              <Suspense fallback={<Loading what="Loading" />}>
+                <KnowledgeRoute />
               </Suspense>
             ),
           },

@@ -6,6 +6,8 @@ const tabs = [
   { to: '/graph', label: 'Graph' },
   { to: '/kanban', label: 'Kanban' },
   { to: '/hypotheses', label: 'Hypotheses' },
+  { to: '/compare', label: 'Compare' },
+  { to: '/knowledge', label: 'Knowledge' },
 ];
 
 /** The project page's header: its name and the tabs between its views. */

@@ -84,6 +84,38 @@ export type LoginMutationVariables = Exact<{
 
 export type LoginMutation = { login: { accessToken: string, refreshToken: string, user: { id: string, email: string } } };
 
+export type CompareRunsQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type CompareRunsQuery = { experiments: { nodes: Array<{ number: number, name: string }> }, metricsTable: { metrics: Array<{ name: string, direction: Direction }> } };
+
+export type CompareExperimentQueryVariables = Exact<{
+  project: string;
+  number: number;
+}>;
+
+
+export type CompareExperimentQuery = { experiment: { number: number, name: string, featuresFull: unknown } };
+
+export type CompareMetricQueryVariables = Exact<{
+  project: string;
+  metric: string;
+  numbers: Array<number> | number;
+}>;
+
+
+export type CompareMetricQuery = { compareMetric: Array<{ number: number, value: number | 'NaN' | 'Infinity' | '-Infinity' }> };
+
+export type ParetoFrontQueryVariables = Exact<{
+  project: string;
+  metrics: Array<string> | string;
+}>;
+
+
+export type ParetoFrontQuery = { paretoFront: Array<{ number: number, name: string, values: Array<number | 'NaN' | 'Infinity' | '-Infinity'> }> };
+
 export type ExperimentQueryVariables = Exact<{
   project: string;
   number: number;
@@ -183,6 +215,28 @@ export type SetExperimentStatusMutationVariables = Exact<{
 
 
 export type SetExperimentStatusMutation = { updateExperiment: { number: number, status: Status } };
+
+export type KnowledgeExperimentQueryVariables = Exact<{
+  project: string;
+  number: number;
+}>;
+
+
+export type KnowledgeExperimentQuery = { experiment: { number: number, name: string, featuresDiff: unknown, parents: Array<{ number: number, name: string }>, children: Array<{ number: number, name: string }>, evidence: Array<{ hypothesis: { id: string, title: string } | null }>, measured: Array<{ metric: string }> } };
+
+export type KnowledgeHypothesisQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type KnowledgeHypothesisQuery = { hypothesis: { id: string, title: string, about: Array<string>, experiments: Array<{ number: number, name: string }>, targets: Array<{ metric: string }> } };
+
+export type KnowledgeRunsQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type KnowledgeRunsQuery = { experiments: { nodes: Array<{ number: number, name: string }> } };
 
 export type MetricsTableQueryVariables = Exact<{
   project: string;

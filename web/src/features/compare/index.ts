@@ -1,0 +1,1 @@
+export { CompareRoute } from './routes/compare-route';

@@ -1,0 +1,1 @@
+export { KnowledgeRoute } from './routes/knowledge-route';
