@@ -85,28 +85,13 @@ async fn set_status(server: &TestServer, project: &str, number: i64, status: &st
 
 /// A hypothesis of `project` targeting `val_acc` against each run's parent, linked to `numbers`.
 async fn hypothesis(server: &TestServer, project: &str, numbers: &[i64]) -> String {
-    let created = server
-        .ok(
-            "mutation($input: CreateHypothesisInput!) { createHypothesis(input: $input) { id } }",
-            json!({ "input": {
-                "project": project,
-                "title": "A warmup schedule improves validation accuracy",
-                "targets": [{ "metric": "val_acc", "weight": 1.0 }],
-                "baseline": { "kind": "PARENT" },
-            } }),
-        )
-        .await;
-    let id = created["createHypothesis"]["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
-    server
-        .ok(
-            "mutation($id: ID!, $n: [Int!]!) { linkExperiments(id: $id, numbers: $n) { id } }",
-            json!({ "id": id, "n": numbers }),
-        )
-        .await;
-    id
+    let input = json!({
+        "project": project,
+        "title": "A warmup schedule improves validation accuracy",
+        "targets": [{ "metric": "val_acc", "weight": 1.0 }],
+        "baseline": { "kind": "PARENT" },
+    });
+    server.create_linked_hypothesis(input, numbers).await
 }
 
 /// Polls the hypothesis until `done` holds for it (its `hypothesis` object), or fails after

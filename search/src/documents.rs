@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use graph::ids::{ExperimentId, HypothesisId};
-use graph::model::{Experiment, HypothesisFilter};
+use graph::model::{Experiment, Hypothesis, HypothesisFilter};
 use graph::{ExperimentWithFeatures, Graph};
 
 use crate::ask::vocabulary::flatten;
@@ -37,17 +37,12 @@ pub async fn project_documents(graph: &Graph, project: &str) -> Result<Vec<Docum
             .into_iter()
             .map(|(path, values)| feature_document(project, &path, &values)),
     );
-    documents.extend(hypotheses.hypotheses.iter().map(|hypothesis| Document {
-        kind: DocumentKind::Hypothesis,
-        id: hypothesis.id.to_string(),
-        project: project.to_owned(),
-        number: None,
-        title: hypothesis.title.clone(),
-        body: hypothesis.description.clone(),
-        tags: Vec::new(),
-        features: Vec::new(),
-        status: Some(hypothesis.status().as_str().to_owned()),
-    }));
+    documents.extend(
+        hypotheses
+            .hypotheses
+            .iter()
+            .map(|hypothesis| hypothesis_of(project, hypothesis)),
+    );
     documents.extend(artifacts.iter().map(|artifact| {
         artifact_document(
             project,
@@ -116,17 +111,21 @@ pub async fn experiment_documents(graph: &Graph, experiment: &ExperimentId) -> R
 /// The document of one hypothesis.
 pub async fn hypothesis_document(graph: &Graph, id: &HypothesisId) -> Result<Document> {
     let (project, hypothesis) = graph.hypothesis_by_id(id).await?;
-    Ok(Document {
+    Ok(hypothesis_of(&project.name, &hypothesis))
+}
+
+fn hypothesis_of(project: &str, hypothesis: &Hypothesis) -> Document {
+    Document {
         kind: DocumentKind::Hypothesis,
         id: hypothesis.id.to_string(),
-        project: project.name,
+        project: project.to_owned(),
         number: None,
         title: hypothesis.title.clone(),
         body: hypothesis.description.clone(),
         tags: Vec::new(),
         features: Vec::new(),
         status: Some(hypothesis.status().as_str().to_owned()),
-    })
+    }
 }
 
 /// The document of a metric of `project` (its direction, when configured, in the body).

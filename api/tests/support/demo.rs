@@ -163,23 +163,9 @@ pub async fn build(server: &TestServer) {
     ];
     let mut ids = Vec::new();
     for (title, about, linked) in hypotheses {
-        let created = server
-            .ok(
-                "mutation($input: CreateHypothesisInput!) { createHypothesis(input: $input) { id } }",
-                json!({"input": {"project": PROJECT, "title": title, "about": [about],
-                                  "targets": [{"metric": "val_acc", "weight": 1.0}]}}),
-            )
-            .await;
-        let id = created["createHypothesis"]["id"]
-            .as_str()
-            .expect("an id")
-            .to_owned();
-        server
-            .ok(
-                "mutation($id: ID!, $n: [Int!]!) { linkExperiments(id: $id, numbers: $n) { id } }",
-                json!({"id": id, "n": linked}),
-            )
-            .await;
+        let input = json!({"project": PROJECT, "title": title, "about": [about],
+                           "targets": [{"metric": "val_acc", "weight": 1.0}]});
+        let id = server.create_linked_hypothesis(input, &linked).await;
         ids.push(id);
     }
     for id in ids {

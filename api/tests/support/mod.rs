@@ -114,6 +114,27 @@ impl TestServer {
         .await;
     }
 
+    /// Creates the hypothesis `input` (a `CreateHypothesisInput`), links runs `numbers` and
+    /// answers its id.
+    pub async fn create_linked_hypothesis(&self, input: Value, numbers: &[i64]) -> String {
+        let created = self
+            .ok(
+                "mutation($input: CreateHypothesisInput!) { createHypothesis(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        let id = created["createHypothesis"]["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
+        self.ok(
+            "mutation($id: ID!, $n: [Int!]!) { linkExperiments(id: $id, numbers: $n) { id } }",
+            json!({ "id": id, "n": numbers }),
+        )
+        .await;
+        id
+    }
+
     pub async fn create_experiment(&self, project: &str, name: &str, features: Option<&str>) -> Value {
         let data = self
             .ok(

@@ -11,8 +11,10 @@ pub use effects::{configured_directions, direction_of, feature_effects, FeatureE
 pub use recommend::{HypothesisSuggestion, Recommendation, RecommendationKind};
 pub use summary::{delta_text, number_text, ExperimentSummary, MetricDelta};
 
+use std::collections::HashMap;
+
 use graph::model::Direction;
-use graph::Graph;
+use graph::{FeatureChangeOf, Graph, ProjectValues};
 
 use crate::error::Result;
 
@@ -41,17 +43,40 @@ impl Assistant {
         metric: &str,
         by_value: bool,
     ) -> Result<(Direction, bool, Vec<FeatureEffect>)> {
-        let configured = configured_directions(&self.graph.project_metrics(project).await?);
-        let (direction, guessed) = direction_of(metric, configured.get(metric).copied());
-        let metrics = [metric.to_owned()];
-        let (values, changes) = tokio::try_join!(
-            self.graph.project_values(project, &metrics),
+        let inputs = self.effect_inputs(project, &[metric.to_owned()]).await?;
+        Ok(inputs.effects(metric, by_value))
+    }
+
+    /// What feature effects on `metrics` (at most [`graph::MAX_TABLE_METRICS`]) are computed
+    /// from, each read once.
+    async fn effect_inputs(&self, project: &str, metrics: &[String]) -> Result<EffectInputs> {
+        let (infos, values, changes) = tokio::try_join!(
+            self.graph.project_metrics(project),
+            self.graph.project_values(project, metrics),
             self.graph.project_feature_changes(project)
         )?;
-        Ok((
-            direction,
-            guessed,
-            feature_effects(&values, &changes, metric, direction, by_value),
-        ))
+        Ok(EffectInputs {
+            values,
+            changes,
+            configured: configured_directions(&infos),
+        })
+    }
+}
+
+/// A project's values, feature changes and configured directions: everything feature
+/// effects read, so several metrics' effects cost one read of each.
+#[derive(Debug)]
+struct EffectInputs {
+    values: ProjectValues,
+    changes: Vec<FeatureChangeOf>,
+    configured: HashMap<String, Direction>,
+}
+
+impl EffectInputs {
+    /// The effects on `metric` (one of those read), with its direction and whether it was guessed.
+    fn effects(&self, metric: &str, by_value: bool) -> (Direction, bool, Vec<FeatureEffect>) {
+        let (direction, guessed) = direction_of(metric, self.configured.get(metric).copied());
+        let effects = feature_effects(&self.values, &self.changes, metric, direction, by_value);
+        (direction, guessed, effects)
     }
 }

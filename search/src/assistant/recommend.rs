@@ -112,13 +112,14 @@ impl Assistant {
     }
 
     async fn by_feature_effects(&self, project: &str, metric: &str) -> Result<Vec<Recommendation>> {
-        let (direction, _, effects) = self.feature_effects(project, metric, true).await?;
+        let inputs = self.effect_inputs(project, &[metric.to_owned()]).await?;
+        let runs = self.graph.experiments_with_features(project).await?;
+        let (direction, _, effects) = inputs.effects(metric, true);
         let helpful: Vec<&FeatureEffect> = effects
             .iter()
             .filter(|effect| effect.helps() && effect.mean_gain(direction) > 0.0)
             .collect();
-        let values = self.graph.project_values(project, &[metric.to_owned()]).await?;
-        let runs = self.graph.experiments_with_features(project).await?;
+        let values = &inputs.values;
         let best = values
             .nodes
             .iter()
@@ -198,14 +199,23 @@ impl Assistant {
             .graph
             .hypotheses(project, HypothesisFilter::default(), graph::MAX_PAGE_SIZE, None)
             .await?;
+        let open: Vec<&Hypothesis> = page.hypotheses.iter().filter(|h| is_open(h)).collect();
+        if open.is_empty() {
+            return Ok(Vec::new());
+        }
+        let runs = self.graph.experiments_with_features(project).await?;
         let mut recommendations = Vec::new();
-        for hypothesis in page.hypotheses.iter().filter(|h| is_open(h)) {
-            recommendations.extend(self.to_resolve(hypothesis).await?);
+        for hypothesis in open {
+            recommendations.extend(self.to_resolve(hypothesis, &runs).await?);
         }
         Ok(recommendations)
     }
 
-    async fn to_resolve(&self, hypothesis: &Hypothesis) -> Result<Option<Recommendation>> {
+    async fn to_resolve(
+        &self,
+        hypothesis: &Hypothesis,
+        runs: &[ExperimentWithFeatures],
+    ) -> Result<Option<Recommendation>> {
         let linked = self.graph.hypothesis_experiments(hypothesis).await?;
         let evidence = self.graph.hypothesis_evidence(&hypothesis.id).await?;
         let title = &hypothesis.title;
@@ -239,7 +249,7 @@ impl Assistant {
                 based_on: numbers,
             }));
         }
-        let seeds = self.seeds_of(&hypothesis.project_id, &numbers).await?;
+        let seeds = seeds_of(runs, &numbers);
         if seeds.len() < ENOUGH_SEEDS {
             return Ok(Some(Recommendation {
                 kind: RecommendationKind::ResolveHypothesis,
@@ -254,31 +264,6 @@ impl Assistant {
         Ok(None)
     }
 
-    async fn seeds_of(
-        &self,
-        project_id: &graph::ids::ProjectId,
-        numbers: &[i64],
-    ) -> Result<BTreeSet<String>> {
-        let project = self.graph.project_by_id(project_id).await?;
-        let runs = self.graph.experiments_with_features(&project.name).await?;
-        let mut seeds = BTreeSet::new();
-        for run in runs.iter().filter(|run| numbers.contains(&run.experiment.number)) {
-            let mut leaves = Vec::new();
-            crate::ask::vocabulary::flatten("", &run.features, &mut leaves);
-            seeds.extend(
-                leaves
-                    .into_iter()
-                    .filter(|(path, _)| {
-                        path.rsplit('.')
-                            .next()
-                            .is_some_and(|leaf| leaf.to_lowercase().contains("seed"))
-                    })
-                    .map(|(_, value)| value),
-            );
-        }
-        Ok(seeds)
-    }
-
     /// Hypotheses that consistent feature effects suggest, minus those already stated (about
     /// the same path and targeting the same metric) and those dismissed.
     pub async fn hypothesis_suggestions(&self, project: &str) -> Result<Vec<HypothesisSuggestion>> {
@@ -286,42 +271,13 @@ impl Assistant {
         metrics.sort_by(|a, b| a.name.cmp(&b.name));
         let dismissed = self.graph.dismissed_suggestions(project).await?;
         let stated = self.stated(project).await?;
+        let names: Vec<String> = metrics.iter().map(|metric| metric.name.clone()).collect();
         let mut suggestions = Vec::new();
-        for metric in &metrics {
-            let (direction, _, effects) = self.feature_effects(project, &metric.name, true).await?;
-            for effect in effects.iter().filter(|effect| {
-                effect.edges >= MIN_EDGES_FOR_SUGGESTION
-                    && effect.consistency >= MIN_CONSISTENCY_FOR_SUGGESTION
-            }) {
-                let value = effect.value.clone().unwrap_or_default();
-                let key = format!("{}|{}|{}", metric.name, effect.path, value);
-                if dismissed.contains(&key) || stated.contains(&(effect.path.clone(), metric.name.clone())) {
-                    continue;
-                }
-                let verb = if effect.helps() { "improves" } else { "worsens" };
-                suggestions.push(HypothesisSuggestion {
-                    title: format!("Setting {} to {value} {verb} {}", effect.path, metric.name),
-                    description: format!(
-                        "Across {} parent→child changes of {} to {value}, {} {} {} times and {} {} times (mean change {}, median {}).",
-                        effect.edges,
-                        effect.path,
-                        metric.name,
-                        "improved",
-                        effect.improved,
-                        "worsened",
-                        effect.worsened,
-                        delta_text(effect.mean_delta),
-                        delta_text(effect.median_delta)
-                    ),
-                    key,
-                    metric: metric.name.clone(),
-                    direction,
-                    path: effect.path.clone(),
-                    value,
-                    experiments: effect.experiments.clone(),
-                    edges: effect.edges,
-                    consistency: effect.consistency,
-                });
+        for chunk in names.chunks(graph::MAX_TABLE_METRICS) {
+            let inputs = self.effect_inputs(project, chunk).await?;
+            for metric in chunk {
+                let (direction, _, effects) = inputs.effects(metric, true);
+                suggestions.extend(suggest(&effects, metric, direction, &dismissed, &stated));
             }
         }
         Ok(suggestions)
@@ -379,6 +335,70 @@ impl Assistant {
         }
         Ok(stated)
     }
+}
+
+/// The distinct values of seed-like features (`seed`, `data.seed`, `random_seed`) of runs `numbers`.
+fn seeds_of(runs: &[ExperimentWithFeatures], numbers: &[i64]) -> BTreeSet<String> {
+    let mut seeds = BTreeSet::new();
+    for run in runs.iter().filter(|run| numbers.contains(&run.experiment.number)) {
+        let mut leaves = Vec::new();
+        crate::ask::vocabulary::flatten("", &run.features, &mut leaves);
+        seeds.extend(
+            leaves
+                .into_iter()
+                .filter(|(path, _)| {
+                    path.rsplit('.')
+                        .next()
+                        .is_some_and(|leaf| leaf.to_lowercase().contains("seed"))
+                })
+                .map(|(_, value)| value),
+        );
+    }
+    seeds
+}
+
+/// The suggestions `effects` on `metric` make: consistent ones, neither dismissed nor stated.
+fn suggest(
+    effects: &[FeatureEffect],
+    metric: &str,
+    direction: Direction,
+    dismissed: &BTreeSet<String>,
+    stated: &BTreeSet<(String, String)>,
+) -> Vec<HypothesisSuggestion> {
+    effects
+        .iter()
+        .filter(|effect| {
+            effect.edges >= MIN_EDGES_FOR_SUGGESTION && effect.consistency >= MIN_CONSISTENCY_FOR_SUGGESTION
+        })
+        .filter_map(|effect| {
+            let value = effect.value.clone().unwrap_or_default();
+            let key = format!("{metric}|{}|{value}", effect.path);
+            if dismissed.contains(&key) || stated.contains(&(effect.path.clone(), metric.to_owned())) {
+                return None;
+            }
+            let verb = if effect.helps() { "improves" } else { "worsens" };
+            Some(HypothesisSuggestion {
+                title: format!("Setting {} to {value} {verb} {metric}", effect.path),
+                description: format!(
+                    "Across {} parent→child changes of {} to {value}, {metric} improved {} times and worsened {} times (mean change {}, median {}).",
+                    effect.edges,
+                    effect.path,
+                    effect.improved,
+                    effect.worsened,
+                    delta_text(effect.mean_delta),
+                    delta_text(effect.median_delta)
+                ),
+                key,
+                metric: metric.to_owned(),
+                direction,
+                path: effect.path.clone(),
+                value,
+                experiments: effect.experiments.clone(),
+                edges: effect.edges,
+                consistency: effect.consistency,
+            })
+        })
+        .collect()
 }
 
 fn is_open(hypothesis: &Hypothesis) -> bool {
