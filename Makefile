@@ -43,10 +43,12 @@ $(WEB_INSTALLED): web/package-lock.json
 
 ## test-web: the web UI's lint (ESLint, import boundaries), type check, Vitest component tests
 ## and the end-to-end tests (playwright-core driving /usr/bin/chromium against a real
-## `rsdk serve` on a temporary data directory; screenshots in web/test-results/).
-test-web: web
+## `rsdk serve` on a temporary data directory, seeded through the research_sdk wheel installed
+## into $(VENV); screenshots in web/test-results/).
+test-web: web python-env wheel
 	cargo build -p api --bin rsdk
-	cd web && npm run lint && npm run typecheck && npm test && npm run e2e
+	$(PYTHON) -m pip install -q --force-reinstall --no-deps $(WHEEL_DIR)/research_sdk-*.whl
+	cd web && npm run lint && npm run typecheck && npm test && RSDK_PYTHON=$(PYTHON) npm run e2e
 
 python-env:
 	@test -x $(PYTHON) || python3 -m venv $(VENV)

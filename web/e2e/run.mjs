@@ -1,17 +1,18 @@
-// End-to-end tests: a real `rsdk serve` seeded through its API, the built UI (web/dist) in
-// Debian's Chromium driven by playwright-core (no browser download). Prints "N passed, N failed".
+// End-to-end tests: a real `rsdk serve` seeded through the Python SDK (e2e/seed.py, run with
+// RSDK_PYTHON, default the venv `make test-web` installs research_sdk into), the built UI
+// (web/dist) in Debian's Chromium driven by playwright-core (no browser download). Prints
+// "N passed, N failed".
 //
 // Where the UI comes from (E2E_UI): `rsdk` — rsdk serves web/dist itself (RSDK_WEB_DIR);
 // `preview` — `vite preview` serves web/dist and proxies /graphql and /api to rsdk; `auto`
 // (default) — rsdk when its `/` answers with the built index.html, else preview.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { freePort, graphqlClient, signIn, sleep, startRsdk, waitFor } from './server.mjs';
 
 const web = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(web, 'dist');
@@ -20,6 +21,7 @@ const rsdkBin =
   process.env.RSDK_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/rsdk/target'), 'debug/rsdk');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const uiMode = process.env.E2E_UI ?? 'auto';
+const python = process.env.RSDK_PYTHON ?? join(process.env.HOME, '.cache/rsdk/venv/bin/python');
 const PROJECT = 'vision';
 
 const children = [];
@@ -31,58 +33,6 @@ function cleanup() {
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function waitFor(what, check, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-}
-
-async function startRsdk() {
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    RSDK_WEB_DIR: dist,
-    RSDK_CLIENT_CONFIG: join(tmp, 'client.toml'),
-    RSDK_LOG: process.env.RSDK_LOG ?? 'warn',
-  };
-  const child = spawn(rsdkBin, ['serve', '--data-dir', join(tmp, 'data'), '--bind', `127.0.0.1:${port}`], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const password = await waitFor('the first-start password', () => {
-    if (child.exitCode !== null) throw new Error(`rsdk exited ${child.exitCode}: ${stderr}`);
-    return /sign in as (\S+) with password (\S+)/.exec(stderr);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor('rsdk to answer', async () => (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"query":"{__typename}"}' })).ok);
-  return { url, email: password[1], password: password[2] };
-}
 
 async function startPreview(apiUrl) {
   const port = await freePort();
@@ -102,121 +52,27 @@ async function servesUi(url) {
   return !!response && response.ok && (await response.text()).includes('<div id="root">');
 }
 
-/** A GraphQL client for seeding. */
-function api(url, token) {
-  return async (query, variables = {}) => {
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
+/** Runs e2e/seed.py with the venv's Python (research_sdk installed); answers its JSON output. */
+function sdk(...args) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(python, [join(web, 'e2e/seed.py'), ...args, '--config', join(tmp, 'client.toml')], {
+      env: { ...process.env, RSDK_SPOOL_DIR: join(tmp, 'spool'), RSDK_LOG: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const body = await response.json();
-    if (body.errors) throw new Error(`${query.slice(0, 60)}: ${JSON.stringify(body.errors)}`);
-    return body.data;
-  };
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolveRun(JSON.parse(stdout.trim().split('\n').pop()));
+      else reject(new Error(`seed.py ${args[0]} exited ${code}: ${stderr.slice(-3000)}`));
+    });
+  });
 }
 
-// accuracy (maximize) and loss (minimize), logged at steps 0..50; run 4's loss diverged.
-const RUNS = [
-  { name: 'baseline', parent: null, status: 'COMPLETE', acc: 0.7, loss: 0.9, features: { optimizer: 'sgd', lr: 0.1, width: 64 } },
-  { name: 'wide-adam', parent: 1, status: 'COMPLETE', acc: 0.78, loss: 0.7, features: { optimizer: 'adam', lr: 0.001, width: 128 } },
-  { name: 'deep-sgd', parent: 1, status: 'COMPLETE', acc: 0.65, loss: 1.0, features: { optimizer: 'sgd', lr: 0.1, width: 64, depth: 50 } },
-  { name: 'diverged-lr', parent: 2, status: 'FAILED', acc: 0.5, loss: 'NaN', features: { optimizer: 'adam', lr: 1.0, width: 128 } },
-  { name: 'planned-momentum', parent: 1, status: 'PLANNED', features: { optimizer: 'sgd', lr: 0.1, momentum: 0.9 } },
-];
-
-// Files: two on #1; its child #2 changes the config, adds a file and keeps the readme
-// (a tree is per experiment: the same content declared again).
-const README = '# Baseline\n\nPlain SGD.\n';
-const FILES = {
-  1: { 'config.yaml': 'optimizer: sgd\nlr: 0.1\nwidth: 64\n', 'docs/readme.md': README },
-  2: { 'config.yaml': 'optimizer: adam\nlr: 0.1\nwidth: 128\n', 'docs/readme.md': README, 'model.py': 'WIDTH = 128\n' },
-};
-
-/** The REST files protocol: plan (what the server lacks), content of each, commit. */
-async function uploadFiles(url, token, id, files) {
-  const auth = { Authorization: `Bearer ${token}` };
-  const manifest = {
-    files: Object.entries(files).map(([path, text]) => ({
-      path,
-      size: Buffer.byteLength(text),
-      hash: createHash('sha256').update(text).digest('hex'),
-      mime: 'text/plain',
-    })),
-  };
-  const post = async (step) => {
-    const response = await fetch(`${url}/api/v1/experiments/${id}/files/${step}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...auth },
-      body: JSON.stringify(manifest),
-    });
-    if (!response.ok) throw new Error(`files/${step} of ${id}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
-  const { lacking } = await post('plan');
-  for (const path of lacking) {
-    const file = manifest.files.find((f) => f.path === path);
-    const response = await fetch(`${url}/api/v1/experiments/${id}/files/content?path=${encodeURIComponent(path)}`, {
-      method: 'PUT',
-      headers: { 'Content-Type': file.mime, 'x-rsdk-sha256': file.hash, ...auth },
-      body: files[path],
-    });
-    if (!response.ok) throw new Error(`files/content ${path}: ${response.status} ${await response.text()}`);
-  }
-  await post('commit');
-}
-
-async function seed(url, email, password) {
-  const anonymous = api(url);
-  const { login } = await anonymous(
-    'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
-    { e: email, p: password },
-  );
-  const token = login.accessToken;
-  const gql = api(url, token);
-  await gql('mutation($n: String!) { createProject(input: {name: $n, description: "Image classification runs"}) { id } }', { n: PROJECT });
-  for (const [name, direction] of [['accuracy', 'MAXIMIZE'], ['loss', 'MINIMIZE']]) {
-    await gql('mutation($p: String!, $c: MetricConfigInput!) { setMetricConfig(project: $p, config: $c) { name } }', {
-      p: PROJECT,
-      c: { name, direction, aggregation: 'LAST' },
-    });
-  }
-  for (const [i, run] of RUNS.entries()) {
-    const { createExperiment } = await gql(
-      'mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id number } }',
-      { input: { project: PROJECT, name: run.name, parentNumber: run.parent, features: JSON.stringify(run.features) } },
-    );
-    if (createExperiment.number !== i + 1) throw new Error(`expected experiment ${i + 1}, got ${createExperiment.number}`);
-    if (run.acc !== undefined) {
-      const points = [];
-      for (let step = 0; step <= 50; step += 10) {
-        const p = step / 50;
-        points.push({ metric: 'accuracy', step, value: run.acc * (0.5 + p / 2), wallTime: 1_700_000_000 + step });
-        points.push({ metric: 'loss', step, value: run.loss === 'NaN' && step === 50 ? 'NaN' : (run.loss === 'NaN' ? 2 : run.loss) * (2 - p), wallTime: 1_700_000_000 + step });
-      }
-      const response = await fetch(`${url}/api/v1/experiments/${createExperiment.id}/metrics`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ chunkId: 'all', points }),
-      });
-      if (response.status !== 201) throw new Error(`metrics of ${run.name}: ${response.status} ${await response.text()}`);
-    }
-    if (FILES[i + 1]) await uploadFiles(url, token, createExperiment.id, FILES[i + 1]);
-    await gql('mutation($p: String!, $n: Int!, $input: UpdateExperimentInput!) { updateExperiment(project: $p, number: $n, input: $input) { number } }', {
-      p: PROJECT,
-      n: i + 1,
-      input: { status: run.status },
-    });
-  }
-  // One hypothesis tested by #2 and #3, its evidence computed now (not by the background job).
-  const { createHypothesis } = await gql(
-    'mutation($input: CreateHypothesisInput!) { createHypothesis(input: $input) { id } }',
-    { input: { project: PROJECT, title: HYPOTHESIS, description: 'Adam beats plain SGD on this model.', targets: [{ metric: 'accuracy', weight: 1 }, { metric: 'loss', weight: 0.5 }], about: ['optimizer'] } },
-  );
-  await gql('mutation($id: ID!, $n: [Int!]!) { linkExperiments(id: $id, numbers: $n) { id } }', { id: createHypothesis.id, n: [2, 3] });
-  await gql('mutation($id: ID!) { recomputeEvidence(id: $id) { score } }', { id: createHypothesis.id });
-  return token;
-}
+// The runs seed.py creates (accuracy maximised, loss minimised; #4's loss diverged to NaN).
+const RUNS = ['baseline', 'wide-adam', 'deep-sgd', 'diverged-lr', 'planned-momentum'];
 const HYPOTHESIS = 'Adam improves accuracy';
 
 // --- the tests: one signed-in page walked through the views, in order ---
@@ -232,7 +88,7 @@ async function rowNames(page) {
 }
 
 let account;
-let check; // GraphQL as the seeding user, to see what the UI changed
+let check; // GraphQL as the signed-in administrator, to see what the UI changed
 test('sign in through the UI', async (page, base) => {
   await page.goto(`${base}/`);
   await page.waitForURL(/\/login$/);
@@ -277,6 +133,68 @@ test('filtering by status and name', async (page) => {
   await page.getByLabel('Filter by name').fill('');
   await page.getByLabel('Filter by status').selectOption('');
   await waitFor('all rows again', async () => (await rowNames(page)).length === RUNS.length, 10_000);
+});
+
+/** The metric cells of the row named `name`, in column order. */
+const metricCell = (page, name, column) =>
+  page
+    .locator('[data-testid="metrics-row"]', { has: page.locator('[data-testid="row-name"]', { hasText: new RegExp(`^${name}$`) }) })
+    .locator('[data-class]')
+    .nth(column);
+const columnNames = (page) => page.getByTestId('metric-column').evaluateAll((els) => els.map((e) => e.dataset.metric));
+const sorted = (list) => JSON.stringify([...list].sort());
+
+test('filtering by feature value', async (page) => {
+  const filter = page.getByLabel('Filter by feature value');
+  await filter.fill('optimizer=adam');
+  await page.waitForURL(/feature=optimizer/);
+  await waitFor('the two adam runs', async () => sorted(await rowNames(page)) === sorted(['wide-adam', 'diverged-lr']), 10_000);
+  await filter.fill('lr=0.1, optimizer!=adam');
+  await waitFor('the sgd runs at lr 0.1', async () => sorted(await rowNames(page)) === sorted(['baseline', 'deep-sgd', 'planned-momentum']), 10_000);
+  await shot(page, '15-feature-filter');
+  await filter.fill('width');
+  await page.getByRole('alert').filter({ hasText: 'is not path=value' }).waitFor();
+  await filter.fill('');
+  await waitFor('all rows again', async () => (await rowNames(page)).length === RUNS.length, 10_000);
+});
+
+test('highlighting against the best run instead of the parent', async (page) => {
+  const rootAccuracy = metricCell(page, 'baseline', 0);
+  assert((await rootAccuracy.getAttribute('data-class')) === 'unchanged', 'a root has no parent to be better or worse than');
+  await page.getByLabel('Compare with').selectOption('best');
+  await page.waitForURL(/vs=best/);
+  await waitFor('the root worse than the best run', async () => (await rootAccuracy.getAttribute('data-class')) === 'regressed', 10_000);
+  const title = (await rootAccuracy.getAttribute('title')) ?? '';
+  assert(/vs the parent: no comparison · vs the best run: -0\.08/.test(title), `both comparisons in the tooltip: ${title}`);
+  await shot(page, '16-versus-best');
+  await page.getByLabel('Compare with').selectOption('parent');
+  await waitFor('the parent again', async () => (await rootAccuracy.getAttribute('data-class')) === 'unchanged', 10_000);
+  assert(!page.url().includes('vs='), 'the default leaves the URL');
+});
+
+test('the column picker chooses the metrics shown, kept in the URL', async (page) => {
+  await page.getByRole('button', { name: /^▸ Columns/ }).click();
+  // A click, not uncheck(): the boxes follow the URL (see the compare test).
+  await page.getByRole('group', { name: 'Metrics shown' }).getByLabel('loss', { exact: true }).click();
+  await page.waitForURL(/cols=accuracy/);
+  await waitFor('only accuracy', async () => JSON.stringify(await columnNames(page)) === '["accuracy"]', 10_000);
+  await shot(page, '17-columns');
+  // The URL is the view: opened again, it shows the same columns.
+  await page.reload();
+  await page.getByTestId('metrics-row').first().waitFor();
+  assert(JSON.stringify(await columnNames(page)) === '["accuracy"]', 'the columns survive a reload');
+  await page.getByRole('button', { name: /^▸ Columns/ }).click();
+  await page.getByRole('button', { name: 'Key metrics' }).click();
+  await waitFor('both key metrics again', async () => JSON.stringify(await columnNames(page)) === '["accuracy","loss"]', 10_000);
+  assert(!page.url().includes('cols='), 'the default leaves the URL');
+  await page.getByRole('button', { name: /^▾ Columns/ }).click();
+});
+
+test('a point logged through the SDK shows in the open overview', async (page) => {
+  const accuracy = metricCell(page, 'deep-sgd', 0);
+  assert(/^0\.65/.test((await accuracy.textContent()) ?? ''), `deep-sgd's accuracy before: ${await accuracy.textContent()}`);
+  await sdk('live', '--number', '3', '--metric', 'accuracy', '--step', '60', '--value', '0.66');
+  await waitFor('the new value, without a reload', async () => /^0\.66/.test((await accuracy.textContent()) ?? ''), 10_000);
 });
 
 test('a question shows its sentence, rows and Cypher', async (page) => {
@@ -346,6 +264,54 @@ test("an experiment's files show their status against the parent, a diff and the
   await shot(page, '12-experiment-files');
 });
 
+test("an experiment's code against the parent, with a side-by-side diff", async (page) => {
+  const code = page.getByTestId('code-changes');
+  const status = (path) => code.locator(`[data-testid="code-entry"][data-path="${path}"]`).getAttribute('data-status');
+  await code.getByTestId('code-entry').first().waitFor();
+  assert((await status('train.py')) === 'MODIFIED', 'the training script changed');
+  assert((await status('schedule.py')) === 'ADDED', 'the schedule is new');
+  await code.getByRole('button', { name: 'train.py' }).click();
+  await page.waitForURL(/code=train\.py/);
+  const diff = code.getByTestId('file-diff');
+  await diff.waitFor();
+  const removed = (await diff.locator('[data-kind="removed"]').allTextContents()).join('\n');
+  const added = (await diff.locator('[data-kind="added"]').allTextContents()).join('\n');
+  assert(/LR = 0\.1$/m.test(removed) && /'sgd'/.test(removed), `the removed lines: ${removed}`);
+  assert(/LR = 0\.001/.test(added) && /'adam'/.test(added), `the added lines: ${added}`);
+  await code.scrollIntoViewIfNeeded();
+  await shot(page, '18-code-diff');
+});
+
+test('media: an image, audio, text and tables drawn inline', async (page) => {
+  const item = (path) => page.locator(`[data-testid="media-item"][data-path="${path}"]`);
+  const image = item('media/samples/00000000.png').locator('img');
+  await waitFor('the image decoded', () => image.evaluate((img) => img.complete && img.naturalWidth === 32 && img.naturalHeight === 24), 10_000);
+  const audio = item('media/tone/00000000.wav').locator('audio');
+  await waitFor('the audio loaded', () => audio.evaluate((a) => a.src.startsWith('blob:') && a.readyState >= 1 && a.duration > 0), 10_000);
+  const text = (await item('text/notes/00000000.txt').getByTestId('media-text').textContent()) ?? '';
+  assert(text.includes('Converges in half the steps'), `the logged text: ${text}`);
+  const csv = item('results/per_class.csv').getByTestId('media-table');
+  assert((await csv.locator('th').allTextContents()).join('|') === 'class|precision|note', 'the CSV header');
+  assert((await csv.getByRole('cell', { name: 'fluffy, mostly' }).count()) === 1, 'a quoted CSV field stays one cell');
+  const table = item('tables/confusion/00000000.json').getByTestId('media-table');
+  assert((await table.locator('tbody tr').first().textContent()) === 'cat0.91', 'the logged table');
+  await page.getByTestId('media-item').first().scrollIntoViewIfNeeded();
+  await shot(page, '19-media');
+});
+
+test('the chart grows while the run logs through the SDK', async (page) => {
+  await page.getByTestId('metric-chart').scrollIntoViewIfNeeded();
+  const chart = page.getByTestId('metric-chart');
+  assert(new URL(page.url()).searchParams.get('metric') === 'loss', 'the loss is charted');
+  assert((await chart.getAttribute('data-points')) === '6', `six points before: ${await chart.getAttribute('data-points')}`);
+  await sdk('live', '--number', '2', '--metric', 'loss', '--step', '60', '--value', '0.3');
+  // The new point arrives by the metricPoints subscription (no reload, no refetch of the series).
+  await waitFor('a seventh point', async () => (await chart.getAttribute('data-points')) === '7', 10_000);
+  const lastLoss = page.locator('tr', { has: page.getByRole('cell', { name: 'loss', exact: true }) }).getByRole('cell').nth(1);
+  await waitFor('the summary follows', async () => (await lastLoss.textContent()) === '0.3', 10_000);
+  await shot(page, '20-live-chart');
+});
+
 test('the theme toggle switches to dark', async (page) => {
   await page.getByRole('button', { name: 'Theme: system' }).click();
   await page.getByRole('button', { name: 'Theme: light' }).click();
@@ -388,6 +354,22 @@ test('the graph view shows every experiment and edge', async (page) => {
   assert((await y(1)) < (await y(2)) && (await y(2)) < (await y(4)), 'layered top to bottom');
   assert((await dagNode(page, 4).getAttribute('data-status')) === 'FAILED', 'status on the node');
   await shot(page, '09-graph');
+});
+
+test('graph nodes mark the chosen metric against the parent, by its direction', async (page) => {
+  const indicator = (n) => dagNode(page, n).getByTestId('dag-indicator');
+  const trends = async (...numbers) => Promise.all(numbers.map(async (n) => indicator(n).getAttribute('data-trend')));
+  await indicator(2).waitFor();
+  // accuracy, the first key metric: higher is better.
+  await waitFor('accuracy indicators', async () => JSON.stringify(await trends(1, 2, 3, 5)) === '["unchanged","improved","regressed","missing"]', 10_000);
+  assert(((await indicator(2).textContent()) ?? '').includes('▲'), 'accuracy went up on #2');
+  await page.getByLabel('Indicator metric').selectOption('loss');
+  await page.waitForURL(/metric=loss/);
+  // loss: lower is better, so #2's drop is an improvement and #3's rise a regression.
+  await waitFor('loss indicators', async () => JSON.stringify(await trends(2, 3)) === '["improved","regressed"]', 10_000);
+  assert(((await indicator(2).textContent()) ?? '').includes('▼'), 'the loss went down on #2');
+  assert(['missing', 'nan'].includes(await indicator(4).getAttribute('data-trend')), "#4's loss diverged");
+  await shot(page, '09-graph-indicators');
 });
 
 test('dragging #5 onto #3 reparents it after confirmation', async (page) => {
@@ -500,8 +482,11 @@ test('overriding the status with a reason, then clearing it', async (page) => {
 test('compare shows two runs side by side: a differing feature, both metric values, the Pareto plot', async (page, base) => {
   await page.getByRole('navigation', { name: 'Project views' }).getByRole('link', { name: 'Compare' }).click();
   await page.waitForURL(new RegExp(`/p/${PROJECT}/compare$`));
-  await page.getByRole('checkbox', { name: '#1 baseline' }).check();
-  await page.getByRole('checkbox', { name: '#2 wide-adam' }).check();
+  // Clicks, not check(): the boxes follow the URL, which React Router updates in a transition
+  // (a checkbox may show its old state for a frame after the click).
+  await page.getByRole('checkbox', { name: '#1 baseline' }).click();
+  await page.waitForURL(/runs=1$/);
+  await page.getByRole('checkbox', { name: '#2 wide-adam' }).click();
   await page.waitForURL(new RegExp(`/p/${PROJECT}/compare\\?runs=1%2C2$|/p/${PROJECT}/compare\\?runs=1,2$`));
   // The shareable URL opens the same view.
   await page.goto(`${base}/p/${PROJECT}/compare?runs=1,2`);
@@ -542,6 +527,12 @@ test('the knowledge explorer: a run, its parent and features; expanding the pare
   const after = await page.getByTestId('knowledge-node').count();
   assert(after > before, `more nodes after expanding: ${before} → ${after}`);
   assert((await knowledgeNode(page, 'experiment:1').getAttribute('data-expanded')) === 'true', '#1 expanded');
+  // The view is fitted again around the grown graph: every node inside the canvas.
+  await waitFor('every node on the canvas', async () => {
+    const canvas = await page.getByTestId('knowledge-canvas').boundingBox();
+    const boxes = await page.getByTestId('knowledge-node').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON()));
+    return boxes.every((b) => b.x >= canvas.x - 1 && b.y >= canvas.y - 1 && b.right <= canvas.x + canvas.width + 1 && b.bottom <= canvas.y + canvas.height + 1);
+  }, 5_000);
   const ids = await page.getByTestId('knowledge-node').evaluateAll((els) => els.map((e) => e.dataset.id));
   assert(new Set(ids).size === ids.length, 'no node twice');
   await shot(page, '14-knowledge');
@@ -553,11 +544,13 @@ test('the knowledge explorer: a run, its parent and features; expanding the pare
 async function main() {
   assert(existsSync(join(dist, 'index.html')), `${dist}/index.html is missing: run \`npm run build\` first`);
   assert(existsSync(rsdkBin), `${rsdkBin} is missing: cargo build -p api --bin rsdk`);
+  assert(existsSync(python), `${python} is missing: make python-env wheel, then install the wheel (make test-web does both)`);
   rmSync(out, { recursive: true, force: true }); // only this run's screenshots
   mkdirSync(out, { recursive: true });
-  const rsdk = await startRsdk();
+  const rsdk = await startRsdk({ bin: rsdkBin, dir: tmp, webDir: dist, children });
   account = rsdk;
-  check = api(rsdk.url, await seed(rsdk.url, rsdk.email, rsdk.password));
+  await sdk('seed', '--workdir', join(tmp, 'seed'));
+  check = graphqlClient(rsdk.url, await signIn(rsdk.url, rsdk.email, rsdk.password));
   const fromRsdk = uiMode === 'rsdk' || (uiMode === 'auto' && (await servesUi(rsdk.url)));
   const base = fromRsdk ? rsdk.url : await startPreview(rsdk.url);
   console.log(`e2e: UI from ${fromRsdk ? 'rsdk serve' : 'vite preview'} at ${base}; API at ${rsdk.url}`);

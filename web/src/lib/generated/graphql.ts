@@ -11,6 +11,13 @@ export type Aggregation =
   /** The value at the last step. */
   | 'LAST';
 
+/** What a table row is compared against besides its parent. */
+export type Baseline =
+  /** The project's best experiment by that metric (the runner-up, for the best itself). */
+  | 'BEST'
+  /** The root of the experiment's primary chain. */
+  | 'ROOT';
+
 /** Whether a diff line is shared, only on the left (removed) or only on the right (added). */
 export type DiffLineKindGql =
   | 'ADDED'
@@ -116,6 +123,25 @@ export type ParetoFrontQueryVariables = Exact<{
 
 export type ParetoFrontQuery = { paretoFront: Array<{ number: number, name: string, values: Array<number | 'NaN' | 'Infinity' | '-Infinity'> }> };
 
+export type CodeTreeQueryVariables = Exact<{
+  project: string;
+  number: number;
+  against?: number | null | undefined;
+}>;
+
+
+export type CodeTreeQuery = { codeSnapshot: { format: string, fileCount: number, commit: string | null } | null, codeTree: { against: number | null, entries: Array<{ path: string, status: FileStatusGql }> } };
+
+export type CodeDiffQueryVariables = Exact<{
+  project: string;
+  left: number;
+  right: number;
+  path: string;
+}>;
+
+
+export type CodeDiffQuery = { codeDiff: { path: string, text: boolean, reason: string | null, added: number, removed: number, truncated: boolean, hunks: Array<{ oldStart: number, oldLines: number, newStart: number, newLines: number, lines: Array<{ kind: DiffLineKindGql, oldNumber: number | null, newNumber: number | null, segments: Array<{ text: string, changed: boolean }> }> }> } };
+
 export type ExperimentQueryVariables = Exact<{
   project: string;
   number: number;
@@ -132,6 +158,8 @@ export type FileTreeQueryVariables = Exact<{
 
 
 export type FileTreeQuery = { files: { against: number | null, entries: Array<{ path: string, status: FileStatusGql, current: { size: number, text: boolean, mime: string } | null, other: { size: number, text: boolean, mime: string } | null }> } };
+
+export type DiffHunkFieldsFragment = { oldStart: number, oldLines: number, newStart: number, newLines: number, lines: Array<{ kind: DiffLineKindGql, oldNumber: number | null, newNumber: number | null, segments: Array<{ text: string, changed: boolean }> }> };
 
 export type FileDiffQueryVariables = Exact<{
   project: string;
@@ -152,6 +180,14 @@ export type SeriesQueryVariables = Exact<{
 
 
 export type SeriesQuery = { series: { metric: string, steps: Array<number>, values: Array<number | 'NaN' | 'Infinity' | '-Infinity'>, tailSteps: Array<number>, tailValues: Array<number | 'NaN' | 'Infinity' | '-Infinity'> } };
+
+export type MetricPointsSubscriptionVariables = Exact<{
+  project: string;
+  number: number;
+}>;
+
+
+export type MetricPointsSubscription = { metricPoints: { chunkSequence: number, points: Array<{ metric: string, step: number, value: number | 'NaN' | 'Infinity' | '-Infinity' }> } };
 
 export type DagQueryVariables = Exact<{
   project: string;
@@ -238,18 +274,34 @@ export type KnowledgeRunsQueryVariables = Exact<{
 
 export type KnowledgeRunsQuery = { experiments: { nodes: Array<{ number: number, name: string }> } };
 
+export type MetricColumnsQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type MetricColumnsQuery = { metricConfigs: Array<{ name: string }>, metricsTable: { metrics: Array<{ name: string }> } };
+
+export type ExperimentFeaturesQueryVariables = Exact<{
+  project: string;
+  after?: string | null | undefined;
+}>;
+
+
+export type ExperimentFeaturesQuery = { experiments: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ number: number, featuresFull: unknown }> } };
+
 export type MetricsTableQueryVariables = Exact<{
   project: string;
   metrics?: Array<string> | string | null | undefined;
   status?: Status | null | undefined;
   nameContains?: string | null | undefined;
+  baseline?: Baseline;
   sortBy?: string | null | undefined;
   first?: number;
   offset?: number;
 }>;
 
 
-export type MetricsTableQuery = { metricsTable: { total: number, metrics: Array<{ name: string, direction: Direction, aggregation: Aggregation, derived: boolean }>, rows: Array<{ number: number, name: string, status: Status, parentNumber: number | null, cells: Array<{ value: number | 'NaN' | 'Infinity' | '-Infinity', deltaParent: number | 'NaN' | 'Infinity' | '-Infinity', improvedParent: boolean | null, missing: boolean }> }> } };
+export type MetricsTableQuery = { metricsTable: { total: number, metrics: Array<{ name: string, direction: Direction, aggregation: Aggregation, derived: boolean }>, rows: Array<{ number: number, name: string, status: Status, parentNumber: number | null, cells: Array<{ value: number | 'NaN' | 'Infinity' | '-Infinity', deltaParent: number | 'NaN' | 'Infinity' | '-Infinity', deltaBaseline: number | 'NaN' | 'Infinity' | '-Infinity', improvedParent: boolean | null, improvedBaseline: boolean | null, missing: boolean }> }> } };
 
 export type ProjectsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -265,3 +317,10 @@ export type SearchQueryVariables = Exact<{
 
 
 export type SearchQuery = { search: { total: number, hits: Array<{ kind: SearchKind, id: string, project: string, number: number | null, title: string, score: number, snippets: Array<{ field: string, html: string }> }> } };
+
+export type ProjectEventsSubscriptionVariables = Exact<{
+  project: string;
+}>;
+
+
+export type ProjectEventsSubscription = { projectEvents: { kind: string, number: number | null, lastStep: number | null, metrics: Array<string> | null } };

@@ -1,9 +1,10 @@
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { ProjectHeader } from '@/components/project-tabs';
 import { Empty, ErrorState, Loading } from '@/components/states';
 import { Card, CardTitle } from '@/components/ui/card';
 import { Select } from '@/components/ui/input';
 import { formatMetric, toNumber } from '@/lib/metric-value';
+import { useUrlParams } from '@/lib/url-params';
 import { cn } from '@/lib/utils';
 import { useCompareExperiments, useCompareMetrics, useCompareRuns, useParetoFront } from '../api/compare';
 import { compareFeatures, parseRuns } from '../components/compare-table';
@@ -12,17 +13,11 @@ import { ParetoChart, type ParetoPoint } from '../components/pareto-chart';
 /** `/p/:project/compare?runs=2,3,5&x=&y=`: runs side by side — features, metrics, a Pareto plot. */
 export function CompareRoute() {
   const { project = '' } = useParams();
-  const [params, setParams] = useSearchParams();
+  // Each choice is a history entry: Back returns to the previous comparison.
+  const { params, setParam } = useUrlParams({ replace: false });
   const numbers = parseRuns(params.get('runs'));
   const runs = useCompareRuns({ project });
   const metricNames = runs.data?.metricsTable.metrics.map((m) => m.name) ?? [];
-  const setParam = (key: string, value: string) =>
-    setParams((p) => {
-      const next = new URLSearchParams(p);
-      if (value) next.set(key, value);
-      else next.delete(key);
-      return next;
-    });
 
   return (
     <section className="flex flex-col gap-4">

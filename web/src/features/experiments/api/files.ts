@@ -29,7 +29,27 @@ export const FileTreeDocument = /* GraphQL */ `
   }
 `;
 
+/** The line hunks of a side-by-side diff: files and source code have the same. */
+export const DiffHunkFields = /* GraphQL */ `
+  fragment DiffHunkFields on DiffHunkGql {
+    oldStart
+    oldLines
+    newStart
+    newLines
+    lines {
+      kind
+      oldNumber
+      newNumber
+      segments {
+        text
+        changed
+      }
+    }
+  }
+`;
+
 export const FileDiffDocument = /* GraphQL */ `
+  ${DiffHunkFields}
   query FileDiff($project: String!, $left: Int!, $right: Int!, $path: String!) {
     fileDiff(project: $project, left: $left, right: $right, path: $path) {
       path
@@ -48,19 +68,7 @@ export const FileDiffDocument = /* GraphQL */ `
       removed
       truncated
       hunks {
-        oldStart
-        oldLines
-        newStart
-        newLines
-        lines {
-          kind
-          oldNumber
-          newNumber
-          segments {
-            text
-            changed
-          }
-        }
+        ...DiffHunkFields
       }
     }
   }

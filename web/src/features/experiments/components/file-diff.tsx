@@ -1,7 +1,7 @@
 import { Fragment } from 'react';
 import { cn } from '@/lib/utils';
 import type { FileDiff } from '../api/files';
-import { type DiffLine, sideBySideRows } from './side-by-side';
+import { type DiffLine, sideBySideRows, type TextDiff } from './side-by-side';
 
 function Cell({ line, side }: { line: DiffLine | null; side: 'left' | 'right' }) {
   if (!line) return <><td className="w-10 select-none bg-muted/40" /><td className="bg-muted/40" /></>;
@@ -36,7 +36,7 @@ function sizeText(version: FileDiff['left']) {
   return version ? `${version.size} B, ${version.mime}, sha256 ${version.hash.slice(0, 12)}` : 'absent';
 }
 
-/** A file diff as a two-column table (left: the other experiment, right: this one). */
+/** A file diff as a two-column table (left: the other experiment, right: this one); binary files by size and hash. */
 export function SideBySideDiff({ diff }: { diff: FileDiff }) {
   if (diff.binary) {
     return (
@@ -47,6 +47,11 @@ export function SideBySideDiff({ diff }: { diff: FileDiff }) {
       </div>
     );
   }
+  return <TextDiffTable diff={diff} />;
+}
+
+/** The hunks of a text diff side by side, with word highlights inside changed lines. */
+export function TextDiffTable({ diff }: { diff: TextDiff }) {
   if (diff.hunks.length === 0) return <p className="text-sm text-muted-foreground">No line changes.</p>;
   return (
     <div className="overflow-x-auto">

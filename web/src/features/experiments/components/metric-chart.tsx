@@ -1,10 +1,7 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Empty, ErrorState, Loading } from '@/components/states';
 import { toNumber } from '@/lib/metric-value';
-import type { SeriesQuery } from '@/lib/generated/graphql';
-import { useSeries } from '../api/series';
-
-type Series = SeriesQuery['series'];
+import { type Series, useSeries } from '../api/series';
 interface Point {
   step: number;
   value: number | null;
@@ -42,7 +39,7 @@ export function MetricChart({
   if (points.length === 0) return <Empty>No points logged for {metric}.</Empty>;
   const parentPoints = parentSeries ? seriesPoints(parentSeries) : [];
   return (
-    <div className="h-64 w-full" data-testid="metric-chart">
+    <div className="h-64 w-full" data-testid="metric-chart" data-points={points.length}>
       <ResponsiveContainer width="100%" height="100%">
         <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />

@@ -1,7 +1,15 @@
 import type { FileDiff } from '../api/files';
 
-type Hunk = FileDiff['hunks'][number];
-export type DiffLine = Hunk['lines'][number];
+export type DiffHunk = FileDiff['hunks'][number];
+export type DiffLine = DiffHunk['lines'][number];
+
+/** The line part of a diff, the same for files and source code. */
+export interface TextDiff {
+  hunks: readonly DiffHunk[];
+  added: number;
+  removed: number;
+  truncated: boolean;
+}
 
 /** One row of a side-by-side table: a line on the left, the right or both (context). */
 export interface DiffRow {

@@ -1,38 +1,47 @@
-import { Link, useParams, useSearchParams } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
 import { Empty, ErrorState, Loading } from '@/components/states';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardTitle } from '@/components/ui/card';
 import { Select } from '@/components/ui/input';
 import { formatMetric } from '@/lib/metric-value';
-import { useExperiment } from '../api/experiment';
+import { useProjectEvents } from '@/lib/project-events';
+import { useUrlParams } from '@/lib/url-params';
+import { codeTreeQueryOptions } from '../api/code';
+import { experimentQueryOptions, useExperiment } from '../api/experiment';
+import { fileTreeQueryOptions } from '../api/files';
+import { useLiveSeries } from '../api/series';
+import { CodeTree } from '../components/code-tree';
 import { FeatureDiff, FeatureTree } from '../components/feature-views';
 import { FileTree } from '../components/file-tree';
+import { MediaGallery } from '../components/media-gallery';
 import { MetricChart } from '../components/metric-chart';
 import { RestoreCommand } from '../components/restore-command';
 
 /**
  * `/p/:project/e/:number`: an experiment's features, a chart of one metric (?metric=) against
- * the parent's, its files with a diff of one (?file=), hypothesis contributions and how to restore it.
+ * the parent's that grows while the run logs, its code and files against the parent with a
+ * diff of one (?code=, ?file=), its media, hypothesis contributions and how to restore it.
  */
 export function ExperimentRoute() {
   const { project = '', number: numberParam = '' } = useParams();
   const number = Number.parseInt(numberParam, 10);
-  const [params, setParams] = useSearchParams();
+  const { params, setParam } = useUrlParams();
+  const client = useQueryClient();
   const { data, error, isPending } = useExperiment({ project, number });
+  useLiveSeries(project, number);
+  useProjectEvents(project, (events) => {
+    // A lost event may have been about this run: re-read it then too.
+    if (!events.some((event) => event.number === number || event.kind === 'missed')) return;
+    void client.invalidateQueries({ queryKey: experimentQueryOptions({ project, number }).queryKey });
+    void client.invalidateQueries({ queryKey: fileTreeQueryOptions({ project, number }).queryKey });
+    void client.invalidateQueries({ queryKey: codeTreeQueryOptions({ project, number }).queryKey });
+  });
   if (!Number.isInteger(number)) return <ErrorState error={new Error(`“${numberParam}” is not an experiment number`)} />;
   if (isPending) return <Loading what="Loading the experiment" />;
   if (error) return <ErrorState error={error} />;
   const experiment = data.experiment;
   const metric = params.get('metric') ?? experiment.measured[0]?.metric ?? '';
-  const setParam = (key: string, value: string) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        next.set(key, value);
-        return next;
-      },
-      { replace: true },
-    );
   const environment = data.environment;
   const projectPath = `/p/${encodeURIComponent(project)}`;
   return (
@@ -108,6 +117,14 @@ export function ExperimentRoute() {
             </table>
           </>
         )}
+      </Card>
+      <Card>
+        <CardTitle>Media</CardTitle>
+        <MediaGallery project={project} number={number} experimentId={experiment.id} />
+      </Card>
+      <Card>
+        <CardTitle>Code{experiment.parent ? ` against parent #${experiment.parent.number}` : ''}</CardTitle>
+        <CodeTree project={project} number={number} selected={params.get('code') ?? ''} onSelect={(path) => setParam('code', path)} />
       </Card>
       <Card>
         <CardTitle>Files{experiment.parent ? ` against parent #${experiment.parent.number}` : ''}</CardTitle>

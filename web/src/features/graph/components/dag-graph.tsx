@@ -172,6 +172,7 @@ function Legend() {
         <span className="mr-1 inline-block w-6 border-t-2 border-dashed border-current align-middle" /> merged from
       </span>
       <span>border colour: status (planned grey, running blue, complete green, failed red)</span>
+      <span>metric: ▲/▼ its value against the parent's, green when better and red when worse by the metric's direction</span>
     </p>
   );
 }

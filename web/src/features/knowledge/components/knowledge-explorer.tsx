@@ -1,7 +1,7 @@
-import { Background, Controls, ReactFlow, type NodeMouseHandler } from '@xyflow/react';
+import { Background, Controls, ReactFlow, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ErrorState } from '@/components/states';
 import { useTheme } from '@/lib/theme';
 import { cn } from '@/lib/utils';
@@ -29,6 +29,19 @@ const nodeTypes = {
   hypothesis: KnowledgeNodeView,
   metric: KnowledgeNodeView,
 };
+
+/**
+ * Re-fits the view whenever the graph shows a different number of nodes (an expansion, a kind
+ * filtered out), so new neighbours are not left outside the canvas. React Flow queues the
+ * fit until the new nodes are measured.
+ */
+function FitViewOnChange({ nodeCount }: { nodeCount: number }) {
+  const { fitView } = useReactFlow();
+  useEffect(() => {
+    void fitView({ duration: 200 });
+  }, [nodeCount, fitView]);
+  return null;
+}
 
 /** The graph around `initial` (already expanded); a click on an experiment or hypothesis expands it. */
 export function KnowledgeExplorer({ project, initial }: { project: string; initial: KnowledgeGraph }) {
@@ -103,6 +116,7 @@ export function KnowledgeExplorer({ project, initial }: { project: string; initi
         >
           <Background />
           <Controls showInteractive={false} />
+          <FitViewOnChange nodeCount={nodes.length} />
         </ReactFlow>
       </div>
     </div>

@@ -3,26 +3,47 @@ import { toNumber, type MetricValue } from '@/lib/metric-value';
 
 export type CellClass = 'improved' | 'regressed' | 'unchanged' | 'nan' | 'missing';
 
+/** What a value is compared with: the experiment's parent, or the table's baseline run. */
+export type Comparison = 'parent' | 'baseline';
+
+/** One value and how it compares with one other run. */
 export interface CellInput {
   value: MetricValue;
-  deltaParent: MetricValue;
-  improvedParent: boolean | null;
+  delta: MetricValue;
+  improved: boolean | null;
   missing: boolean;
 }
 
+/** A table cell as the server sends it: deltas and flags against the parent and the baseline. */
+export interface ComparedCell {
+  value: MetricValue;
+  deltaParent: MetricValue;
+  deltaBaseline: MetricValue;
+  improvedParent: boolean | null;
+  improvedBaseline: boolean | null;
+  missing: boolean;
+}
+
+/** The cell's value with its delta and flag against the chosen comparison. */
+export function comparedWith(cell: ComparedCell, comparison: Comparison): CellInput {
+  return comparison === 'parent'
+    ? { value: cell.value, delta: cell.deltaParent, improved: cell.improvedParent, missing: cell.missing }
+    : { value: cell.value, delta: cell.deltaBaseline, improved: cell.improvedBaseline, missing: cell.missing };
+}
+
 /**
- * How a cell compares with the experiment's parent, by the metric's direction: `missing` when
- * the run never logged it, `nan` when its value is not a number (a diverged loss), else
- * improved or regressed. The server's `improvedParent` decides when given; without it (no
- * parent value, or an older server) the delta's sign decides by direction; equal or no
- * parent is `unchanged`.
+ * How a value compares with another run, by the metric's direction: `missing` when the run
+ * never logged it, `nan` when its value is not a number (a diverged loss), else improved or
+ * regressed. The server's `improved` flag decides when given; without it (no other value, or
+ * an older server) the delta's sign decides by direction; equal or nothing to compare with is
+ * `unchanged`.
  */
 export function classifyCell(cell: CellInput, direction: Direction): CellClass {
   if (cell.missing) return 'missing';
   if (Number.isNaN(toNumber(cell.value))) return 'nan';
-  if (cell.improvedParent === true) return 'improved';
-  if (cell.improvedParent === false) return 'regressed';
-  const delta = toNumber(cell.deltaParent);
+  if (cell.improved === true) return 'improved';
+  if (cell.improved === false) return 'regressed';
+  const delta = toNumber(cell.delta);
   if (Number.isNaN(delta) || delta === 0) return 'unchanged';
   const better = direction === 'MAXIMIZE' ? delta > 0 : delta < 0;
   return better ? 'improved' : 'regressed';

@@ -1,28 +1,61 @@
 import type { Direction } from '@/lib/generated/graphql';
-import { formatMetric, toNumber } from '@/lib/metric-value';
+import { formatMetric, toNumber, type MetricValue } from '@/lib/metric-value';
 import { cn } from '@/lib/utils';
-import { cellClassStyles, classifyCell, type CellInput } from './classify';
+import { cellClassStyles, classifyCell, comparedWith, type CellClass, type ComparedCell, type Comparison } from './classify';
 
-const labels = {
-  improved: 'better than parent',
-  regressed: 'worse than parent',
-  unchanged: '',
-  nan: 'not a number',
-  // The server reports a NaN aggregate as missing too: the two cannot be told apart here.
-  missing: 'no value (not logged, or NaN)',
-} as const;
+/** The baselines the table can compare with besides the parent, as the server names them. */
+export type BaselineKind = 'ROOT' | 'BEST';
 
-export function MetricCell({ cell, direction }: { cell: CellInput; direction: Direction }) {
-  const kind = classifyCell(cell, direction);
-  const delta = toNumber(cell.deltaParent);
+const otherName = { parent: 'the parent', ROOT: 'the root', BEST: 'the best run' } as const;
+
+const MISSING_LABEL = 'no value (not logged, or NaN)';
+
+function verdict(kind: CellClass, other: string): string {
+  if (kind === 'improved') return `better than ${other}`;
+  if (kind === 'regressed') return `worse than ${other}`;
+  return '';
+}
+
+function signed(delta: MetricValue): string {
+  const n = toNumber(delta);
+  if (Number.isNaN(n)) return 'no comparison';
+  return `${n > 0 ? '+' : ''}${formatMetric(delta)}`;
+}
+
+/**
+ * One value of the table, highlighted against the chosen comparison (the parent or the
+ * baseline) by the metric's direction, with that delta; the tooltip gives both.
+ */
+export function MetricCell({
+  cell,
+  direction,
+  comparison = 'parent',
+  baseline = 'ROOT',
+}: {
+  cell: ComparedCell;
+  direction: Direction;
+  comparison?: Comparison;
+  baseline?: BaselineKind;
+}) {
+  const compared = comparedWith(cell, comparison);
+  const kind = classifyCell(compared, direction);
+  const delta = toNumber(compared.delta);
+  const other = comparison === 'parent' ? otherName.parent : otherName[baseline];
+  const title =
+    kind === 'missing'
+      ? MISSING_LABEL
+      : kind === 'nan'
+        ? 'not a number'
+        : `vs the parent: ${signed(cell.deltaParent)} · vs ${otherName[baseline]}: ${signed(cell.deltaBaseline)}`;
   return (
     <div
       data-class={kind}
-      title={labels[kind] || undefined}
+      title={title}
       className={cn('flex h-full items-center justify-end gap-1 px-2 tabular-nums', cellClassStyles[kind])}
     >
       {kind === 'missing' ? (
-        <span className="rounded border border-dashed border-current px-1 text-xs" aria-label={labels.missing}>
+        // The server reports a NaN aggregate as missing too: the two cannot be told apart here.
+        <span className="rounded border border-dashed border-current px-1 text-xs" aria-label={MISSING_LABEL}>
           NaN
         </span>
       ) : kind === 'nan' ? (
@@ -38,8 +71,7 @@ export function MetricCell({ cell, direction }: { cell: CellInput; direction: Di
               {formatMetric(delta)})
             </span>
           ) : null}
-          {kind === 'improved' ? <span className="sr-only">{labels.improved}</span> : null}
-          {kind === 'regressed' ? <span className="sr-only">{labels.regressed}</span> : null}
+          {verdict(kind, other) ? <span className="sr-only">{verdict(kind, other)}</span> : null}
         </>
       )}
     </div>

@@ -4,7 +4,8 @@ import { Link } from 'react-router';
 import { Badge } from '@/components/ui/badge';
 import { cn } from '@/lib/utils';
 import type { MetricsTable } from '../api/metrics-table';
-import { MetricCell } from './metric-cell';
+import type { Comparison } from './classify';
+import { MetricCell, type BaselineKind } from './metric-cell';
 
 const ROW_HEIGHT = 36;
 
@@ -20,10 +21,13 @@ interface Props {
   table: MetricsTable;
   sortBy: string | null;
   onSort: (metric: string | null) => void;
+  /** What the cells are highlighted against. */
+  comparison: Comparison;
+  baseline: BaselineKind;
 }
 
 /** The experiment × metric table, virtualised: only the visible rows are in the DOM. */
-export function MetricsTableView({ project, table, sortBy, onSort }: Props) {
+export function MetricsTableView({ project, table, sortBy, onSort, comparison, baseline }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual returns fresh functions by design
   const virtualizer = useVirtualizer({
@@ -68,6 +72,8 @@ export function MetricsTableView({ project, table, sortBy, onSort }: Props) {
               <div
                 key={metric.name}
                 role="columnheader"
+                data-testid="metric-column"
+                data-metric={metric.name}
                 aria-sort={active ? 'descending' : 'none'}
                 className="flex items-center justify-end px-1"
               >
@@ -115,7 +121,7 @@ export function MetricsTableView({ project, table, sortBy, onSort }: Props) {
                   const metric = table.metrics[i];
                   return metric ? (
                     <div role="cell" key={metric.name}>
-                      <MetricCell cell={cell} direction={metric.direction} />
+                      <MetricCell cell={cell} direction={metric.direction} comparison={comparison} baseline={baseline} />
                     </div>
                   ) : null;
                 })}
