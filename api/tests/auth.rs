@@ -452,3 +452,69 @@ async fn losing_access_closes_a_live_event_stream_within_five_seconds() {
     );
     assert!(revoked.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_members_show_each_role_with_its_source_and_no_email() {
+    let server = support::start().await;
+    let erin = create_user(&server, "erin@example.org", "Erin Example").await;
+    let finn = create_user(&server, "finn@example.org", "Finn Example").await;
+    server
+        .ok("mutation { createTeam(name: \"vision\") { id } }", json!({}))
+        .await;
+    for user in [&erin, &finn] {
+        server
+            .ok(
+                "mutation($u: ID!) { setTeamMember(team: \"vision\", userId: $u, role: VIEWER) }",
+                json!({ "u": user }),
+            )
+            .await;
+    }
+    server
+        .ok(
+            "mutation { createProject(input: {name: \"vit\", team: \"vision\"}) { id } }",
+            json!({}),
+        )
+        .await;
+    server
+        .ok(
+            "mutation($u: ID!) { setProjectRole(project: \"vit\", userId: $u, role: RESEARCHER) }",
+            json!({ "u": finn }),
+        )
+        .await;
+
+    let body = serde_json::to_string(
+        &server
+            .ok(
+                "{ projectMembers(project: \"vit\") { person { id displayName } role teams { team role } overrideRole } }",
+                json!({}),
+            )
+            .await,
+    )
+    .expect("json");
+    assert!(!body.contains("@example.org"), "no email: {body}");
+    let members: Value = serde_json::from_str(&body).expect("json");
+    let of = |id: &str| {
+        members["projectMembers"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|member| member["person"]["id"] == id)
+            .cloned()
+            .expect("listed")
+    };
+    assert_eq!(
+        of(&erin),
+        json!({ "person": { "id": erin, "displayName": "Erin Example" }, "role": "VIEWER",
+                "teams": [{ "team": "vision", "role": "VIEWER" }], "overrideRole": null })
+    );
+    assert_eq!(
+        of(&finn),
+        json!({ "person": { "id": finn, "displayName": "Finn Example" }, "role": "RESEARCHER",
+                "teams": [{ "team": "vision", "role": "VIEWER" }], "overrideRole": "RESEARCHER" })
+    );
+
+    let unknown = server
+        .error("{ projectMembers(project: \"nope\") { role } }", json!({}))
+        .await;
+    assert_eq!(unknown["extensions"]["code"], "NOT_FOUND", "{unknown}");
+}

@@ -974,6 +974,16 @@ fn operations() -> Vec<Operation> {
             probe: None,
         },
         Operation {
+            name: "projectMembers",
+            expect: alpha_viewer,
+            tolerated: &[],
+            note: "",
+            document: |_, _| {
+                "{ projectMembers(project: \"alpha-proj\") { person { id displayName } role teams { team role } overrideRole } }".into()
+            },
+            probe: None,
+        },
+        Operation {
             name: "apiTokens",
             expect: signed_in,
             tolerated: &[],

@@ -2,5 +2,5 @@
 CREATE (c:MetricChunk {
   key: $key, experiment_id: $experiment_id, chunk_id: $chunk_id, sequence: $sequence,
   digest: $digest, points: $points, min_step: $min_step, max_step: $max_step,
-  metrics: $metrics, bytes: $bytes, created_at: $created_at
+  metrics: $metrics, bytes: $bytes, overview_digest: $overview_digest, created_at: $created_at
 })

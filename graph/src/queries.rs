@@ -121,6 +121,8 @@ queries! {
     AUTH_ROLE_OVERRIDE_REMOVE = write "auth/role_override_remove";
     AUTH_PROJECT_OVERRIDE = read "auth/project_override";
     AUTH_PROJECT_TEAM_ROLES = read "auth/project_team_roles";
+    AUTH_PROJECT_TEAM_MEMBERS = read "auth/project_team_members";
+    AUTH_PROJECT_ROLE_OVERRIDES = read "auth/project_role_overrides";
     AUTH_USER_PROJECT_OVERRIDES = read "auth/user_project_overrides";
     AUTH_USER_TEAM_PROJECTS = read "auth/user_team_projects";
 
@@ -159,7 +161,6 @@ queries! {
     METRIC_MEASURED_CREATE = write "metric/measured_create";
     METRIC_MEASURED_UPDATE = write "metric/measured_update";
     METRIC_MEASURED = read "metric/measured";
-    METRIC_MEASURED_IN_PROJECT = read "metric/measured_in_project";
     METRIC_SET_EXPERIMENT_SUMMARIES = write "metric/set_experiment_summaries";
 
     FILE_CONTENT = read "file/content";

@@ -137,6 +137,13 @@ pub static MIGRATIONS: &[Migration] = &[
             )]
         },
     },
+    Migration {
+        version: 10,
+        description:
+            "index for finding the chunks whose overview is stored as a blob (blob garbage collection)",
+        indexes: &[index("MetricChunk", "overview_digest")],
+        statements: Vec::new,
+    },
 ];
 
 /// The version a fully migrated graph has.

@@ -12,7 +12,7 @@ support::on_every_engine!(
     a_chunk_and_its_audit_record_land_together_or_not_at_all,
     nan_and_infinite_summaries_read_back_exactly,
     the_metric_count_limit_refuses_and_stores_nothing,
-    measured_in_project_returns_every_experiment_in_one_read,
+    measured_in_project_reads_the_project_once_until_a_value_changes,
     replacing_chunks_hides_the_old_ones_and_resets_summaries,
     measured_metrics_are_listed_unconfigured_until_configured,
 );
@@ -386,7 +386,7 @@ async fn the_metric_count_limit_refuses_and_stores_nothing(t: TestGraph) {
     assert_eq!(recorded.record().sequence, 2);
 }
 
-async fn measured_in_project_returns_every_experiment_in_one_read(t: TestGraph) {
+async fn measured_in_project_reads_the_project_once_until_a_value_changes(t: TestGraph) {
     let ids = experiments(&t, 3).await;
     for (index, id) in ids.iter().enumerate() {
         let value = index as f64;
@@ -417,14 +417,28 @@ async fn measured_in_project_returns_every_experiment_in_one_read(t: TestGraph) 
     t.recorder.ran.lock().expect("lock").clear();
     let table = t.graph.measured_in_project("p").await.expect("table");
     let ran = t.recorder.ran.lock().expect("lock").clone();
-    assert!(
-        ran.iter().all(|name| [
+    assert_eq!(
+        ran,
+        [
             queries::PROJECT_BY_NAME.name,
-            queries::METRIC_MEASURED_IN_PROJECT.name
+            queries::EVIDENCE_VALUES_VERSION.name,
+            queries::EVIDENCE_PROJECT_VALUES.name
         ]
-        .contains(name)),
-        "{ran:?}"
+        .into(),
     );
+    // Unchanged since: the kept snapshot answers after one read of the values version.
+    t.recorder.ran.lock().expect("lock").clear();
+    let again = t.graph.measured_in_project("p").await.expect("table");
+    let ran = t.recorder.ran.lock().expect("lock").clone();
+    assert_eq!(
+        ran,
+        [
+            queries::PROJECT_BY_NAME.name,
+            queries::EVIDENCE_VALUES_VERSION.name
+        ]
+        .into()
+    );
+    assert_eq!(again, table);
     let rows: Vec<_> = table
         .iter()
         .map(|(number, s)| (*number, s.metric.as_str(), s.last))
@@ -458,6 +472,7 @@ async fn replacing_chunks_hides_the_old_ones_and_resets_summaries(t: TestGraph) 
     let compacted = NewChunk {
         points: 2,
         max_step: 1,
+        overview: Some("sha256:ab-overview".into()),
         ..chunk("ab", &["loss", "acc"])
     };
     let merged = vec![summary("acc", 0.5, 1), summary("loss", 0.75, 2)];
@@ -479,6 +494,7 @@ async fn replacing_chunks_hides_the_old_ones_and_resets_summaries(t: TestGraph) 
         .map(|c| (c.chunk_id, c.sequence))
         .collect();
     assert_eq!(listed, vec![("ab".to_owned(), 2), ("c".to_owned(), 3)]);
+    assert_eq!(record.overview.as_deref(), Some("sha256:ab-overview"));
     assert_same(&t.graph.measured(&ids[0]).await.expect("measured"), &merged);
 
     let retried = t

@@ -17,6 +17,15 @@
 //! and then deletes the blobs of the chunks it replaced, unless a live chunk of any experiment
 //! still names one (identical chunks share a blob).
 //!
+//! A compaction that leaves a metric longer than [`metrics::OVERVIEW_POINTS`] also stores the
+//! chunk's **overview** (every metric min/max-downsampled to that many points, see
+//! [`metrics::overview`]) as its own blob, named on the compacted chunk's record. A read of a
+//! finished run's whole series (one live chunk, no step range narrower than the chunk, at
+//! most [`OVERVIEW_READ_POINTS`] points, no raw tail) downsamples the overview instead of the
+//! chunk, so a chart of a million-point run decodes a few thousand points even on a fresh
+//! server; zoomed and larger reads still read every point. The choice depends only on the
+//! request and the manifest, never on what is cached, so a read answers the same either way.
+//!
 //! In memory and in Parquet a chunk is a [`ChunkSeries`]: one series per metric, so a read
 //! copies slices instead of filtering points by name, and chunks of successive steps merge
 //! by concatenation.
@@ -35,6 +44,9 @@ use crate::{Error, Result};
 
 /// Decoded chunks kept in memory (they are immutable, so never stale), in points.
 const CACHE_POINTS: usize = 5_000_000;
+/// The most points a read may ask for and still be answered from an overview: half of what
+/// an overview keeps per metric, so its buckets stay at least two overview points wide.
+pub const OVERVIEW_READ_POINTS: usize = metrics::OVERVIEW_POINTS / 2;
 /// An experiment with more live chunks than this is worth compacting.
 pub const COMPACT_AFTER_CHUNKS: usize = 64;
 
@@ -175,7 +187,20 @@ impl MetricStore {
         method: Downsample,
         tail: usize,
     ) -> Result<(Series, Series)> {
-        let chunks = self.chunk_points(&self.graph.chunks(experiment).await?).await?;
+        let records = self.graph.chunks(experiment).await?;
+        if let Some(overview) = overview_answers(&records, max_points, from_step, to_step, tail) {
+            let loaded = self.load_series(&[Digest::parse("overview", overview)?]).await?;
+            let series = loaded
+                .first()
+                .and_then(|overview| overview.get(metric))
+                .cloned()
+                .unwrap_or_default();
+            return Ok((
+                metrics::downsample(&series, max_points, method),
+                Series::default(),
+            ));
+        }
+        let chunks = self.chunk_points(&records).await?;
         let merged = metrics::in_range(&metrics::merge_series(&chunks, metric), from_step, to_step);
         let start = merged.steps.len().saturating_sub(tail);
         let raw_tail = Series {
@@ -227,17 +252,32 @@ impl MetricStore {
         let bytes = encoded.len() as i64;
         let receipt = self.blobs.put(encoded, None).await?;
         self.remember(receipt.digest, merged.clone());
+        let long_metric = merged
+            .metrics()
+            .any(|(_, series)| series.len() > metrics::OVERVIEW_POINTS);
+        let overview = match long_metric {
+            true => {
+                let overview = Arc::new(metrics::overview(&merged));
+                let stored = self.blobs.put(metrics::encode_parquet(&overview)?, None).await?;
+                self.remember(stored.digest, overview);
+                Some(stored.digest.to_hex())
+            }
+            false => None,
+        };
         let last_sequence = snapshot
             .iter()
             .map(|record| record.sequence)
             .max()
             .unwrap_or_default();
-        let new = new_chunk(
-            format!("compacted-{last_sequence}"),
-            receipt.digest,
-            &merged,
-            bytes,
-        );
+        let new = NewChunk {
+            overview,
+            ..new_chunk(
+                format!("compacted-{last_sequence}"),
+                receipt.digest,
+                &merged,
+                bytes,
+            )
+        };
 
         // The swap is quick and holds the lock: the snapshot's chunks must all still be live
         // (else another compaction won), and chunks that landed meanwhile keep their sequences
@@ -263,11 +303,16 @@ impl MetricStore {
             .replace_chunks(experiment, &old, new, summaries)
             .await?;
         drop(_one_at_a_time);
+        let mut replaced_blobs = Vec::new();
         for replaced in &snapshot {
-            let digest = Digest::parse("digest", &replaced.digest)?;
+            replaced_blobs.push(replaced.digest.clone());
+            replaced_blobs.extend(replaced.overview.clone());
+        }
+        for replaced in &replaced_blobs {
+            let digest = Digest::parse("digest", replaced)?;
             if let Err(error) = self.delete_unused_blob(digest).await {
                 // The blob stays until a later collection: wasted space, not lost data.
-                tracing::warn!(%error, digest = %replaced.digest, "a replaced chunk blob was not deleted");
+                tracing::warn!(%error, digest = %replaced, "a replaced chunk blob was not deleted");
             }
         }
         Ok(Some(record))
@@ -344,6 +389,11 @@ impl MetricStore {
             .iter()
             .map(|record| Digest::parse("digest", &record.digest))
             .collect::<Result<Vec<_>>>()?;
+        self.load_series(&digests).await
+    }
+
+    /// The stored series objects (chunks or overviews) `digests`, from the cache or decoded.
+    async fn load_series(&self, digests: &[Digest]) -> Result<Vec<Arc<ChunkSeries>>> {
         let cached: Vec<Option<Arc<ChunkSeries>>> = {
             let cache = self
                 .cache
@@ -393,6 +443,24 @@ impl MetricStore {
     }
 }
 
+/// The overview a read can be answered from: the only live chunk's, when the read asks for no
+/// raw tail, at most [`OVERVIEW_READ_POINTS`] points and a step range that covers the chunk.
+fn overview_answers(
+    records: &[ChunkRecord],
+    max_points: usize,
+    from_step: Option<u64>,
+    to_step: Option<u64>,
+    tail: usize,
+) -> Option<&str> {
+    let [record] = records else { return None };
+    let covers = from_step.is_none_or(|from| from as i64 <= record.min_step)
+        && to_step.is_none_or(|to| to as i64 >= record.max_step);
+    if tail > 0 || max_points > OVERVIEW_READ_POINTS || !covers {
+        return None;
+    }
+    record.overview.as_deref()
+}
+
 /// The manifest entry of a chunk stored as the blob `digest` of `bytes` bytes.
 fn new_chunk(chunk_id: String, digest: Digest, series: &ChunkSeries, bytes: i64) -> NewChunk {
     let (min_step, max_step) = series.step_range().unwrap_or_default();
@@ -404,6 +472,7 @@ fn new_chunk(chunk_id: String, digest: Digest, series: &ChunkSeries, bytes: i64)
         max_step: max_step as i64,
         metrics: series.metric_names(),
         bytes,
+        overview: None,
         audit: None,
     }
 }

@@ -1,6 +1,6 @@
 //! The metric store on a real embedded graph and a local blob directory: compaction merges
 //! an experiment's chunks into one without changing what reads see, also while chunks keep
-//! landing.
+//! landing; a compacted long run is charted from its overview.
 
 use std::sync::Arc;
 
@@ -9,8 +9,8 @@ use graph::ids::ExperimentId;
 use graph::model::{NewExperiment, NewProject};
 use graph::Graph;
 use ingest::blob::{BlobStore, Digest, LocalBlobStore};
-use ingest::metric_store::MetricStore;
-use ingest::metrics::{Chunk, Downsample, Limits, Point};
+use ingest::metric_store::{MetricStore, OVERVIEW_READ_POINTS};
+use ingest::metrics::{downsample, in_range, Chunk, Downsample, Limits, Point, Series, OVERVIEW_POINTS};
 
 struct World {
     store: MetricStore,
@@ -265,4 +265,206 @@ async fn a_blob_another_experiment_still_uses_survives_compaction() {
         .await
         .expect("the other experiment still reads");
     assert_eq!(series.steps, (0..100).collect::<Vec<_>>());
+}
+
+/// A long noisy "loss" with one spike and one NaN, as `count` points from `first`.
+fn long_chunk(id: &str, first: u64, count: u64) -> Chunk {
+    Chunk {
+        chunk_id: id.into(),
+        points: (first..first + count)
+            .map(|step| Point {
+                metric: "loss".into(),
+                step,
+                value: match step {
+                    12_345 => 1e6,
+                    23_456 => f64::NAN,
+                    _ => 1.0 / (1.0 + step as f64) + ((step * 7919) % 101) as f64 * 1e-4,
+                },
+                wall_time: step as f64,
+            })
+            .collect(),
+    }
+}
+
+/// The whole series of `metric` read with every point (no downsampling).
+async fn raw_series(store: &MetricStore, experiment: &ExperimentId, metric: &str) -> Series {
+    store
+        .series(experiment, metric, usize::MAX, None, None, Downsample::MinMax)
+        .await
+        .expect("the raw series")
+}
+
+fn same_points(a: &Series, b: &Series) -> bool {
+    a.steps == b.steps
+        && a.values.len() == b.values.len()
+        && a.values
+            .iter()
+            .zip(&b.values)
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compacted_long_run_is_charted_from_its_overview_and_zooms_read_every_point() {
+    let world = world().await;
+    for (index, first) in [0, 20_000].into_iter().enumerate() {
+        world
+            .store
+            .ingest(
+                &world.experiment,
+                long_chunk(&format!("part-{index}"), first, 20_000),
+                None,
+            )
+            .await
+            .expect("ingested");
+    }
+    let accuracy = Chunk {
+        chunk_id: "accuracy".into(),
+        points: (0..100)
+            .map(|step| Point {
+                metric: "acc".into(),
+                step,
+                value: step as f64 / 100.0,
+                wall_time: 0.0,
+            })
+            .collect(),
+    };
+    world
+        .store
+        .ingest(&world.experiment, accuracy, None)
+        .await
+        .expect("ingested");
+    let record = world
+        .store
+        .compact(&world.experiment)
+        .await
+        .expect("compacts")
+        .expect("three chunks become one");
+    let overview =
+        Digest::parse("overview", record.overview.as_deref().expect("an overview")).expect("a digest");
+    assert!(stored(&world, &overview).await, "the overview blob is stored");
+
+    let raw = raw_series(&world.store, &world.experiment, "loss").await;
+    assert_eq!(raw.len(), 40_000);
+    for method in [Downsample::MinMax, Downsample::Lttb] {
+        let expected = downsample(
+            &downsample(&raw, OVERVIEW_POINTS, Downsample::MinMax),
+            2_000,
+            method,
+        );
+        let charted = world
+            .store
+            .series(&world.experiment, "loss", 2_000, None, None, method)
+            .await
+            .expect("the chart");
+        assert!(same_points(&charted, &expected), "{method:?} reads the overview");
+        assert_eq!(charted.steps.first(), Some(&0));
+        assert_eq!(charted.steps.last(), Some(&39_999));
+    }
+    let charted = world
+        .store
+        .series(&world.experiment, "loss", 2_000, None, None, Downsample::MinMax)
+        .await
+        .expect("the chart");
+    assert!(charted.steps.contains(&12_345), "the spike stays visible");
+    assert!(charted.steps.contains(&23_456), "the NaN stays visible");
+
+    // A fresh process (nothing cached) answers exactly the same.
+    let fresh = MetricStore::new(world.graph.clone(), world.blobs.clone(), Limits::default());
+    let again = fresh
+        .series(&world.experiment, "loss", 2_000, None, None, Downsample::MinMax)
+        .await
+        .expect("the chart after a restart");
+    assert!(same_points(&again, &charted));
+
+    // A short metric's overview is its whole series.
+    let short = world
+        .store
+        .series(&world.experiment, "acc", 2_000, None, None, Downsample::MinMax)
+        .await
+        .expect("acc");
+    assert_eq!(short.steps, (0..100).collect::<Vec<_>>());
+
+    // Zoomed, or asking for more than the overview can give: every point is read.
+    let zoomed = world
+        .store
+        .series(
+            &world.experiment,
+            "loss",
+            2_000,
+            Some(10_000),
+            Some(30_000),
+            Downsample::MinMax,
+        )
+        .await
+        .expect("zoomed");
+    let expected = downsample(
+        &in_range(&raw, Some(10_000), Some(30_000)),
+        2_000,
+        Downsample::MinMax,
+    );
+    assert!(same_points(&zoomed, &expected));
+    let detailed = world
+        .store
+        .series(
+            &world.experiment,
+            "loss",
+            OVERVIEW_READ_POINTS + 1,
+            None,
+            None,
+            Downsample::MinMax,
+        )
+        .await
+        .expect("detailed");
+    assert!(same_points(
+        &detailed,
+        &downsample(&raw, OVERVIEW_READ_POINTS + 1, Downsample::MinMax)
+    ));
+
+    // Points landing after the compaction: the chart reads every chunk again.
+    world
+        .store
+        .ingest(&world.experiment, long_chunk("part-2", 40_000, 100), None)
+        .await
+        .expect("ingested");
+    let grown = world
+        .store
+        .series(&world.experiment, "loss", 2_000, None, None, Downsample::MinMax)
+        .await
+        .expect("grown");
+    let raw = raw_series(&world.store, &world.experiment, "loss").await;
+    assert!(same_points(&grown, &downsample(&raw, 2_000, Downsample::MinMax)));
+
+    // The next compaction replaces the overview and deletes the old one.
+    let record = world
+        .store
+        .compact(&world.experiment)
+        .await
+        .expect("compacts")
+        .expect("two chunks become one");
+    assert!(
+        !stored(&world, &overview).await,
+        "the replaced overview is deleted"
+    );
+    let newer =
+        Digest::parse("overview", record.overview.as_deref().expect("an overview")).expect("a digest");
+    assert!(stored(&world, &newer).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compaction_of_short_series_stores_no_overview() {
+    let world = world().await;
+    for (id, steps) in [("a", 0..100), ("b", 100..200)] {
+        world
+            .store
+            .ingest(&world.experiment, chunk(id, steps, 0.0), None)
+            .await
+            .expect("ingested");
+    }
+    let record = world
+        .store
+        .compact(&world.experiment)
+        .await
+        .expect("compacts")
+        .expect("two chunks become one");
+    assert_eq!(record.overview, None);
 }

@@ -11,6 +11,7 @@ use graph::model::{self, AuditFilter, NewApiToken, NewUser, Role};
 use graph::Graph;
 
 use super::caller;
+use super::hypotheses::Person;
 use crate::auth::{AccessTokens, LoginLimiter, RequestMeta};
 use crate::error::GraphQlResultExt;
 
@@ -106,6 +107,47 @@ impl From<model::Membership> for TeamMember {
             team: membership.team.into(),
             user: membership.user.into(),
             role: membership.role.into(),
+        }
+    }
+}
+
+/// Someone with a role on a project, as its members see them (never the email), and where
+/// the role comes from.
+#[derive(SimpleObject, Debug)]
+pub struct ProjectMember {
+    pub person: Person,
+    /// The role that counts: the override when there is one, else the highest team role.
+    pub role: RoleGql,
+    /// The teams owning the project that the member is in, with the role each gives.
+    pub teams: Vec<TeamRole>,
+    /// The member's own role on the project (`setProjectRole`), which wins over their teams'.
+    pub override_role: Option<RoleGql>,
+}
+
+/// The role a team gives its members on the projects it owns.
+#[derive(SimpleObject, Debug)]
+pub struct TeamRole {
+    pub team: String,
+    pub role: RoleGql,
+}
+
+impl From<model::ProjectMember> for ProjectMember {
+    fn from(member: model::ProjectMember) -> Self {
+        Self {
+            person: Person {
+                id: ID(member.user_id.0),
+                display_name: member.display_name,
+            },
+            role: member.role.into(),
+            teams: member
+                .teams
+                .into_iter()
+                .map(|(team, role)| TeamRole {
+                    team,
+                    role: role.into(),
+                })
+                .collect(),
+            override_role: member.override_role.map(Into::into),
         }
     }
 }
@@ -242,6 +284,26 @@ impl AuthQuery {
             .gql()?
             .into_iter()
             .map(TeamMember::from)
+            .collect())
+    }
+
+    /// Everyone with a role on `project`, by display name (its viewers).
+    async fn project_members(
+        &self,
+        context: &Context<'_>,
+        project: String,
+    ) -> async_graphql::Result<Vec<ProjectMember>> {
+        let graph = context.data::<Graph>()?;
+        caller(context)
+            .project(graph, &project, Role::Viewer)
+            .await
+            .gql()?;
+        Ok(graph
+            .project_members(&project)
+            .await
+            .gql()?
+            .into_iter()
+            .map(ProjectMember::from)
             .collect())
     }
 

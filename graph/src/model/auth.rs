@@ -86,6 +86,19 @@ pub struct Membership {
     pub role: Role,
 }
 
+/// Someone with a role on a project, and where the role comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectMember {
+    pub user_id: UserId,
+    pub display_name: String,
+    /// The role that counts: the override when there is one, else the highest team role.
+    pub role: Role,
+    /// The teams owning the project that the user is in, with the role each gives, by name.
+    pub teams: Vec<(String, Role)>,
+    /// The user's own role on the project, set by a project admin.
+    pub override_role: Option<Role>,
+}
+
 /// An API token's record (its secret is shown once, at creation, and stored only hashed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiToken {

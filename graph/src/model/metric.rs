@@ -147,6 +147,10 @@ pub struct NewChunk {
     pub metrics: Vec<String>,
     /// The stored size in bytes.
     pub bytes: i64,
+    /// The content digest of the chunk's overview (a compacted chunk's series downsampled to
+    /// a few thousand points per metric, which full-range chart reads use); `None` for a
+    /// chunk without one.
+    pub overview: Option<String>,
     /// The audit record of the request that stores the chunk, written in the same atomic
     /// batch, so an acknowledged chunk and its record land together; `None` for server jobs.
     pub audit: Option<NewAuditEntry>,
@@ -173,6 +177,8 @@ pub struct ChunkRecord {
     pub metrics: Vec<String>,
     /// The stored size in bytes.
     pub bytes: i64,
+    /// The content digest of its overview, when it has one (see [`NewChunk::overview`]).
+    pub overview: Option<String>,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
     /// The chunk that replaced it in a compaction; `None` while it is live.

@@ -14,8 +14,8 @@ mod project;
 mod settings;
 
 pub use auth::{
-    ApiToken, AuditEntry, AuditFilter, Membership, NewApiToken, NewAuditEntry, NewUser, RefreshGrant, Role,
-    Team, User,
+    ApiToken, AuditEntry, AuditFilter, Membership, NewApiToken, NewAuditEntry, NewUser, ProjectMember,
+    RefreshGrant, Role, Team, User,
 };
 pub use code::{CodeCounts, CodeFormat, CodeSnapshot, GitReference, NewCodeSnapshot};
 pub use environment::{

@@ -209,6 +209,7 @@ fn chunk_from_row(row: &Row) -> Result<ChunkRecord> {
         max_step: row.int("max_step")?,
         metrics: row.strings("metrics")?,
         bytes: row.int("bytes")?,
+        overview: row.opt_string("overview_digest")?,
         created_at: parse_timestamp("created_at", &row.string("created_at")?)?,
         compacted_into: row.opt_string("compacted_into")?,
     })
@@ -294,6 +295,7 @@ impl Graph {
             .with("max_step", record.max_step)
             .with("metrics", record.metrics.clone())
             .with("bytes", record.bytes)
+            .with("overview_digest", record.overview.as_deref())
             .with("created_at", timestamp(record.created_at));
         Statement::new(&queries::METRIC_CHUNK_CREATE, params)
     }
@@ -536,38 +538,33 @@ impl Graph {
         Ok(summaries)
     }
 
-    /// Whether a live (not compacted) chunk of any experiment is stored as the blob `digest`;
-    /// a blob no live chunk names may be deleted.
+    /// Whether a live (not compacted) chunk of any experiment is stored as the blob `digest`
+    /// or has it as its overview; a blob no live chunk names may be deleted.
     pub async fn chunk_blob_in_use(&self, digest: &str) -> Result<bool> {
         let params = Params::new().with("digest", digest);
         let rows = self
             .executor
             .execute(&queries::METRIC_DIGEST_IN_USE, params)
             .await?;
-        Ok(match rows.first() {
-            Some(row) => row.int("live")? > 0,
-            None => false,
-        })
+        let mut live = 0;
+        for row in &rows {
+            live += row.int("live")?;
+        }
+        Ok(live > 0)
     }
 
-    /// Every summary of every experiment of a project, in one read, by experiment number then
-    /// metric name (the runs table).
+    /// Every summary of every experiment of a project, by experiment number then metric name
+    /// (the runs table), from the project's values snapshot: one indexed read of the values
+    /// version while it is current, the whole project read again only after another process
+    /// changed a value (this one patches its snapshot as it writes).
     pub async fn measured_in_project(&self, project: &str) -> Result<Vec<(i64, MeasuredSummary)>> {
         let project = self.project(project).await?;
-        let params = Params::new().with("project_id", project.id.as_str());
-        let rows = self
-            .executor
-            .execute(&queries::METRIC_MEASURED_IN_PROJECT, params)
-            .await?;
-        let mut summaries = Vec::new();
-        for row in &rows {
-            let number = row.int("number")?;
-            summaries.extend(
-                cached_summaries(&row.string("measured")?)?
-                    .into_iter()
-                    .map(|summary| (number, summary)),
-            );
-        }
+        let snapshot = self.project_snapshot(&project.id, &[]).await?;
+        let mut summaries: Vec<(i64, MeasuredSummary)> = snapshot
+            .experiments
+            .iter()
+            .flat_map(|(number, values)| values.summaries.iter().map(|summary| (*number, summary.clone())))
+            .collect();
         summaries
             .sort_by(|(a_number, a), (b_number, b)| a_number.cmp(b_number).then(a.metric.cmp(&b.metric)));
         Ok(summaries)
@@ -585,6 +582,7 @@ fn new_record(experiment: &ExperimentId, chunk: NewChunk, sequence: i64) -> Chun
         max_step: chunk.max_step,
         metrics: chunk.metrics,
         bytes: chunk.bytes,
+        overview: chunk.overview,
         created_at: now(),
         compacted_into: None,
     }
@@ -620,6 +618,7 @@ mod tests {
             max_step: 4,
             metrics: vec!["loss".into()],
             bytes: 1,
+            overview: None,
             audit: None,
         };
         let error = validate_chunk(&chunk, &[]).expect_err("backwards");

@@ -14,7 +14,7 @@ use super::{now, parse_timestamp, timestamp, Graph};
 use crate::error::{Error, Result};
 use crate::executor::Statement;
 use crate::ids::{ProjectId, TeamId, UserId};
-use crate::model::{Membership, Project, Role, Team};
+use crate::model::{Membership, Project, ProjectMember, Role, Team};
 use crate::queries;
 use crate::value::{Params, Row};
 
@@ -202,6 +202,43 @@ impl Graph {
         Ok(roles.into_iter().max())
     }
 
+    /// Everyone with a role on `project` (through a team that owns it or their own override),
+    /// with the role that counts as [`Graph::project_role`] decides it, by display name.
+    pub async fn project_members(&self, project: &str) -> Result<Vec<ProjectMember>> {
+        let project = self.project(project).await?;
+        let params = Params::new().with("project_id", project.id.as_str());
+        let team_rows = self
+            .executor
+            .execute(&queries::AUTH_PROJECT_TEAM_MEMBERS, params.clone())
+            .await?;
+        let override_rows = self
+            .executor
+            .execute(&queries::AUTH_PROJECT_ROLE_OVERRIDES, params)
+            .await?;
+        let mut members: BTreeMap<String, ProjectMember> = BTreeMap::new();
+        for row in &team_rows {
+            let role = role_column(row, "role")?;
+            member_of(&mut members, row)?
+                .teams
+                .push((row.string("team")?, role));
+        }
+        for row in &override_rows {
+            member_of(&mut members, row)?.override_role = Some(role_column(row, "role")?);
+        }
+        let mut members: Vec<ProjectMember> = members.into_values().collect();
+        for member in &mut members {
+            member.teams.sort();
+            let highest_team_role = member.teams.iter().map(|(_, role)| *role).max();
+            member.role = member.override_role.or(highest_team_role).unwrap_or(Role::Viewer);
+        }
+        members.sort_by(|a, b| {
+            a.display_name
+                .cmp(&b.display_name)
+                .then(a.user_id.0.cmp(&b.user_id.0))
+        });
+        Ok(members)
+    }
+
     /// Every project `user` has a role on, with that role (as [`Graph::project_role`]
     /// decides it), by project name.
     pub async fn projects_with_roles(&self, user: &UserId) -> Result<Vec<(Project, Role)>> {
@@ -230,6 +267,22 @@ impl Graph {
         }
         Ok(projects)
     }
+}
+
+/// The entry of the user a members-list row names, made on their first row.
+fn member_of<'a>(
+    members: &'a mut BTreeMap<String, ProjectMember>,
+    row: &Row,
+) -> Result<&'a mut ProjectMember> {
+    let id = row.string("id")?;
+    let display_name = row.string("display_name")?;
+    Ok(members.entry(id.clone()).or_insert_with(|| ProjectMember {
+        user_id: UserId(id),
+        display_name,
+        role: Role::Viewer,
+        teams: Vec::new(),
+        override_role: None,
+    }))
 }
 
 #[cfg(test)]

@@ -72,6 +72,29 @@ pub async fn exercise_auth_queries(graph: &graph::Graph) {
         Some(Role::Viewer)
     );
     graph.projects_with_roles(&ada.id).await.expect("projects");
+    let mut members: Vec<_> = graph
+        .project_members("auth_exercise")
+        .await
+        .expect("members")
+        .into_iter()
+        .filter(|member| [&ada.id, &bob.id].contains(&&member.user_id))
+        .map(|member| (member.user_id, member.role, member.teams, member.override_role))
+        .collect();
+    members.sort_by_key(|member| member.0 != ada.id);
+    let team = |role| vec![("exercise_team".to_owned(), role)];
+    assert_eq!(
+        members,
+        [
+            (
+                ada.id.clone(),
+                Role::Admin,
+                team(Role::Researcher),
+                Some(Role::Admin)
+            ),
+            (bob.id.clone(), Role::Viewer, team(Role::Viewer), None),
+        ],
+        "the override wins over the team role"
+    );
     graph
         .remove_team_member("exercise_team", &bob.id)
         .await

@@ -13,6 +13,7 @@ pub fn chunk(chunk_id: &str, metrics: &[&str]) -> NewChunk {
         max_step: 0,
         metrics: metrics.iter().map(|m| (*m).to_owned()).collect(),
         bytes: 100,
+        overview: None,
         audit: None,
     }
 }
@@ -96,11 +97,21 @@ pub async fn exercise_metric_queries(graph: &graph::Graph) {
         .replace_chunks(
             experiment,
             &old,
-            chunk("exercise-c", &["exercise/loss"]),
+            NewChunk {
+                overview: Some("sha256:exercise-overview".into()),
+                ..chunk("exercise-c", &["exercise/loss"])
+            },
             vec![summary("exercise/loss", 0.5, 1)],
         )
         .await
         .expect("compacted");
+    assert!(
+        graph
+            .chunk_blob_in_use("sha256:exercise-overview")
+            .await
+            .expect("in use"),
+        "the compacted chunk's overview blob is named by a live chunk"
+    );
     assert!(
         graph
             .chunk_blob_in_use("sha256:exercise-c")

@@ -1,7 +1,7 @@
 //! Downsampling a series for charts: a million steps become the few thousand a chart can
 //! draw, without hiding what a reader looks for (spikes, divergence to NaN or inf).
 
-use super::Series;
+use super::{ChunkSeries, Series};
 
 /// How [`downsample`] picks the points it keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,19 @@ pub fn downsample(series: &Series, max_points: usize, method: Downsample) -> Ser
         output.push_from(series, index);
     }
     output
+}
+
+/// Points per metric an overview keeps ([`overview`]).
+pub const OVERVIEW_POINTS: usize = 8_192;
+
+/// The overview of a chunk: each metric reduced with [`Downsample::MinMax`] to at most
+/// [`OVERVIEW_POINTS`] points (a metric that fits is kept whole, so its overview is its series).
+/// A chart of the whole run asks for a few thousand points; reading them from the overview
+/// instead of the chunk decodes a few thousand points per metric instead of every one.
+/// Downsampling the overview again keeps each metric's global minimum, maximum and a NaN, as
+/// downsampling the series would; bucket edges move by at most one overview bucket.
+pub fn overview(chunk: &ChunkSeries) -> ChunkSeries {
+    chunk.map_series(|series| downsample(series, OVERVIEW_POINTS, Downsample::MinMax))
 }
 
 /// Interior index range `[start, end)` of bucket `bucket` of `buckets` over `1..len-1`.

@@ -69,7 +69,7 @@ mod parquet;
 mod series;
 mod summary;
 
-pub use downsample::{downsample, Downsample};
+pub use downsample::{downsample, overview, Downsample, OVERVIEW_POINTS};
 pub use msgpack::encode_msgpack;
 pub use parquet::{decode_parquet, encode_parquet};
 pub use series::{in_range, merge_series, ChunkSeries, Series};

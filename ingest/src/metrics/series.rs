@@ -151,6 +151,16 @@ impl ChunkSeries {
         points
     }
 
+    /// Each metric's series passed through `reduce` (a downsampling, say), by name as before.
+    pub fn map_series(&self, reduce: impl Fn(&Series) -> Series) -> ChunkSeries {
+        let metrics = self
+            .metrics
+            .iter()
+            .map(|(name, series)| (name.clone(), reduce(series)))
+            .collect();
+        ChunkSeries { metrics }
+    }
+
     /// Merges chunks given in arrival order into one (a later chunk wins a step).
     pub fn merge<C: AsRef<ChunkSeries>>(chunks: &[C]) -> ChunkSeries {
         let names: BTreeSet<&str> = chunks
