@@ -454,7 +454,7 @@ async fn losing_access_closes_a_live_event_stream_within_five_seconds() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn project_members_show_each_role_with_its_source_and_no_email() {
+async fn project_members_and_my_role_show_each_role_with_its_source_and_no_email() {
     let server = support::start().await;
     let erin = create_user(&server, "erin@example.org", "Erin Example").await;
     let finn = create_user(&server, "finn@example.org", "Finn Example").await;
@@ -512,6 +512,31 @@ async fn project_members_show_each_role_with_its_source_and_no_email() {
         json!({ "person": { "id": finn, "displayName": "Finn Example" }, "role": "RESEARCHER",
                 "teams": [{ "team": "vision", "role": "VIEWER" }], "overrideRole": "RESEARCHER" })
     );
+
+    let session = call(
+        &server,
+        &server.anonymous,
+        LOGIN,
+        json!({ "email": "finn@example.org", "password": PASSWORD }),
+    )
+    .await;
+    let finn_client = support::client_with_token(
+        session["data"]["login"]["accessToken"]
+            .as_str()
+            .expect("signed in"),
+    );
+    let mine = call(
+        &server,
+        &finn_client,
+        "{ project(name: \"vit\") { myRole } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(mine["data"]["project"]["myRole"], "RESEARCHER", "{mine}");
+    let admin = server
+        .ok("{ project(name: \"vit\") { myRole } }", json!({}))
+        .await;
+    assert_eq!(admin["project"]["myRole"], "ADMIN");
 
     let unknown = server
         .error("{ projectMembers(project: \"nope\") { role } }", json!({}))

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use graph::model;
 use graph::Graph;
 
+use super::auth::RoleGql;
+use super::caller;
 use super::metrics::MetricValue;
 use crate::error::GraphQlResultExt;
 
@@ -113,6 +115,16 @@ impl Project {
     /// The number the next experiment without one in its name gets.
     async fn next_number(&self) -> i64 {
         self.0.next_number
+    }
+    /// The caller's role on the project (site admins are admins everywhere; an API token
+    /// caps it); what the web UI offers follows it, the API checks it on every call.
+    async fn my_role(&self, context: &Context<'_>) -> async_graphql::Result<Option<RoleGql>> {
+        let graph = context.data::<Graph>()?;
+        Ok(caller(context)
+            .role_on(graph, &self.0)
+            .await
+            .gql()?
+            .map(Into::into))
     }
 }
 
