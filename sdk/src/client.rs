@@ -54,6 +54,7 @@ impl Client {
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
             .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_recv_response(Some(config.response_timeout))
             .user_agent(concat!("rsdk-sdk/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
@@ -90,6 +91,7 @@ impl Client {
                     .unwrap_or("no message")
                     .to_owned(),
                 field: text("field"),
+                retry_after: None,
             });
         }
         let data = answer.get("data").cloned().unwrap_or(Value::Null);
@@ -177,6 +179,11 @@ impl Client {
         if status < 400 {
             return Ok(response);
         }
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok());
         let text = response
             .body_mut()
             .with_config()
@@ -198,6 +205,7 @@ impl Client {
                 }
             }),
             field: field("field"),
+            retry_after,
         })
     }
 

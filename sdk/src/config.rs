@@ -4,6 +4,7 @@
 //! else `~/.config/rsdk/config.toml`.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +12,9 @@ use crate::error::{Error, Result};
 
 /// The server url used when nothing else names one (what `rsdk serve` binds by default).
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:7878";
+
+/// How long a request waits for an answer by default.
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The settings of the config file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +34,11 @@ pub struct ClientConfig {
     pub token: Option<String>,
     /// The spool directory (see [`crate::spool`]).
     pub spool_dir: PathBuf,
+    /// How long a request waits for the server's answer once it is sent
+    /// (`RSDK_RESPONSE_TIMEOUT`, seconds; default [`DEFAULT_RESPONSE_TIMEOUT`]): a server
+    /// that accepted the connection and went silent costs a run's writer no more than this
+    /// before it tries again.
+    pub response_timeout: Duration,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -71,10 +80,22 @@ impl ClientConfig {
             .map(PathBuf::from)
             .or(file.spool_dir)
             .unwrap_or_else(default_spool_dir);
+        let response_timeout = match env("RSDK_RESPONSE_TIMEOUT") {
+            Some(text) => match text.trim().parse::<f64>() {
+                Ok(seconds) if seconds.is_finite() && seconds > 0.0 => Duration::from_secs_f64(seconds),
+                _ => {
+                    return Err(Error::Config(format!(
+                        "RSDK_RESPONSE_TIMEOUT is `{text}`: give the seconds a request waits for an answer, above 0"
+                    )))
+                }
+            },
+            None => DEFAULT_RESPONSE_TIMEOUT,
+        };
         Ok(Self {
             server: normalize_server(&server)?,
             token,
             spool_dir,
+            response_timeout,
         })
     }
 }

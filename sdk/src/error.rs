@@ -20,6 +20,8 @@ pub enum Error {
         code: String,
         message: String,
         field: Option<String>,
+        /// How long the server asked the client to wait (`Retry-After`, in seconds).
+        retry_after: Option<u64>,
     },
     /// The server could not be reached (connection refused, timeout, TLS, ...).
     #[error("cannot reach the server at {url}: {reason}")]
@@ -54,6 +56,17 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// How long the server asked to wait before trying again, when it said.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::Server {
+                retry_after: Some(seconds),
+                ..
+            } => Some(std::time::Duration::from_secs(*seconds)),
+            _ => None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! bulk data).
 pub mod api;
 pub mod artifacts;
+pub mod backoff;
 pub mod cli;
 pub mod client;
 pub mod code;

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::api::{self, ExperimentRef, ExperimentUpdate, ManifestFile, NewExperiment};
 use crate::artifacts::Selection;
+use crate::backoff::Backoff;
 use crate::client::Client;
 use crate::code::{self, CaptureOptions};
 use crate::config::ClientConfig;
@@ -102,7 +103,7 @@ struct Shared {
     flush_interval: Duration,
     max_buffer_points: usize,
     /// When the writer may try the server again after a transient failure.
-    retry_at: Mutex<Option<Instant>>,
+    retry: Mutex<Backoff>,
     /// Set by `finish`: the writer sends nothing after it (the rest stays in the spool).
     send_deadline: Mutex<Option<Instant>>,
     warned: AtomicBool,
@@ -224,7 +225,7 @@ impl Run {
                 flushed: Condvar::new(),
                 flush_interval: options.flush_interval,
                 max_buffer_points: options.max_buffer_points.max(1),
-                retry_at: Mutex::new(None),
+                retry: Mutex::default(),
                 send_deadline: Mutex::new(None),
                 warned: AtomicBool::new(false),
             }),
@@ -759,11 +760,13 @@ fn flush_buffer(shared: &Shared) -> Result<()> {
 
 /// Sends the spool's operations while the server takes them; answers whether all are done.
 fn send_pending(shared: &Shared) -> bool {
-    let retry_at = *shared
-        .retry_at
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if retry_at.is_some_and(|at| Instant::now() < at) && !shared.stop.load(Ordering::SeqCst) {
+    let retry = || {
+        shared
+            .retry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    };
+    if !retry().due(Instant::now()) && !shared.stop.load(Ordering::SeqCst) {
         return false;
     }
     let deadline = *shared
@@ -772,10 +775,7 @@ fn send_pending(shared: &Shared) -> bool {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     match drain(&shared.client, &shared.spool, deadline) {
         Ok(drained) => {
-            *shared
-                .retry_at
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+            retry().succeeded();
             drained
         }
         Err(error) => {
@@ -783,11 +783,7 @@ fn send_pending(shared: &Shared) -> bool {
                 shared,
                 &format!("rsdk: {error}; logging goes on into the spool and is sent when the server is back"),
             );
-            *shared
-                .retry_at
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                Some(Instant::now() + Duration::from_secs(2));
+            retry().failed(Instant::now(), error.retry_after());
             false
         }
     }

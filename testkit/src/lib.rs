@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod fault_proxy;
 pub mod s3;
 
 /// How long a server may take to answer its first command.

@@ -59,6 +59,7 @@ pub fn start_on(address: SocketAddr) -> TestServer {
         server: url.clone(),
         token: Some(token.clone()),
         spool_dir: data.path().join("unused-spool"),
+        response_timeout: sdk::config::DEFAULT_RESPONSE_TIMEOUT,
     });
     TestServer {
         url,
@@ -100,6 +101,7 @@ pub fn client_config(server: &str, token: Option<&str>, spool: &Path) -> sdk::Cl
         server: server.to_owned(),
         token: token.map(str::to_owned),
         spool_dir: spool.to_path_buf(),
+        response_timeout: sdk::config::DEFAULT_RESPONSE_TIMEOUT,
     }
 }
 
