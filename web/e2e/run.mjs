@@ -541,6 +541,94 @@ test('the knowledge explorer: a run, its parent and features; expanding the pare
   assert((await knowledgeNode(page, 'experiment:1').count()) === 1, 'the runs stay');
 });
 
+const settingsOf = async () =>
+  (await check('query($p: String!) { project(name: $p) { namingPattern } metricConfigs(project: $p) { name direction expression } }', { p: PROJECT }));
+
+test('settings: a refused naming pattern is shown at its field, a valid one is kept after a reload', async (page) => {
+  await page.getByRole('navigation', { name: 'Project views' }).getByRole('link', { name: 'Settings' }).click();
+  await page.waitForURL(new RegExp(`/p/${PROJECT}/settings$`));
+  const pattern = page.getByLabel('Naming pattern');
+  await pattern.waitFor();
+  const before = (await settingsOf()).project.namingPattern;
+  assert((await pattern.inputValue()) === before, `the stored pattern is shown: ${await pattern.inputValue()}`);
+  await pattern.fill('^(?P<number>\\d+_.+$'); // an unclosed group
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  const error = page.locator('[data-testid="field-error"][data-field="namingPattern"]');
+  await error.waitFor();
+  assert(/not a valid regex/.test((await error.textContent()) ?? ''), `the server's reason at the field: ${await error.textContent()}`);
+  assert((await pattern.getAttribute('aria-invalid')) === 'true', 'the field is marked invalid');
+  assert((await settingsOf()).project.namingPattern === before, 'nothing stored');
+  await shot(page, '21-settings-invalid-pattern');
+  const valid = '^(?:(?P<number>\\d+)_)?.+$';
+  await pattern.fill(valid);
+  assert((await error.count()) === 0, 'editing clears the stale refusal');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  assert((await settingsOf()).project.namingPattern === valid, 'the pattern is stored');
+  await page.reload();
+  await waitFor('the saved pattern after a reload', async () => (await page.getByLabel('Naming pattern').inputValue()) === valid, 10_000);
+});
+
+test('settings: adding a derived key metric', async (page) => {
+  const form = page.getByRole('form', { name: 'Add a key metric' });
+  await form.getByLabel('Metric name').fill('error');
+  await form.getByLabel('Direction').selectOption('MINIMIZE');
+  await form.getByLabel('Derived expression (optional)').fill('1 - accuracy');
+  await form.getByRole('button', { name: 'Add metric' }).click();
+  const row = page.locator('[data-testid="metric-config-row"][data-name="error"]');
+  await row.waitFor();
+  assert(/lower is better/.test((await row.textContent()) ?? '') && /1 - accuracy/.test((await row.textContent()) ?? ''), `the new row: ${await row.textContent()}`);
+  const stored = (await settingsOf()).metricConfigs.find((m) => m.name === 'error');
+  assert(stored?.direction === 'MINIMIZE' && stored.expression === '1 - accuracy', `stored: ${JSON.stringify(stored)}`);
+  assert((await form.getByLabel('Metric name').inputValue()) === '', 'the form is empty again');
+});
+
+const MEMBER = { email: 'grace@example.com', displayName: 'Grace Hopper', password: 'a long enough password' };
+const memberRole = (page, id) => page.locator(`[data-testid="member-row"][data-id="${id}"] [data-testid="member-role"]`);
+let memberId;
+
+test("settings: adding a member and changing their role, seen in the list", async (page) => {
+  ({ createUser: { id: memberId } } = await check('mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: MEMBER }));
+  await page.reload(); // the user list is read when the page opens
+  const add = page.getByRole('form', { name: 'Add a member' });
+  await add.getByLabel('User', { exact: true }).selectOption(memberId);
+  await add.getByLabel('Role', { exact: true }).selectOption('VIEWER');
+  await add.getByRole('button', { name: 'Add member' }).click();
+  await waitFor('Grace as a viewer', async () => (await memberRole(page, memberId).getAttribute('data-role')) === 'VIEWER', 10_000);
+  await page.getByLabel(`Own role of ${MEMBER.displayName}`).selectOption('RESEARCHER');
+  await page.getByRole('button', { name: `Set the role of ${MEMBER.displayName}` }).click();
+  await waitFor('Grace as a researcher', async () => (await memberRole(page, memberId).getAttribute('data-role')) === 'RESEARCHER', 10_000);
+  const row = page.locator(`[data-testid="member-row"][data-id="${memberId}"]`);
+  assert(/own role/.test((await row.textContent()) ?? ''), `where the role comes from: ${await row.textContent()}`);
+  const { projectMembers } = await check('query($p: String!) { projectMembers(project: $p) { person { id } role } }', { p: PROJECT });
+  assert(projectMembers.find((m) => m.person.id === memberId)?.role === 'RESEARCHER', 'the role is stored');
+  await row.scrollIntoViewIfNeeded();
+  await shot(page, '22-settings');
+});
+
+test('settings: a researcher gets no tab, and the page read only with the reason', async (page, base) => {
+  const other = await page.context().browser().newPage({ viewport: { width: 1400, height: 1000 } });
+  try {
+    await other.goto(`${base}/login`);
+    await other.getByLabel('Email').fill(MEMBER.email);
+    await other.getByLabel('Password').fill(MEMBER.password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('heading', { name: 'Projects' }).waitFor();
+    await other.goto(`${base}/p/${PROJECT}/settings`);
+    const note = other.getByTestId('settings-read-only');
+    await note.waitFor();
+    assert(/Only project admins can change settings/.test((await note.textContent()) ?? ''), `the reason: ${await note.textContent()}`);
+    await other.getByLabel('Naming pattern').waitFor();
+    assert(await other.getByLabel('Naming pattern').isDisabled(), 'the settings are read only');
+    const tabs = other.getByRole('navigation', { name: 'Project views' });
+    await tabs.getByRole('link', { name: 'Overview' }).waitFor();
+    assert((await tabs.getByRole('link', { name: 'Settings' }).count()) === 0, 'no Settings tab');
+    await shot(other, '23-settings-read-only');
+  } finally {
+    await other.close();
+  }
+});
+
 async function main() {
   assert(existsSync(join(dist, 'index.html')), `${dist}/index.html is missing: run \`npm run build\` first`);
   assert(existsSync(rsdkBin), `${rsdkBin} is missing: cargo build -p api --bin rsdk`);

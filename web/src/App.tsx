@@ -8,12 +8,13 @@ import { KanbanRoute } from '@/features/kanban';
 import { ProjectsRoute } from '@/features/projects';
 
 // The experiment view carries the chart library: loaded when first opened.
-// So are the graph view with React Flow and dagre, and the hypotheses views.
+// So are the graph view with React Flow and dagre, the hypotheses views and the settings.
 const GraphRoute = lazy(() => import('@/features/graph').then((m) => ({ default: m.GraphRoute })));
 const HypothesesRoute = lazy(() => import('@/features/hypotheses').then((m) => ({ default: m.HypothesesRoute })));
 const HypothesisRoute = lazy(() => import('@/features/hypotheses').then((m) => ({ default: m.HypothesisRoute })));
 const CompareRoute = lazy(() => import('@/features/compare').then((m) => ({ default: m.CompareRoute })));
 const KnowledgeRoute = lazy(() => import('@/features/knowledge').then((m) => ({ default: m.KnowledgeRoute })));
+const SettingsRoute = lazy(() => import('@/features/settings').then((m) => ({ default: m.SettingsRoute })));
 const ExperimentRoute = lazy(() => import('@/features/experiments').then((m) => ({ default: m.ExperimentRoute })));
 
 function NotFound() {
@@ -62,6 +63,12 @@ const router = createBrowserRouter([
           { path: '/p/:project/knowledge', element: (
               <Suspense fallback={<Loading what="Loading" />}>
                 <KnowledgeRoute />
+              </Suspense>
+            ),
+          },
+          { path: '/p/:project/settings', element: (
+              <Suspense fallback={<Loading what="Loading" />}>
+                <SettingsRoute />
               </Suspense>
             ),
           },

@@ -1,18 +1,23 @@
 import { useSession } from './session';
 
-/** An error the API answered with: its `message` and `extensions.code`. */
+/**
+ * An error the API answered with: its `message`, `extensions.code` and, for a refused value
+ * (VALIDATION, CONFLICT), `extensions.field`, the input it names.
+ */
 export class ApiError extends Error {
   readonly code: string | undefined;
-  constructor(message: string, code?: string) {
+  readonly field: string | undefined;
+  constructor(message: string, code?: string, field?: string) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+    this.field = field;
   }
 }
 
 interface GraphQLResponse<T> {
   data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: { message: string; extensions?: { code?: string; field?: string } }[];
 }
 
 /** POSTs one operation to `/graphql` with the session's bearer token. */
@@ -43,7 +48,7 @@ export async function gql<TData, TVariables extends object = Record<string, neve
   if (first) {
     const code = first.extensions?.code;
     if (code === 'UNAUTHENTICATED') useSession.getState().signOut();
-    throw new ApiError(first.message, code);
+    throw new ApiError(first.message, code, first.extensions?.field);
   }
   if (!response.ok || body.data == null) {
     throw new ApiError(`The server answered ${response.status}`, 'HTTP');

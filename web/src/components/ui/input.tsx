@@ -16,7 +16,19 @@ export function Input({ className, ...props }: React.ComponentProps<'input'>) {
 export function Select({ className, ...props }: React.ComponentProps<'select'>) {
   return (
     <select
-      className={cn('h-9 rounded-md border border-border bg-background px-2 text-sm', className)}
+      className={cn('h-9 rounded-md border border-border bg-background px-2 text-sm disabled:opacity-50', className)}
+      {...props}
+    />
+  );
+}
+
+export function Textarea({ className, ...props }: React.ComponentProps<'textarea'>) {
+  return (
+    <textarea
+      className={cn(
+        'min-h-20 w-full rounded-md border border-border bg-background px-3 py-2 text-sm placeholder:text-muted-foreground disabled:opacity-50',
+        className,
+      )}
       {...props}
     />
   );

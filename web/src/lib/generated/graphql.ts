@@ -18,6 +18,19 @@ export type Baseline =
   /** The root of the experiment's primary chain. */
   | 'ROOT';
 
+/**
+ * A named capture policy: which files an experiment keeps and how large they may be.
+ * `*` stays within a path segment, `**` crosses segments.
+ */
+export type CapturePolicyInput = {
+  exclude: Array<string>;
+  include: Array<string>;
+  maxExperimentBytes: number;
+  /** Bytes (up to 2^53). */
+  maxFileBytes: number;
+  name: string;
+};
+
 /** Whether a diff line is shared, only on the left (removed) or only on the right (added). */
 export type DiffLineKindGql =
   | 'ADDED'
@@ -56,6 +69,28 @@ export type HypothesisStatus =
   /** Linked runs are still running. */
   | 'TESTING';
 
+/** A key metric of a project. */
+export type MetricConfigInput = {
+  aggregation: Aggregation;
+  direction: Direction;
+  /**
+   * For a derived metric: an expression over other metrics of the same experiment, e.g.
+   * `1 - accuracy` (numbers, metric names, + - * /, min, max, abs, log, exp, sqrt). Null for
+   * a logged scalar.
+   */
+  expression?: string | null | undefined;
+  name: string;
+};
+
+/** A role on a project. */
+export type Role =
+  /** Also manages settings and members. */
+  | 'ADMIN'
+  /** Also creates and edits experiments, hypotheses and artifacts. */
+  | 'RESEARCHER'
+  /** Reads. */
+  | 'VIEWER';
+
 /** What a search hit is. */
 export type SearchKind =
   | 'ARTIFACT'
@@ -74,6 +109,39 @@ export type Status =
   | 'PLANNED'
   /** Running. */
   | 'RUNNING';
+
+/** A project's description and settings; omitted fields keep their value (or default). */
+export type UpdateProjectInput = {
+  description?: string | null | undefined;
+  /**
+   * Environment variables an environment record keeps: names, or prefixes ending in `*`
+   * (e.g. `CUDA_*`); replaces the list. Names that look secret (KEY, TOKEN, SECRET, …) are
+   * dropped even when listed. The default keeps device, thread, seed and distributed-run
+   * settings (`CUDA_*`, `OMP_NUM_THREADS`, `PYTHONHASHSEED`, `TORCH_*`, …).
+   */
+  environmentVariables?: Array<string> | null | undefined;
+  /**
+   * E_hypothesis at or below minus this refutes a hypothesis: a finite number above 0
+   * (default 3). Changing it recomputes the project's hypotheses.
+   */
+  evidenceRefuteThreshold?: number | null | undefined;
+  /**
+   * E_hypothesis at or above this supports a hypothesis: a finite number above 0 (default
+   * 3). Changing it recomputes the project's hypotheses.
+   */
+  evidenceSupportThreshold?: number | null | undefined;
+  /** Feature paths whose changes are stored but not treated as changes (e.g. `seed`). */
+  ignoredFeaturePaths?: Array<string> | null | undefined;
+  /** A name naming a missing parent creates a root instead of being refused (default false). */
+  missingParentMakesRoot?: boolean | null | undefined;
+  /**
+   * Regex for experiment names with optional groups `number` and `parent`;
+   * the default accepts `12_from_8_lr_sweep` and any other name.
+   */
+  namingPattern?: string | null | undefined;
+  /** Read the parent from the name's `parent` group (default true). */
+  parentFromName?: boolean | null | undefined;
+};
 
 export type AskQueryVariables = Exact<{
   project: string;
@@ -318,9 +386,105 @@ export type SearchQueryVariables = Exact<{
 
 export type SearchQuery = { search: { total: number, hits: Array<{ kind: SearchKind, id: string, project: string, number: number | null, title: string, score: number, snippets: Array<{ field: string, html: string }> }> } };
 
+export type CapturePoliciesQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type CapturePoliciesQuery = { capturePolicies: Array<{ name: string, include: Array<string>, exclude: Array<string>, maxFileBytes: number, maxExperimentBytes: number }> };
+
+export type SetCapturePolicyMutationVariables = Exact<{
+  project: string;
+  policy: CapturePolicyInput;
+}>;
+
+
+export type SetCapturePolicyMutation = { setCapturePolicy: { name: string } };
+
+export type RemoveCapturePolicyMutationVariables = Exact<{
+  project: string;
+  name: string;
+}>;
+
+
+export type RemoveCapturePolicyMutation = { removeCapturePolicy: boolean };
+
+export type ProjectMembersQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type ProjectMembersQuery = { projectMembers: Array<{ role: Role, overrideRole: Role | null, person: { id: string, displayName: string }, teams: Array<{ team: string, role: Role }> }> };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { id: string, siteAdmin: boolean } };
+
+export type UsersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type UsersQuery = { users: Array<{ id: string, email: string, displayName: string, disabled: boolean }> };
+
+export type SetProjectRoleMutationVariables = Exact<{
+  project: string;
+  userId: string | number;
+  role?: Role | null | undefined;
+}>;
+
+
+export type SetProjectRoleMutation = { setProjectRole: boolean };
+
+export type MetricConfigsQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type MetricConfigsQuery = { metricConfigs: Array<{ name: string, direction: Direction, aggregation: Aggregation, expression: string | null }> };
+
+export type SetMetricConfigMutationVariables = Exact<{
+  project: string;
+  config: MetricConfigInput;
+}>;
+
+
+export type SetMetricConfigMutation = { setMetricConfig: { name: string } };
+
+export type RemoveMetricConfigMutationVariables = Exact<{
+  project: string;
+  name: string;
+}>;
+
+
+export type RemoveMetricConfigMutation = { removeMetricConfig: boolean };
+
+export type ProjectSettingsFieldsFragment = { name: string, description: string, namingPattern: string, parentFromName: boolean, missingParentMakesRoot: boolean, ignoredFeaturePaths: Array<string>, environmentVariables: Array<string>, evidenceSupportThreshold: number, evidenceRefuteThreshold: number };
+
+export type ProjectSettingsQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type ProjectSettingsQuery = { project: { name: string, description: string, namingPattern: string, parentFromName: boolean, missingParentMakesRoot: boolean, ignoredFeaturePaths: Array<string>, environmentVariables: Array<string>, evidenceSupportThreshold: number, evidenceRefuteThreshold: number } };
+
+export type UpdateProjectMutationVariables = Exact<{
+  name: string;
+  input: UpdateProjectInput;
+}>;
+
+
+export type UpdateProjectMutation = { updateProject: { name: string, description: string, namingPattern: string, parentFromName: boolean, missingParentMakesRoot: boolean, ignoredFeaturePaths: Array<string>, environmentVariables: Array<string>, evidenceSupportThreshold: number, evidenceRefuteThreshold: number } };
+
 export type ProjectEventsSubscriptionVariables = Exact<{
   project: string;
 }>;
 
 
 export type ProjectEventsSubscription = { projectEvents: { kind: string, number: number | null, lastStep: number | null, metrics: Array<string> | null } };
+
+export type MyRoleQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type MyRoleQuery = { project: { myRole: Role | null } };
