@@ -3,7 +3,7 @@
 CARGO_TARGET_DIR ?= $(HOME)/.cache/rsdk/target
 export CARGO_TARGET_DIR
 
-.PHONY: run test test-services test-python test-web web python-env wheel lint schema bench bench-sdk
+.PHONY: run test test-services test-python test-web web python-env wheel lint audit schema bench bench-sdk reliability
 
 ## The Python environment of the SDK's tests and tools (created once, kept between runs).
 VENV ?= $(HOME)/.cache/rsdk/venv
@@ -18,7 +18,7 @@ run: web
 
 ## test: every check and test (formatting, lints, unit, property, engine and server tests).
 ## The tests start their own FalkorDB, Redis and S3 servers on loopback ports and stop them.
-test: test-services lint
+test: test-services lint audit
 	cargo test --workspace
 	$(MAKE) test-python
 	$(MAKE) test-web
@@ -74,6 +74,19 @@ lint: python-env
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/ruff check sdk/python bench
 	$(VENV)/bin/ruff format --check sdk/python bench
+
+## audit: the supply-chain checks — cargo-deny (licences, bans, sources; deny.toml), pip-audit
+## of the SDK's Python environment, npm audit of the web UI's runtime dependencies. A tool
+## that is not installed is reported as skipped (CI installs them and passes --strict).
+audit: python-env
+	python3 bench/reliability.py --only "supply chain" $(if $(CI),--strict,)
+
+## reliability: the reliability report (RELIABILITY.md): the crash, fault-proxy, dependency,
+## abuse, authorization and bad-input tests run again with their figures, and the audits, in
+## one table (bench/reliability.py; about 5 minutes after a build)
+reliability: test-services python-env
+	cargo build --workspace --tests -q
+	python3 bench/reliability.py $(if $(CI),--strict,)
 
 ## schema: regenerate the committed GraphQL SDL after an API change
 schema:

@@ -79,6 +79,24 @@ impl Pending {
     }
 }
 
+/// The running indexer: stopping it lets the batch in hand finish and releases the index
+/// (and so its writer lock) once the server's other holders are gone.
+#[derive(Debug)]
+pub struct Indexer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Indexer {
+    /// Stops after the batch in hand and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        if let Err(error) = self.task.await {
+            tracing::warn!(%error, "the search indexer ended abnormally");
+        }
+    }
+}
+
 impl Search {
     /// Opens (or creates) the index in `directory`; questions read series from `metrics`
     /// and ask `model`, when given, what the planner does not understand.
@@ -139,17 +157,25 @@ impl Search {
         }
     }
 
-    /// Keeps the index current from `bus` until the bus is dropped; rebuilds everything first
-    /// when the index was created empty or reset (a new data directory, another index
-    /// version).
-    pub fn start_indexer(&self, bus: &Arc<dyn EventBus>) {
+    /// Keeps the index current from `bus` until the bus is dropped or the answered
+    /// [`Indexer`] is stopped; rebuilds everything first when the index was created empty or
+    /// reset (a new data directory, another index version).
+    pub fn start_indexer(&self, bus: &Arc<dyn EventBus>) -> Indexer {
         let search = self.clone();
         let mut events = bus.subscribe();
-        tokio::spawn(async move {
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
             if search.index.needs_rebuild() {
                 search.rebuild_logged(None).await;
             }
-            while let Some(first) = events.next().await {
+            loop {
+                let first = tokio::select! {
+                    _ = &mut stopped => break,
+                    first = events.next() => match first {
+                        Some(event) => event,
+                        None => break,
+                    },
+                };
                 let mut pending = Pending::default();
                 pending.add(first);
                 let deadline = tokio::time::sleep(BATCH_WINDOW);
@@ -166,6 +192,7 @@ impl Search {
                 search.apply(pending).await;
             }
         });
+        Indexer { stop, task }
     }
 
     async fn rebuild_logged(&self, project: Option<&str>) {

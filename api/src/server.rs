@@ -183,7 +183,7 @@ pub async fn start(
     }
     let app = router(&services, config);
     let workers = services.start_workers();
-    services.search.start_indexer(&services.events);
+    let indexer = services.search.start_indexer(&services.events);
     if config.file_gc_interval_seconds > 0 {
         let every = Duration::from_secs(config.file_gc_interval_seconds);
         let grace = Duration::from_secs(config.file_gc_grace_seconds);
@@ -194,6 +194,7 @@ pub async fn start(
     Ok((address, async move {
         let served = serving.into_future().await;
         Services::stop_workers(workers).await;
+        indexer.stop().await;
         served
     }))
 }

@@ -290,3 +290,17 @@ async fn a_rebuild_restores_the_index_from_the_graph_for_admins_only() {
         "{refused}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restarted_in_the_same_process_reopens_its_index() {
+    let server = support::start().await;
+    server.create_project("vision").await;
+    server.create_experiment("vision", "1", None).await;
+    set_notes(&server, 1, "warmup cosine").await;
+    until_found(&server, "cosine", json!(["EXPERIMENT"]), "1").await;
+
+    // Stopping releases the index's writer lock, so the next server opens it.
+    let server = server.restart().await;
+    set_notes(&server, 1, "warmup linear").await;
+    until_found(&server, "linear", json!(["EXPERIMENT"]), "1").await;
+}

@@ -71,6 +71,7 @@ queries! {
     KNOWLEDGE_FEATURE_SETS = read "knowledge/feature_sets";
 
     ADD_PRIMARY_PARENT = write "lineage/add_primary_parent";
+    LINK_NEW_CHILD = write "lineage/link_new_child";
     REMOVE_PRIMARY_PARENT = write "lineage/remove_primary_parent";
     ADD_MERGE_PARENT = write "lineage/add_merge_parent";
     REMOVE_MERGE_PARENT = write "lineage/remove_merge_parent";
@@ -158,6 +159,7 @@ queries! {
     METRIC_DIGEST_IN_USE = read "metric/digest_in_use";
     METRIC_CHUNK_CREATE = write "metric/chunk_create";
     METRIC_CHUNK_COMPACT = write "metric/chunk_compact";
+    METRIC_MEASURED_IN_PROJECT = read "metric/measured_in_project";
     METRIC_MEASURED_CREATE = write "metric/measured_create";
     METRIC_MEASURED_UPDATE = write "metric/measured_update";
     METRIC_MEASURED = read "metric/measured";

@@ -55,7 +55,7 @@ fn logging_goes_on_through_every_network_fault_and_each_point_lands_once() {
                 .expect("logging never fails on a network fault");
             calls.push(started.elapsed());
             step += 1;
-            if step % 500 == 0 {
+            if step.is_multiple_of(500) {
                 // About 0.5 s of a training loop per fault: the writer meets it several times.
                 std::thread::sleep(Duration::from_millis(50));
             }

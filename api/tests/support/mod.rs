@@ -19,8 +19,10 @@ pub struct TestServer {
     pub anonymous: reqwest::Client,
     /// The first administrator's API token.
     pub admin_token: String,
-    _stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
+    stop: oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+    config: Config,
+    dir: tempfile::TempDir,
 }
 
 pub async fn start() -> TestServer {
@@ -36,21 +38,28 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         ..Config::default()
     };
     adjust(&mut config);
+    serve(config, dir).await
+}
+
+/// Starts a server with `config` over the data directory `dir`.
+async fn serve(config: Config, dir: tempfile::TempDir) -> TestServer {
     let (stop, stopped) = oneshot::channel::<()>();
     let (address, serving) = api::server::start(&config, async move {
         let _ = stopped.await;
     })
     .await
     .expect("server starts");
-    tokio::spawn(serving);
+    let serving = tokio::spawn(serving);
     let admin_token = token_in(&config.client_config_path());
     TestServer {
         url: format!("http://{address}"),
         client: client_with_token(&admin_token),
         anonymous: reqwest::Client::new(),
         admin_token,
-        _stop: stop,
-        _dir: dir,
+        stop,
+        serving,
+        config,
+        dir,
     }
 }
 
@@ -76,6 +85,18 @@ pub fn client_with_token(token: &str) -> reqwest::Client {
 }
 
 impl TestServer {
+    /// Stops the server cleanly (in-flight requests drain, workers and the search indexer
+    /// stop) and starts a new one in this process over the same data directory, on a new
+    /// port.
+    pub async fn restart(self) -> TestServer {
+        let _ = self.stop.send(());
+        self.serving
+            .await
+            .expect("the server task")
+            .expect("the server stops cleanly");
+        serve(self.config, self.dir).await
+    }
+
     /// Posts one GraphQL operation and returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         let response = self

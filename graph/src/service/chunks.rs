@@ -8,7 +8,8 @@
 //! `NaN`, `inf`, `-inf`): FalkorDB takes no NaN or infinity as a parameter and prints stored
 //! doubles with 15 significant digits, so text is the one form every engine keeps exactly.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tracing::instrument;
 
@@ -553,23 +554,83 @@ impl Graph {
         Ok(live > 0)
     }
 
-    /// Every summary of every experiment of a project, by experiment number then metric name
-    /// (the runs table), from the project's values snapshot: one indexed read of the values
-    /// version while it is current, the whole project read again only after another process
-    /// changed a value (this one patches its snapshot as it writes).
-    pub async fn measured_in_project(&self, project: &str) -> Result<Vec<(i64, MeasuredSummary)>> {
+    /// Every experiment of a project that measured something, by number, with its summaries
+    /// by metric name (the runs table). A process keeps the answer while the project's values
+    /// version holds (every batch that changes a summary moves it), so an unchanged project
+    /// costs one indexed read of the version; the evidence's snapshot of the project answers
+    /// when it is current (it is patched as chunks land, so a project being trained on is
+    /// not read again for every chunk); otherwise one read of the summaries cached on each
+    /// experiment (`metric/measured_in_project`).
+    pub async fn measured_in_project(&self, project: &str) -> Result<Arc<ProjectSummaries>> {
         let project = self.project(project).await?;
-        let snapshot = self.project_snapshot(&project.id, &[]).await?;
-        let mut summaries: Vec<(i64, MeasuredSummary)> = snapshot
-            .experiments
-            .iter()
-            .flat_map(|(number, values)| values.summaries.iter().map(|summary| (*number, summary.clone())))
-            .collect();
-        summaries
-            .sort_by(|(a_number, a), (b_number, b)| a_number.cmp(b_number).then(a.metric.cmp(&b.metric)));
+        let version = self.values_version(&project.id).await?;
+        if let Some(snapshot) = self.snapshots.current(&project.id, version) {
+            let summaries: ProjectSummaries = snapshot
+                .experiments
+                .iter()
+                .filter(|(_, values)| !values.summaries.is_empty())
+                .map(|(number, values)| (*number, values.summaries.clone()))
+                .collect();
+            return Ok(Arc::new(summaries));
+        }
+        if let Some(kept) = self.summaries.current(&project.id, version) {
+            return Ok(kept);
+        }
+        // Read after the version: a change landing meanwhile makes the version newer, so the
+        // next call reads again.
+        let params = Params::new().with("project_id", project.id.as_str());
+        let rows = self
+            .executor
+            .execute(&queries::METRIC_MEASURED_IN_PROJECT, params)
+            .await?;
+        let mut summaries = ProjectSummaries::new();
+        for row in &rows {
+            let mut measured = cached_summaries(&row.string("measured")?)?;
+            measured.sort_by(|a, b| a.metric.cmp(&b.metric));
+            summaries.insert(row.int("number")?, measured.into());
+        }
+        let summaries = Arc::new(summaries);
+        self.summaries.keep(&project.id, version, summaries.clone());
         Ok(summaries)
     }
 }
+
+/// Each experiment's summaries by its number, metrics by name.
+pub type ProjectSummaries = BTreeMap<i64, Arc<[MeasuredSummary]>>;
+
+/// The projects' summaries this process read last, each with the values version it holds for.
+#[derive(Debug, Default)]
+pub(crate) struct SummariesCache {
+    projects: Mutex<HashMap<ProjectId, (i64, Arc<ProjectSummaries>)>>,
+}
+
+impl SummariesCache {
+    fn projects(&self) -> MutexGuard<'_, HashMap<ProjectId, (i64, Arc<ProjectSummaries>)>> {
+        self.projects.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn current(&self, project: &ProjectId, version: i64) -> Option<Arc<ProjectSummaries>> {
+        self.projects()
+            .get(project)
+            .filter(|(kept, _)| *kept == version)
+            .map(|(_, summaries)| summaries.clone())
+    }
+
+    /// Keeps `summaries` of `version`, making room by dropping another project past
+    /// [`MAX_KEPT_PROJECTS`].
+    fn keep(&self, project: &ProjectId, version: i64, summaries: Arc<ProjectSummaries>) {
+        let mut projects = self.projects();
+        if projects.len() >= MAX_KEPT_PROJECTS && !projects.contains_key(project) {
+            if let Some(other) = projects.keys().next().cloned() {
+                projects.remove(&other);
+            }
+        }
+        projects.insert(project.clone(), (version, summaries));
+    }
+}
+
+/// The most projects whose summaries one process keeps.
+const MAX_KEPT_PROJECTS: usize = 16;
 
 fn new_record(experiment: &ExperimentId, chunk: NewChunk, sequence: i64) -> ChunkRecord {
     ChunkRecord {

@@ -181,7 +181,7 @@ impl SnapshotCache {
         self.projects.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn current(&self, project: &ProjectId, version: i64) -> Option<Arc<ProjectSnapshot>> {
+    pub(super) fn current(&self, project: &ProjectId, version: i64) -> Option<Arc<ProjectSnapshot>> {
         self.projects()
             .get(project)
             .filter(|snapshot| snapshot.version == version)
@@ -364,6 +364,19 @@ impl Graph {
         Ok(())
     }
 
+    /// The project's values version (`project/bump_values_version`; 0 before any change).
+    pub(super) async fn values_version(&self, project_id: &ProjectId) -> Result<i64> {
+        let params = Params::new().with("project_id", project_id.as_str());
+        let rows = self
+            .executor
+            .execute(&queries::EVIDENCE_VALUES_VERSION, params)
+            .await?;
+        Ok(match rows.first() {
+            Some(row) => row.opt_int("version")?.unwrap_or_default(),
+            None => 0,
+        })
+    }
+
     /// The project's snapshot at its current version, holding at least the experiments
     /// numbered `needed` when they exist (read again when the kept one is older or lacks one).
     pub(super) async fn project_snapshot(
@@ -371,15 +384,7 @@ impl Graph {
         project_id: &ProjectId,
         needed: &[i64],
     ) -> Result<Arc<ProjectSnapshot>> {
-        let params = Params::new().with("project_id", project_id.as_str());
-        let rows = self
-            .executor
-            .execute(&queries::EVIDENCE_VALUES_VERSION, params.clone())
-            .await?;
-        let version = match rows.first() {
-            Some(row) => row.opt_int("version")?.unwrap_or_default(),
-            None => 0,
-        };
+        let version = self.values_version(project_id).await?;
         if let Some(snapshot) = self.snapshots.current(project_id, version) {
             let missing: Vec<i64> = needed
                 .iter()
@@ -395,6 +400,7 @@ impl Graph {
         }
         // Read after the version: a change landing meanwhile is in the values and makes the
         // version newer, so the next recomputation reads again.
+        let params = Params::new().with("project_id", project_id.as_str());
         let rows = self
             .executor
             .execute(&queries::EVIDENCE_PROJECT_VALUES, params)

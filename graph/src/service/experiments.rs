@@ -61,6 +61,7 @@ fn validate_progress(progress: i64) -> Result<()> {
 /// The primary parent of an experiment being created.
 struct NewParent {
     id: ExperimentId,
+    number: i64,
     full: serde_json::Value,
 }
 
@@ -239,11 +240,12 @@ impl Graph {
             .with("ended_at", experiment.ended_at.map(timestamp))
             .with("features_diff", changes.diff_json.as_str())
             .with("features_full", changes.full_json.as_str())
-            .with("next_number", project.next_number.max(number + 1));
+            .with("next_number", project.next_number.max(number + 1))
+            .with("parent_number", parent.as_ref().map(|parent| parent.number));
         let mut statements = vec![Statement::new(&queries::EXPERIMENT_CREATE, create)];
         if let Some(parent) = &parent {
             statements.push(Statement::new(
-                &queries::ADD_PRIMARY_PARENT,
+                &queries::LINK_NEW_CHILD,
                 Params::new()
                     .with("child_id", experiment.id.as_str())
                     .with("parent_id", parent.id.as_str()),
@@ -336,7 +338,11 @@ impl Graph {
                 )
             })?;
             let full = self.features_of(&parent.id).await?.full;
-            return Ok(Some(NewParent { id: parent.id, full }));
+            return Ok(Some(NewParent {
+                id: parent.id,
+                number: parent.number,
+                full,
+            }));
         }
         let Some(parent_number) = parent_number else {
             return Ok(None);
@@ -344,6 +350,7 @@ impl Graph {
         match row.opt_string("parent_id")? {
             Some(id) => Ok(Some(NewParent {
                 id: ExperimentId(id),
+                number: parent_number,
                 full: stored_json(row, "parent_features")?,
             })),
             None if explicit.is_none() && project.settings.parent_detection.missing_parent_makes_root => {

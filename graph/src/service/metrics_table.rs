@@ -131,16 +131,39 @@ impl Graph {
             parents,
             values,
         } = self.project_values(project, &query.metrics).await?;
-        let podiums: Vec<Podium> = columns.iter().map(|column| podium(&values, column)).collect();
-        let mut rows: Vec<TableRow> = nodes
+        let lowered = query.name_contains.as_ref().map(|text| text.to_lowercase());
+        let mut matching: Vec<_> = nodes
             .iter()
             .filter(|node| query.status.is_none_or(|status| node.status == status))
             .filter(|node| {
-                query
-                    .name_contains
+                lowered
                     .as_ref()
-                    .is_none_or(|text| node.name.to_lowercase().contains(&text.to_lowercase()))
+                    .is_none_or(|text| node.name.to_lowercase().contains(text))
             })
+            .collect();
+        if let Some(metric) = &query.sort_by {
+            let column = columns
+                .iter()
+                .find(|column| &column.name == metric)
+                .ok_or_else(|| {
+                    Error::invalid("sortBy", format!("`{metric}` is not a column of this table"))
+                })?;
+            // Sorted by the column's value alone (read once per row); the stable sort keeps
+            // experiment order among equals.
+            let mut keyed: Vec<_> = matching
+                .into_iter()
+                .map(|node| (value_of(&values, node.number, &column.name), node))
+                .collect();
+            keyed.sort_by(|(a, _), (b, _)| better_first(*a, *b, column.direction));
+            matching = keyed.into_iter().map(|(_, node)| node).collect();
+        }
+        let total = matching.len();
+        // Cells (deltas, flags, baselines) only for the page's rows.
+        let podiums: Vec<Podium> = columns.iter().map(|column| podium(&values, column)).collect();
+        let rows = matching
+            .into_iter()
+            .skip(query.offset)
+            .take(query.first)
             .map(|node| {
                 let parent = parents.get(&node.number).copied();
                 // The row's root is the same for every column: found once per row.
@@ -164,18 +187,6 @@ impl Graph {
                 }
             })
             .collect();
-        if let Some(metric) = &query.sort_by {
-            let index = columns
-                .iter()
-                .position(|column| &column.name == metric)
-                .ok_or_else(|| {
-                    Error::invalid("sortBy", format!("`{metric}` is not a column of this table"))
-                })?;
-            let direction = columns[index].direction;
-            rows.sort_by(|a, b| better_first(a.cells[index].value, b.cells[index].value, direction));
-        }
-        let total = rows.len();
-        let rows = rows.into_iter().skip(query.offset).take(query.first).collect();
         Ok(MetricsTable {
             metrics: columns,
             rows,
@@ -312,15 +323,14 @@ impl Graph {
             .map(|edge| (edge.to, edge.from))
             .collect();
         let mut values: Values = HashMap::new();
-        for (number, summary) in measured {
-            let aggregation = configured
-                .get(&summary.metric)
-                .map_or(Aggregation::Last, |c| c.aggregation);
-            let direction = configured
-                .get(&summary.metric)
-                .map_or(Direction::Minimize, |c| c.direction);
-            let value = aggregate(&summary, aggregation, direction);
-            values.entry(number).or_default().insert(summary.metric, value);
+        for (number, summaries) in measured.iter() {
+            let row = values.entry(*number).or_default();
+            for summary in summaries.iter() {
+                let config = configured.get(&summary.metric);
+                let aggregation = config.map_or(Aggregation::Last, |c| c.aggregation);
+                let direction = config.map_or(Direction::Minimize, |c| c.direction);
+                row.insert(summary.metric.clone(), aggregate(summary, aggregation, direction));
+            }
         }
         let derived: Vec<(String, Expr)> = configured
             .values()

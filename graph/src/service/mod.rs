@@ -29,6 +29,7 @@ mod teams;
 mod tokens;
 mod users;
 
+pub use chunks::ProjectSummaries;
 pub use experiments::ExperimentPage;
 pub use features::{ExperimentFeatures, FeatureSet, MergePreviewResult};
 pub use files::MAX_FILES_PER_COMMIT;
@@ -71,6 +72,8 @@ pub struct Graph {
     snapshots: Arc<evidence_snapshot::SnapshotCache>,
     /// The evidence units each hypothesis stored last.
     evidence_units: Arc<evidence_snapshot::UnitsCache>,
+    /// Each project's summaries as the runs table read them last.
+    summaries: Arc<chunks::SummariesCache>,
 }
 
 impl Graph {
@@ -91,6 +94,7 @@ impl Graph {
             write_lock,
             snapshots: Arc::default(),
             evidence_units: Arc::default(),
+            summaries: Arc::default(),
         })
     }
 
@@ -109,6 +113,7 @@ impl Graph {
             write_lock: self.write_lock.clone(),
             snapshots: self.snapshots.clone(),
             evidence_units: self.evidence_units.clone(),
+            summaries: self.summaries.clone(),
         };
         (graph, trace)
     }

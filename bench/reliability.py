@@ -1,0 +1,230 @@
+"""The reliability report: runs the reliability and security checks of RELIABILITY.md that
+this repository automates and prints one table — each check, its figures and pass/fail.
+
+    make reliability            # every check (about 5 minutes on 2 cores, builds first)
+    python3 bench/reliability.py --only sdk   # the checks whose name contains "sdk"
+
+Each check is a test of the normal suite (`make test` runs them too) run again with its output
+captured, so its figures (points lost, retries, latencies, leaks) can be read off the lines it
+prints; or a supply-chain audit (cargo-deny, pip-audit, npm audit). A check whose tool is not
+installed is reported as `skipped` with the command that installs it, and fails the report only
+with `--strict` (CI passes it); an audit whose advisory service is out of reach (this build
+machine reaches the package registries' downloads only) is reported as `n/a` with the reason.
+Exit status: 0 when no check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(os.environ.get("VENV", Path.home() / ".cache/rsdk/venv"))
+
+
+@dataclass
+class Check:
+    """One row of the report."""
+
+    name: str
+    command: list[str]
+    # Lines of the output that hold the check's figures (the first group is shown).
+    figures: list[str] = field(default_factory=list)
+    cwd: Path = ROOT
+    # The program the command needs and how to install it, when it is not always there.
+    needs: tuple[str, str] | None = None
+    # Output saying the check could not be made here (a service out of reach), not that it
+    # failed: the row reads `n/a` with this reason.
+    unavailable: tuple[str, str] | None = None
+
+
+def cargo_test(package: str, target: str, name: str) -> list[str]:
+    return [
+        "cargo",
+        "test",
+        "-q",
+        "-p",
+        package,
+        "--test",
+        target,
+        name,
+        "--",
+        "--exact",
+        "--nocapture",
+    ]
+
+
+CHECKS = [
+    Check(
+        "kill -9 loop: acknowledged chunks survive repeated SIGKILLs exactly once",
+        cargo_test(
+            "api", "crash", "every_acknowledged_point_survives_repeated_sigkills_exactly_once"
+        ),
+        [r"crash test: (.*)"],
+    ),
+    Check(
+        "graph engine stops: 503 with Retry-After, recovery after its return",
+        cargo_test(
+            "api",
+            "engine_faults",
+            "requests_fail_retryably_while_the_engine_is_down_and_work_again_after",
+        ),
+    ),
+    Check(
+        "Redis dies mid-run: writes go on, live subscribers recover",
+        cargo_test(
+            "api",
+            "engine_faults",
+            "a_redis_outage_neither_fails_writes_nor_ends_live_subscriptions",
+        ),
+    ),
+    Check(
+        "sdk through the fault proxy: refuse, blackhole, reset, 503, delay",
+        cargo_test(
+            "sdk", "faults", "logging_goes_on_through_every_network_fault_and_each_point_lands_once"
+        ),
+        [r"reliability: (sdk log_metric.*)", r"reliability: (sdk recovery.*)"],
+    ),
+    Check(
+        "sdk offline spool: sync sends every point once",
+        cargo_test(
+            "sdk", "spool", "an_offline_run_is_kept_in_the_spool_and_sync_sends_every_point_once"
+        ),
+    ),
+    Check(
+        "sdk resend after a lost acknowledgement is stored once",
+        cargo_test(
+            "sdk", "spool", "a_chunk_sent_again_after_a_lost_acknowledgement_is_stored_once"
+        ),
+    ),
+    Check(
+        "API abuse: depth, aliases, bombs, oversized bodies refused before resolvers",
+        cargo_test("api", "graphql", "abusive_requests_are_refused_before_any_resolver_runs"),
+    ),
+    Check(
+        "authorization matrix from the schema; canary secrets never leak",
+        cargo_test(
+            "api", "authorization", "every_operation_and_route_obeys_the_policy_for_every_principal"
+        ),
+        [r"authorization matrix: (.*)"],
+    ),
+    Check(
+        "tokens: alg none, tampered, expired, revoked, replaced refresh",
+        cargo_test("api", "authorization", "bad_expired_revoked_and_replaced_tokens_are_refused"),
+    ),
+    Check(
+        "losing access closes a live subscription within 5 s",
+        cargo_test(
+            "api", "subscriptions", "logout_ends_a_running_subscription_within_five_seconds"
+        ),
+    ),
+    Check(
+        "bad file uploads and traversal paths refused, nothing stored",
+        cargo_test("api", "files", "bad_uploads_are_refused_with_the_field_and_store_nothing"),
+    ),
+    Check(
+        "bad code archives refused, nothing stored",
+        cargo_test("api", "code", "bad_code_uploads_name_the_field_and_store_nothing"),
+    ),
+    Check(
+        "bad metric chunks refused with the reason, nothing stored",
+        cargo_test("api", "metrics", "bad_chunks_are_refused_with_the_reason_and_store_nothing"),
+    ),
+    Check(
+        "supply chain: cargo-deny licences, bans and sources",
+        ["cargo", "deny", "--log-level", "error", "check", "licenses", "bans", "sources"],
+        needs=("cargo-deny", "cargo install --locked cargo-deny"),
+    ),
+    Check(
+        "supply chain: pip-audit of the SDK's environment (its optional and test dependencies)",
+        [str(VENV / "bin/pip-audit"), "--progress-spinner", "off"],
+        needs=(str(VENV / "bin/pip-audit"), f"{VENV}/bin/pip install pip-audit"),
+        unavailable=(
+            r"could not be audited",
+            "PyPI's vulnerability API is out of reach from this machine",
+        ),
+    ),
+    Check(
+        "supply chain: npm audit of the web UI (runtime dependencies, high and critical)",
+        ["npm", "audit", "--omit=dev", "--audit-level=high"],
+        cwd=ROOT / "web",
+        needs=("npm", "apt-get install npm"),
+        unavailable=(
+            r"audit endpoint returned an error",
+            "the npm registry's advisory endpoint is out of reach from this machine",
+        ),
+    ),
+]
+
+
+@dataclass
+class Row:
+    name: str
+    outcome: str
+    seconds: float
+    figures: list[str]
+
+
+def run(check: Check) -> Row:
+    if check.needs and shutil.which(check.needs[0]) is None and not Path(check.needs[0]).exists():
+        return Row(check.name, "skipped", 0.0, [f"not installed: {check.needs[1]}"])
+    started = time.monotonic()
+    done = subprocess.run(check.command, cwd=check.cwd, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
+    output = done.stdout + done.stderr
+    figures = [
+        match.group(1).strip()
+        for pattern in check.figures
+        for match in re.finditer(pattern, output)
+    ]
+    if check.unavailable and re.search(check.unavailable[0], output):
+        return Row(check.name, "n/a", seconds, [check.unavailable[1]])
+    if done.returncode != 0:
+        tail = [line for line in output.strip().splitlines() if line.strip()][-3:]
+        figures.extend(tail)
+    return Row(check.name, "pass" if done.returncode == 0 else "FAIL", seconds, figures)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", help="run only the checks whose name contains this text")
+    parser.add_argument(
+        "--strict", action="store_true", help="a skipped check (tool missing) fails the report"
+    )
+    arguments = parser.parse_args()
+    chosen = [check for check in CHECKS if not arguments.only or arguments.only in check.name]
+    rows = []
+    for index, check in enumerate(chosen, 1):
+        print(f"[{index}/{len(chosen)}] {check.name} ...", file=sys.stderr, flush=True)
+        rows.append(run(check))
+    width = max(len(row.name) for row in rows)
+    print(f"\n| {'check'.ljust(width)} | result  | time    | figures")
+    print(f"|{'-' * (width + 2)}|---------|---------|--------")
+    for row in rows:
+        figures = "; ".join(row.figures) if row.figures else ""
+        print(
+            f"| {row.name.ljust(width)} | {row.outcome.ljust(7)} | {row.seconds:6.1f}s | {figures}"
+        )
+    failed = [
+        row
+        for row in rows
+        if row.outcome == "FAIL" or (arguments.strict and row.outcome == "skipped")
+    ]
+    print(
+        f"\n{len(rows) - len(failed)} of {len(rows)} checks passed"
+        + (f", {len(failed)} failed" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
