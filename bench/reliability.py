@@ -219,10 +219,9 @@ def main() -> int:
         for row in rows
         if row.outcome == "FAIL" or (arguments.strict and row.outcome == "skipped")
     ]
-    print(
-        f"\n{len(rows) - len(failed)} of {len(rows)} checks passed"
-        + (f", {len(failed)} failed" if failed else "")
-    )
+    outcomes = ("pass", "FAIL", "n/a", "skipped")
+    counts = [(sum(row.outcome == outcome for row in rows), outcome) for outcome in outcomes]
+    print("\n" + ", ".join(f"{count} {outcome}" for count, outcome in counts if count))
     return 1 if failed else 0
 
 

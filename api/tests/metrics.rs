@@ -257,6 +257,33 @@ async fn the_table_compares_by_direction_and_finds_the_pareto_front() {
         Some(2),
         "two leaves, two paths"
     );
+
+    // The next read follows a new configuration and new points at once (the table's values
+    // are kept between reads only while neither changed).
+    server
+        .ok(
+            "mutation($c: MetricConfigInput!) { setMetricConfig(project: \"vit\", config: $c) { name } }",
+            json!({ "c": { "name": "loss", "direction": "MAXIMIZE", "aggregation": "LAST" } }),
+        )
+        .await;
+    let chunk = json!({ "chunkId": "later", "points": [{ "metric": "loss", "step": 2, "value": 0.95 }] });
+    assert_eq!(post_json(&server, &server.client, &runs[1], &chunk).await.0, 201);
+    let order = |table: &Value| -> Vec<i64> {
+        table["metricsTable"]["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|row| row["number"].as_i64().unwrap_or_default())
+            .collect()
+    };
+    let again = server
+        .ok(
+            "{ metricsTable(project: \"vit\", sortBy: \"loss\") { rows { number } } }",
+            json!({}),
+        )
+        .await;
+    // Only the new direction: [3, 1, 2]; only the new point: [1, 3, 2]; both: #2's 0.95 first.
+    assert_eq!(order(&again), [2, 3, 1]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -562,6 +562,14 @@ impl Graph {
     /// not read again for every chunk); otherwise one read of the summaries cached on each
     /// experiment (`metric/measured_in_project`).
     pub async fn measured_in_project(&self, project: &str) -> Result<Arc<ProjectSummaries>> {
+        Ok(self.versioned_summaries(project).await?.2)
+    }
+
+    /// [`Graph::measured_in_project`] with the project's id and the values version it holds for.
+    pub(super) async fn versioned_summaries(
+        &self,
+        project: &str,
+    ) -> Result<(ProjectId, i64, Arc<ProjectSummaries>)> {
         let project = self.project(project).await?;
         let version = self.values_version(&project.id).await?;
         if let Some(snapshot) = self.snapshots.current(&project.id, version) {
@@ -571,10 +579,10 @@ impl Graph {
                 .filter(|(_, values)| !values.summaries.is_empty())
                 .map(|(number, values)| (*number, values.summaries.clone()))
                 .collect();
-            return Ok(Arc::new(summaries));
+            return Ok((project.id, version, Arc::new(summaries)));
         }
-        if let Some(kept) = self.summaries.current(&project.id, version) {
-            return Ok(kept);
+        if let Some(kept) = self.summaries.current(&project.id, &version) {
+            return Ok((project.id, version, kept));
         }
         // Read after the version: a change landing meanwhile makes the version newer, so the
         // next call reads again.
@@ -591,41 +599,53 @@ impl Graph {
         }
         let summaries = Arc::new(summaries);
         self.summaries.keep(&project.id, version, summaries.clone());
-        Ok(summaries)
+        Ok((project.id, version, summaries))
     }
 }
 
 /// Each experiment's summaries by its number, metrics by name.
 pub type ProjectSummaries = BTreeMap<i64, Arc<[MeasuredSummary]>>;
 
-/// The projects' summaries this process read last, each with the values version it holds for.
-#[derive(Debug, Default)]
-pub(crate) struct SummariesCache {
-    projects: Mutex<HashMap<ProjectId, (i64, Arc<ProjectSummaries>)>>,
+/// What this process read or computed last per project, each with the key it holds for (the
+/// values version, and whatever else it depends on).
+#[derive(Debug)]
+pub(crate) struct VersionedCache<K, T> {
+    projects: Mutex<HashMap<ProjectId, (K, Arc<T>)>>,
 }
 
-impl SummariesCache {
-    fn projects(&self) -> MutexGuard<'_, HashMap<ProjectId, (i64, Arc<ProjectSummaries>)>> {
+impl<K, T> Default for VersionedCache<K, T> {
+    fn default() -> Self {
+        Self {
+            projects: Mutex::default(),
+        }
+    }
+}
+
+/// Each project's summaries by values version.
+pub(crate) type SummariesCache = VersionedCache<i64, ProjectSummaries>;
+
+impl<K: PartialEq, T> VersionedCache<K, T> {
+    fn projects(&self) -> MutexGuard<'_, HashMap<ProjectId, (K, Arc<T>)>> {
         self.projects.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn current(&self, project: &ProjectId, version: i64) -> Option<Arc<ProjectSummaries>> {
+    pub(super) fn current(&self, project: &ProjectId, key: &K) -> Option<Arc<T>> {
         self.projects()
             .get(project)
-            .filter(|(kept, _)| *kept == version)
-            .map(|(_, summaries)| summaries.clone())
+            .filter(|(kept, _)| kept == key)
+            .map(|(_, kept)| kept.clone())
     }
 
-    /// Keeps `summaries` of `version`, making room by dropping another project past
+    /// Keeps `value` for `key`, making room by dropping another project past
     /// [`MAX_KEPT_PROJECTS`].
-    fn keep(&self, project: &ProjectId, version: i64, summaries: Arc<ProjectSummaries>) {
+    pub(super) fn keep(&self, project: &ProjectId, key: K, value: Arc<T>) {
         let mut projects = self.projects();
         if projects.len() >= MAX_KEPT_PROJECTS && !projects.contains_key(project) {
             if let Some(other) = projects.keys().next().cloned() {
                 projects.remove(&other);
             }
         }
-        projects.insert(project.clone(), (version, summaries));
+        projects.insert(project.clone(), (key, value));
     }
 }
 

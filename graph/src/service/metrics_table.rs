@@ -7,13 +7,14 @@
 //! Improvement respects direction: for a minimised metric a negative delta is better.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::metric_expr::Expr;
 use crate::model::metric::{Aggregation, Direction, MeasuredSummary, MetricConfig, MetricSource};
 use crate::model::{DagNode, EdgeKind, Status};
 
-use super::Graph;
+use super::{Graph, ProjectSummaries};
 
 /// The most metrics one table shows.
 pub const MAX_TABLE_METRICS: usize = 100;
@@ -96,6 +97,9 @@ pub struct ParetoPoint {
 /// Aggregated values of every experiment: number → metric → value.
 type Values = HashMap<i64, HashMap<String, f64>>;
 
+/// Each project's [`Values`] by values version and metric configuration.
+pub(crate) type ValuesCache = super::chunks::VersionedCache<(i64, String), Values>;
+
 /// Every experiment of a project with its aggregated metric values (derived metrics
 /// included): what the runs table, rankings and cross-experiment reasoning read.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,7 +111,7 @@ pub struct ProjectValues {
     /// The primary parent of every experiment that has one.
     pub parents: HashMap<i64, i64>,
     /// number → metric → aggregated value.
-    pub values: Values,
+    pub values: Arc<Values>,
 }
 
 impl ProjectValues {
@@ -314,45 +318,25 @@ impl Graph {
             })
             .collect();
         // The two large reads run side by side on the engine's reader pool.
-        let (dag, measured) = tokio::join!(self.dag(project), self.measured_in_project(project));
-        let (dag, measured) = (dag?, measured?);
+        let (dag, measured) = tokio::join!(self.dag(project), self.versioned_summaries(project));
+        let (dag, (project_id, version, measured)) = (dag?, measured?);
         let parents: HashMap<i64, i64> = dag
             .edges
             .iter()
             .filter(|edge| edge.kind == EdgeKind::ChildOf)
             .map(|edge| (edge.to, edge.from))
             .collect();
-        let mut values: Values = HashMap::new();
-        for (number, summaries) in measured.iter() {
-            let row = values.entry(*number).or_default();
-            for summary in summaries.iter() {
-                let config = configured.get(&summary.metric);
-                let aggregation = config.map_or(Aggregation::Last, |c| c.aggregation);
-                let direction = config.map_or(Direction::Minimize, |c| c.direction);
-                row.insert(summary.metric.clone(), aggregate(summary, aggregation, direction));
+        // The values follow from the summaries (one values version) and the configuration
+        // alone; experiments created since have none (NaN, as when they are computed).
+        let key = (version, format!("{configured:?}"));
+        let values = match self.table_values.current(&project_id, &key) {
+            Some(values) => values,
+            None => {
+                let values = Arc::new(compute_values(&measured, &configured, &dag.nodes)?);
+                self.table_values.keep(&project_id, key, values.clone());
+                values
             }
-        }
-        let derived: Vec<(String, Expr)> = configured
-            .values()
-            .filter_map(|config| match &config.source {
-                MetricSource::Derived { expression } => Some((config.name.clone(), expression.clone())),
-                MetricSource::Scalar => None,
-            })
-            .map(|(name, expression)| Expr::parse(&expression).map(|expr| (name, expr)))
-            .collect::<Result<_>>()?;
-        if !derived.is_empty() {
-            for node in &dag.nodes {
-                let row = values.entry(node.number).or_default();
-                // Derived metrics read logged ones (set_metric_config refuses cycles), so one
-                // pass per level of nesting settles them; a few passes cover any sane depth.
-                for _ in 0..derived.len() {
-                    for (name, expr) in &derived {
-                        let value = expr.eval(&|metric| row.get(metric).copied());
-                        row.insert(name.clone(), value);
-                    }
-                }
-            }
-        }
+        };
         Ok(ProjectValues {
             metrics: columns,
             nodes: dag.nodes,
@@ -360,6 +344,46 @@ impl Graph {
             values,
         })
     }
+}
+
+/// Every experiment's value of every measured and derived metric, by the configuration.
+fn compute_values(
+    measured: &ProjectSummaries,
+    configured: &BTreeMap<String, MetricConfig>,
+    nodes: &[DagNode],
+) -> Result<Values> {
+    let mut values: Values = HashMap::new();
+    for (number, summaries) in measured.iter() {
+        let row = values.entry(*number).or_default();
+        for summary in summaries.iter() {
+            let config = configured.get(&summary.metric);
+            let aggregation = config.map_or(Aggregation::Last, |c| c.aggregation);
+            let direction = config.map_or(Direction::Minimize, |c| c.direction);
+            row.insert(summary.metric.clone(), aggregate(summary, aggregation, direction));
+        }
+    }
+    let derived: Vec<(String, Expr)> = configured
+        .values()
+        .filter_map(|config| match &config.source {
+            MetricSource::Derived { expression } => Some((config.name.clone(), expression.clone())),
+            MetricSource::Scalar => None,
+        })
+        .map(|(name, expression)| Expr::parse(&expression).map(|expr| (name, expr)))
+        .collect::<Result<_>>()?;
+    if !derived.is_empty() {
+        for node in nodes {
+            let row = values.entry(node.number).or_default();
+            // Derived metrics read logged ones (set_metric_config refuses cycles), so one
+            // pass per level of nesting settles them; a few passes cover any sane depth.
+            for _ in 0..derived.len() {
+                for (name, expr) in &derived {
+                    let value = expr.eval(&|metric| row.get(metric).copied());
+                    row.insert(name.clone(), value);
+                }
+            }
+        }
+    }
+    Ok(values)
 }
 
 /// One summary as the number its aggregation asks for.

@@ -74,6 +74,8 @@ pub struct Graph {
     evidence_units: Arc<evidence_snapshot::UnitsCache>,
     /// Each project's summaries as the runs table read them last.
     summaries: Arc<chunks::SummariesCache>,
+    /// Each project's table values as computed last, by values version and configuration.
+    table_values: Arc<metrics_table::ValuesCache>,
 }
 
 impl Graph {
@@ -95,6 +97,7 @@ impl Graph {
             snapshots: Arc::default(),
             evidence_units: Arc::default(),
             summaries: Arc::default(),
+            table_values: Arc::default(),
         })
     }
 
@@ -114,6 +117,7 @@ impl Graph {
             snapshots: self.snapshots.clone(),
             evidence_units: self.evidence_units.clone(),
             summaries: self.summaries.clone(),
+            table_values: self.table_values.clone(),
         };
         (graph, trace)
     }

@@ -198,10 +198,12 @@ mod tests {
                 .iter()
                 .filter_map(|(number, parent, _)| parent.map(|parent| (*number, parent)))
                 .collect(),
-            values: pairs
-                .iter()
-                .map(|(number, _, value)| (*number, [("acc".to_owned(), *value)].into_iter().collect()))
-                .collect(),
+            values: std::sync::Arc::new(
+                pairs
+                    .iter()
+                    .map(|(number, _, value)| (*number, [("acc".to_owned(), *value)].into_iter().collect()))
+                    .collect(),
+            ),
         }
     }
 
