@@ -140,6 +140,12 @@ CHECKS = [
         cargo_test("api", "metrics", "bad_chunks_are_refused_with_the_reason_and_store_nothing"),
     ),
     Check(
+        "Cypher-injection corpus in every free-text field: stored verbatim, nothing else changes",
+        cargo_test(
+            "api", "injection", "injection_payloads_are_stored_verbatim_and_change_nothing_else"
+        ),
+    ),
+    Check(
         "supply chain: cargo-deny licences, bans and sources",
         ["cargo", "deny", "--log-level", "error", "check", "licenses", "bans", "sources"],
         needs=("cargo-deny", "cargo install --locked cargo-deny"),
