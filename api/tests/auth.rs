@@ -37,6 +37,22 @@ async fn call(
         .expect("json")
 }
 
+/// A client signed in as `email` (created with [`PASSWORD`]), sending its access token.
+async fn signed_in(server: &support::TestServer, email: &str) -> reqwest::Client {
+    let session = call(
+        server,
+        &server.anonymous,
+        LOGIN,
+        json!({ "email": email, "password": PASSWORD }),
+    )
+    .await;
+    support::client_with_token(
+        session["data"]["login"]["accessToken"]
+            .as_str()
+            .expect("signed in"),
+    )
+}
+
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_start_creates_an_admin_and_a_private_token_file_once() {
@@ -255,18 +271,7 @@ async fn an_erased_user_is_gone_from_every_answer_but_their_actions_still_count(
             json!({}),
         )
         .await;
-    let session = call(
-        &server,
-        &server.anonymous,
-        LOGIN,
-        json!({ "email": "erin@example.org", "password": PASSWORD }),
-    )
-    .await;
-    let access = session["data"]["login"]["accessToken"]
-        .as_str()
-        .expect("signed in")
-        .to_owned();
-    let erin_client = support::client_with_token(&access);
+    let erin_client = signed_in(&server, "erin@example.org").await;
     let created = call(
         &server,
         &erin_client,
@@ -364,18 +369,7 @@ async fn site_admins_export_the_audit_log_as_json_lines_and_nobody_else_can() {
         "{all}"
     );
 
-    let session = call(
-        &server,
-        &server.anonymous,
-        LOGIN,
-        json!({ "email": "fay@example.org", "password": PASSWORD }),
-    )
-    .await;
-    let fay = support::client_with_token(
-        session["data"]["login"]["accessToken"]
-            .as_str()
-            .expect("signed in"),
-    );
+    let fay = signed_in(&server, "fay@example.org").await;
     let refused = fay
         .get(format!("{}/api/v1/audit.jsonl", server.url))
         .send()
@@ -411,18 +405,7 @@ async fn losing_access_closes_a_live_event_stream_within_five_seconds() {
             json!({}),
         )
         .await;
-    let session = call(
-        &server,
-        &server.anonymous,
-        LOGIN,
-        json!({ "email": "gil@example.org", "password": PASSWORD }),
-    )
-    .await;
-    let gil_client = support::client_with_token(
-        session["data"]["login"]["accessToken"]
-            .as_str()
-            .expect("signed in"),
-    );
+    let gil_client = signed_in(&server, "gil@example.org").await;
     let response = gil_client
         .get(format!("{}/api/v1/events", server.url))
         .send()
@@ -513,18 +496,7 @@ async fn project_members_and_my_role_show_each_role_with_its_source_and_no_email
                 "teams": [{ "team": "vision", "role": "VIEWER" }], "overrideRole": "RESEARCHER" })
     );
 
-    let session = call(
-        &server,
-        &server.anonymous,
-        LOGIN,
-        json!({ "email": "finn@example.org", "password": PASSWORD }),
-    )
-    .await;
-    let finn_client = support::client_with_token(
-        session["data"]["login"]["accessToken"]
-            .as_str()
-            .expect("signed in"),
-    );
+    let finn_client = signed_in(&server, "finn@example.org").await;
     let mine = call(
         &server,
         &finn_client,

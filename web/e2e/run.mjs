@@ -365,7 +365,9 @@ test('graph nodes mark the chosen metric against the parent, by its direction', 
   assert(((await indicator(2).textContent()) ?? '').includes('▲'), 'accuracy went up on #2');
   await page.getByLabel('Indicator metric').selectOption('loss');
   await page.waitForURL(/metric=loss/);
-  // loss: lower is better, so #2's drop is an improvement and #3's rise a regression.
+  // loss: lower is better, so #2's drop is an improvement and #3's rise a regression. The
+  // trends read the same as accuracy's did, so wait for the nodes to show loss first.
+  await waitFor('loss on the nodes', async () => ((await indicator(2).textContent()) ?? '').includes('loss'), 10_000);
   await waitFor('loss indicators', async () => JSON.stringify(await trends(2, 3)) === '["improved","regressed"]', 10_000);
   assert(((await indicator(2).textContent()) ?? '').includes('▼'), 'the loss went down on #2');
   assert(['missing', 'nan'].includes(await indicator(4).getAttribute('data-trend')), "#4's loss diverged");
