@@ -37,6 +37,27 @@ async fn call(
         .expect("json")
 }
 
+/// Team `vision` with `members` (user id and role, e.g. `VIEWER`), owning project `vit`.
+async fn vision_team_owning_vit(server: &support::TestServer, members: &[(&str, &str)]) {
+    server
+        .ok("mutation { createTeam(name: \"vision\") { id } }", json!({}))
+        .await;
+    for (user, role) in members {
+        server
+            .ok(
+                &format!("mutation($u: ID!) {{ setTeamMember(team: \"vision\", userId: $u, role: {role}) }}"),
+                json!({ "u": user }),
+            )
+            .await;
+    }
+    server
+        .ok(
+            "mutation { createProject(input: {name: \"vit\", team: \"vision\"}) { id } }",
+            json!({}),
+        )
+        .await;
+}
+
 /// A client signed in as `email` (created with [`PASSWORD`]), sending its access token.
 async fn signed_in(server: &support::TestServer, email: &str) -> reqwest::Client {
     let session = call(
@@ -256,21 +277,7 @@ async fn every_mutation_and_refusal_leaves_exactly_one_audit_record_without_secr
 async fn an_erased_user_is_gone_from_every_answer_but_their_actions_still_count() {
     let server = support::start().await;
     let erin = create_user(&server, "erin@example.org", "Erin Example").await;
-    server
-        .ok("mutation { createTeam(name: \"vision\") { id } }", json!({}))
-        .await;
-    server
-        .ok(
-            "mutation($u: ID!) { setTeamMember(team: \"vision\", userId: $u, role: RESEARCHER) }",
-            json!({ "u": erin }),
-        )
-        .await;
-    server
-        .ok(
-            "mutation { createProject(input: {name: \"vit\", team: \"vision\"}) { id } }",
-            json!({}),
-        )
-        .await;
+    vision_team_owning_vit(&server, &[(&erin, "RESEARCHER")]).await;
     let erin_client = signed_in(&server, "erin@example.org").await;
     let created = call(
         &server,
@@ -390,21 +397,7 @@ async fn losing_access_closes_a_live_event_stream_within_five_seconds() {
     use futures::StreamExt as _;
     let server = support::start().await;
     let gil = create_user(&server, "gil@example.org", "Gil").await;
-    server
-        .ok("mutation { createTeam(name: \"vision\") { id } }", json!({}))
-        .await;
-    server
-        .ok(
-            "mutation($u: ID!) { setTeamMember(team: \"vision\", userId: $u, role: VIEWER) }",
-            json!({ "u": gil }),
-        )
-        .await;
-    server
-        .ok(
-            "mutation { createProject(input: {name: \"vit\", team: \"vision\"}) { id } }",
-            json!({}),
-        )
-        .await;
+    vision_team_owning_vit(&server, &[(&gil, "VIEWER")]).await;
     let gil_client = signed_in(&server, "gil@example.org").await;
     let response = gil_client
         .get(format!("{}/api/v1/events", server.url))
@@ -441,23 +434,7 @@ async fn project_members_and_my_role_show_each_role_with_its_source_and_no_email
     let server = support::start().await;
     let erin = create_user(&server, "erin@example.org", "Erin Example").await;
     let finn = create_user(&server, "finn@example.org", "Finn Example").await;
-    server
-        .ok("mutation { createTeam(name: \"vision\") { id } }", json!({}))
-        .await;
-    for user in [&erin, &finn] {
-        server
-            .ok(
-                "mutation($u: ID!) { setTeamMember(team: \"vision\", userId: $u, role: VIEWER) }",
-                json!({ "u": user }),
-            )
-            .await;
-    }
-    server
-        .ok(
-            "mutation { createProject(input: {name: \"vit\", team: \"vision\"}) { id } }",
-            json!({}),
-        )
-        .await;
+    vision_team_owning_vit(&server, &[(&erin, "VIEWER"), (&finn, "VIEWER")]).await;
     server
         .ok(
             "mutation($u: ID!) { setProjectRole(project: \"vit\", userId: $u, role: RESEARCHER) }",
