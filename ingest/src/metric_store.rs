@@ -255,14 +255,13 @@ impl MetricStore {
         let long_metric = merged
             .metrics()
             .any(|(_, series)| series.len() > metrics::OVERVIEW_POINTS);
-        let overview = match long_metric {
-            true => {
-                let overview = Arc::new(metrics::overview(&merged));
-                let stored = self.blobs.put(metrics::encode_parquet(&overview)?, None).await?;
-                self.remember(stored.digest, overview);
-                Some(stored.digest.to_hex())
-            }
-            false => None,
+        let overview = if long_metric {
+            let overview = Arc::new(metrics::overview(&merged));
+            let stored = self.blobs.put(metrics::encode_parquet(&overview)?, None).await?;
+            self.remember(stored.digest, overview);
+            Some(stored.digest.to_hex())
+        } else {
+            None
         };
         let last_sequence = snapshot
             .iter()

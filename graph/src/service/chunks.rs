@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tracing::instrument;
 
 use super::audit::audit_statement;
-use super::evidence_snapshot::{ExperimentFacts, ValuesChange};
+use super::evidence_snapshot::{ExperimentFacts, ValuesChange, MAX_PROJECTS};
 use super::metrics::{metric_key, validate_metric_name};
 use super::{now, parse_timestamp, timestamp, Graph};
 use crate::error::{Error, Result};
@@ -637,10 +637,10 @@ impl<K: PartialEq, T> VersionedCache<K, T> {
     }
 
     /// Keeps `value` for `key`, making room by dropping another project past
-    /// [`MAX_KEPT_PROJECTS`].
+    /// [`MAX_PROJECTS`] (the bound the evidence snapshots keep too).
     pub(super) fn keep(&self, project: &ProjectId, key: K, value: Arc<T>) {
         let mut projects = self.projects();
-        if projects.len() >= MAX_KEPT_PROJECTS && !projects.contains_key(project) {
+        if projects.len() >= MAX_PROJECTS && !projects.contains_key(project) {
             if let Some(other) = projects.keys().next().cloned() {
                 projects.remove(&other);
             }
@@ -648,9 +648,6 @@ impl<K: PartialEq, T> VersionedCache<K, T> {
         projects.insert(project.clone(), (key, value));
     }
 }
-
-/// The most projects whose summaries one process keeps.
-const MAX_KEPT_PROJECTS: usize = 16;
 
 fn new_record(experiment: &ExperimentId, chunk: NewChunk, sequence: i64) -> ChunkRecord {
     ChunkRecord {

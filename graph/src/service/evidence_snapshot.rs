@@ -40,7 +40,7 @@ use crate::queries;
 use crate::value::{Params, Row};
 
 /// The most projects whose snapshots one process keeps (one is dropped to make room).
-const MAX_PROJECTS: usize = 16;
+pub(super) const MAX_PROJECTS: usize = 16;
 
 /// The most experiments missing from a current snapshot (created since it was read) that are
 /// read one by one into it; more, and the whole project is read again.
