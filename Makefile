@@ -3,7 +3,7 @@
 CARGO_TARGET_DIR ?= $(HOME)/.cache/rsdk/target
 export CARGO_TARGET_DIR
 
-.PHONY: run test test-services test-python test-web web python-env wheel lint audit schema bench bench-sdk reliability
+.PHONY: run test test-services test-python test-web web python-env wheel lint audit schema bench bench-sdk reliability soak fuzz
 
 ## The Python environment of the SDK's tests and tools (created once, kept between runs).
 VENV ?= $(HOME)/.cache/rsdk/venv
@@ -22,6 +22,7 @@ test: test-services lint audit
 	cargo test --workspace
 	$(MAKE) test-python
 	$(MAKE) test-web
+	$(MAKE) fuzz
 
 ## test-python: builds the research_sdk wheel, installs it into $(VENV) and runs the Python
 ## suite (API, media, TensorBoard interception, offline spool, CLI, the acceptance test)
@@ -87,6 +88,27 @@ audit: python-env
 reliability: test-services python-env
 	cargo build --workspace --tests -q
 	python3 bench/reliability.py $(if $(CI),--strict,)
+
+## fuzz: every cargo-fuzz target for FUZZ_SECONDS (default 20) over its committed corpus
+## (fuzz/corpus/TARGET, replayed first, so crash inputs added there are regression tests);
+## new inputs go to a scratch corpus outside the clone. cargo-fuzz is installed once;
+## RUSTC_BOOTSTRAP lets the stable toolchain take libFuzzer's flags (no sanitizer: -s none).
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS = metric_chunk file_path archive access_token features patch
+FUZZ_SCRATCH = $(HOME)/.cache/rsdk/fuzz-corpus
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+	cd fuzz && for target in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_SCRATCH)/$$target && \
+		CARGO_TARGET_DIR=$(HOME)/.cache/rsdk/fuzz-target RUSTC_BOOTSTRAP=1 cargo fuzz run -s none \
+			$$target $(FUZZ_SCRATCH)/$$target corpus/$$target -- -max_total_time=$(FUZZ_SECONDS) \
+			|| exit 1; \
+	done
+
+## soak: the load and soak benchmark (a release server at 50,000 points/s with 20 dashboard
+## queries/s; RSDK_SOAK_SECONDS, default 60: 600 for the 10-minute target, 3600 for the hour)
+soak:
+	cargo bench -p api --bench soak
 
 ## schema: regenerate the committed GraphQL SDL after an API change
 schema:

@@ -72,6 +72,21 @@ pub struct Config {
     pub ask_model: String,
     /// Seconds to wait for the model's answer. `RSDK_ASK_MODEL_TIMEOUT_SECONDS`, default 20.
     pub ask_model_timeout_seconds: u64,
+    /// Hosts, addresses and networks (CIDR) the server may connect to besides public ones,
+    /// comma-separated, e.g. `minio.internal, 10.0.0.0/8`: the language model endpoint and a
+    /// custom S3 endpoint on loopback, private or link-local addresses are refused unless
+    /// listed. `RSDK_OUTBOUND_ALLOW`, default empty.
+    pub outbound_allow: String,
+    /// Below this many free bytes on the data directory's disk `/readyz` reports the server
+    /// degraded (writes still run until the disk is really full; they then fail with 507).
+    /// `RSDK_MIN_FREE_DISK_BYTES`, default 64 MiB.
+    pub min_free_disk_bytes: u64,
+    /// Testing only: a file that every failpoint the server passes is appended to (see
+    /// `graph::failpoint`). `RSDK_FAILPOINT_TRACE`; unset by default.
+    pub failpoint_trace: Option<PathBuf>,
+    /// Testing only: `NAME#K` aborts the server at the K-th pass of failpoint NAME, e.g.
+    /// `blob.synced` or `graph.commit:metric/record_chunk#2`. `RSDK_CRASH_AT`; unset by default.
+    pub crash_at: Option<String>,
 }
 
 impl Default for Config {
@@ -99,6 +114,10 @@ impl Default for Config {
             ask_model_key: None,
             ask_model: "gpt-4o-mini".into(),
             ask_model_timeout_seconds: 20,
+            outbound_allow: String::new(),
+            min_free_disk_bytes: 64 * 1024 * 1024,
+            failpoint_trace: None,
+            crash_at: None,
         }
     }
 }
@@ -127,6 +146,10 @@ pub const ENV_VARS: &[&str] = &[
     "RSDK_ASK_MODEL_KEY",
     "RSDK_ASK_MODEL",
     "RSDK_ASK_MODEL_TIMEOUT_SECONDS",
+    "RSDK_OUTBOUND_ALLOW",
+    "RSDK_MIN_FREE_DISK_BYTES",
+    "RSDK_FAILPOINT_TRACE",
+    "RSDK_CRASH_AT",
 ];
 
 /// A setting that may hold a password (a url with credentials): `Debug` never prints it.
@@ -220,6 +243,14 @@ impl Config {
             "RSDK_ASK_MODEL_TIMEOUT_SECONDS",
             &mut self.ask_model_timeout_seconds,
         )?;
+        parse_env("RSDK_OUTBOUND_ALLOW", &mut self.outbound_allow)?;
+        parse_env("RSDK_MIN_FREE_DISK_BYTES", &mut self.min_free_disk_bytes)?;
+        if let Ok(path) = std::env::var("RSDK_FAILPOINT_TRACE") {
+            self.failpoint_trace = Some(PathBuf::from(path)).filter(|path| !path.as_os_str().is_empty());
+        }
+        if let Ok(spec) = std::env::var("RSDK_CRASH_AT") {
+            self.crash_at = Some(spec).filter(|spec| !spec.is_empty());
+        }
         Ok(())
     }
 
@@ -245,12 +276,26 @@ impl Config {
         if !(1..=300).contains(&self.ask_model_timeout_seconds) {
             bail!("ask_model_timeout_seconds must be 1 to 300");
         }
+        self.outbound()?;
         if let Some(secret) = &self.auth_secret {
             if secret.0.len() < 32 {
                 bail!("auth_secret must be at least 32 characters");
             }
         }
         Ok(())
+    }
+
+    /// The addresses outbound connections may have (`outbound_allow`).
+    pub fn outbound(&self) -> anyhow::Result<graph::outbound::OutboundPolicy> {
+        Ok(graph::outbound::OutboundPolicy::parse(&self.outbound_allow)?)
+    }
+
+    /// What the failpoints do (nothing unless a test set them).
+    pub fn failpoints(&self) -> graph::failpoint::Settings {
+        graph::failpoint::Settings {
+            trace: self.failpoint_trace.clone(),
+            crash_at: self.crash_at.clone(),
+        }
     }
 
     /// The graph engine url: `graph` when set, else the embedded file in the data directory.

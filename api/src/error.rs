@@ -11,6 +11,10 @@ use axum::Json;
 
 /// Said to clients instead of an internal error's details.
 const INTERNAL_MESSAGE: &str = "internal error; the server log has the details";
+/// The Retry-After of a write refused because the data disk is full.
+const STORAGE_FULL_RETRY_SECONDS: u64 = 5;
+/// The Retry-After of a request refused because a backing service is unavailable.
+const UNAVAILABLE_RETRY_SECONDS: u64 = 2;
 
 /// A domain error on its way to a client.
 #[derive(Debug)]
@@ -46,7 +50,22 @@ impl ApiError {
                 "a storage service (graph engine, blob store or redis) is unavailable; retry shortly"
                     .to_owned()
             }
+            graph::Error::StorageFull(details) => {
+                tracing::error!(error = %details, "the data disk is full");
+                "the server's data disk is full: nothing was stored; retry once an operator frees space"
+                    .to_owned()
+            }
             other => other.to_string(),
+        }
+    }
+
+    /// Seconds a client should wait before retrying, for the errors that say so.
+    fn retry_after(&self) -> Option<u64> {
+        match &self.0 {
+            graph::Error::RateLimited { retry_after_seconds } => Some(*retry_after_seconds),
+            graph::Error::StorageFull(_) => Some(STORAGE_FULL_RETRY_SECONDS),
+            graph::Error::Unavailable(_) => Some(UNAVAILABLE_RETRY_SECONDS),
+            _ => None,
         }
     }
 
@@ -59,6 +78,7 @@ impl ApiError {
             graph::Error::Forbidden(_) => StatusCode::FORBIDDEN,
             graph::Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             graph::Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            graph::Error::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             graph::Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,11 +98,10 @@ impl ErrorExtensions for ApiError {
                 let path = path.clone();
                 error = error.extend_with(move |_, extensions| extensions.set("cycle", path.clone()));
             }
-            graph::Error::RateLimited { retry_after_seconds } => {
-                let seconds = *retry_after_seconds;
-                error = error.extend_with(move |_, extensions| extensions.set("retryAfter", seconds));
-            }
             _ => {}
+        }
+        if let Some(seconds) = self.retry_after() {
+            error = error.extend_with(move |_, extensions| extensions.set("retryAfter", seconds));
         }
         error
     }
@@ -95,8 +114,8 @@ impl IntoResponse for ApiError {
             body["field"] = serde_json::Value::String(field.clone());
         }
         let mut response = (self.status(), Json(body)).into_response();
-        if let graph::Error::RateLimited { retry_after_seconds } = &self.0 {
-            if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
+        if let Some(seconds) = self.retry_after() {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
                 response
                     .headers_mut()
                     .insert(axum::http::header::RETRY_AFTER, value);

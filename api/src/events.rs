@@ -13,7 +13,8 @@ use axum::response::sse::{self, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
 use graph::ids::{ExperimentId, HypothesisId};
 use graph::model::Experiment;
-use ingest::events::{Event, EventBus};
+use ingest::events::{AppendedChunk, Event, EventBus};
+use ingest::metric_store::Ack;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
@@ -53,14 +54,18 @@ impl Announcer {
         Self { pending }
     }
 
-    /// Announces that a chunk of `metrics` up to `last_step` landed for `experiment`.
-    pub fn metrics(&self, project: &str, experiment: &Experiment, metrics: Vec<String>, last_step: i64) {
+    /// Announces that the chunk acknowledged by `ack` landed for `experiment`.
+    pub fn metrics(&self, project: &str, experiment: &Experiment, ack: &Ack) {
         self.send(Event::MetricsAppended {
             project: project.to_owned(),
             number: experiment.number,
             experiment_id: experiment.id.clone(),
-            metrics,
-            last_step,
+            metrics: ack.metrics.clone(),
+            last_step: ack.last_step,
+            chunk: Some(AppendedChunk {
+                sequence: ack.sequence,
+                digest: ack.digest.clone(),
+            }),
         });
     }
 

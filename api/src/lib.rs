@@ -13,4 +13,5 @@ pub mod metrics;
 pub mod search;
 pub mod server;
 pub mod services;
+pub mod telemetry;
 pub mod web;

@@ -101,9 +101,7 @@ async fn store_chunk(
         .ingest(&experiment.id, chunk, Some(audit))
         .await?;
     if !ack.duplicate {
-        services
-            .announcer
-            .metrics(&project.name, &experiment, ack.metrics.clone(), ack.last_step);
+        services.announcer.metrics(&project.name, &experiment, &ack);
     }
     if !ack.duplicate {
         // New summaries: the hypotheses this experiment enters are recomputed (coalesced,

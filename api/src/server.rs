@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::BatchRequest;
+use async_graphql::{BatchRequest, BatchResponse, ServerError};
 use axum::body::Bytes;
-use axum::extract::FromRef;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -25,6 +26,7 @@ use crate::events;
 use crate::graphql::{build_schema, RsdkSchema};
 use crate::metrics;
 use crate::services::Services;
+use crate::telemetry::Counters;
 use crate::{code, files};
 
 #[derive(Clone)]
@@ -53,27 +55,59 @@ fn bad_request(message: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
-async fn graphql(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+async fn graphql(State(state): State<AppState>, mut parts: Parts, body: Bytes) -> Response {
     let request: BatchRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => return bad_request(format!("the body is not a GraphQL request: {error}")),
     };
-    if let BatchRequest::Batch(requests) = &request {
-        if requests.len() > state.max_batch {
-            return bad_request(format!(
-                "a batch may hold at most {} operations, this one has {}",
-                state.max_batch,
-                requests.len()
-            ));
+    let (batched, mut requests) = match request {
+        BatchRequest::Single(single) => (false, vec![single]),
+        BatchRequest::Batch(many) => {
+            if many.len() > state.max_batch {
+                return bad_request(format!(
+                    "a batch may hold at most {} operations, this one has {}",
+                    state.max_batch,
+                    many.len()
+                ));
+            }
+            (true, many)
         }
-    }
-    let attach =
-        |request: async_graphql::Request| request.data(caller.principal.clone()).data(caller.meta.clone());
-    let request = match request {
-        BatchRequest::Single(single) => BatchRequest::Single(attach(single)),
-        BatchRequest::Batch(many) => BatchRequest::Batch(many.into_iter().map(attach).collect()),
     };
-    Json(state.schema.execute_batch(request).await).into_response()
+    // The shape limits come first: a parser, depth or alias bomb is refused before the caller
+    // is authenticated, so it costs no database call and no resolver.
+    let refusals: Vec<Option<ServerError>> = requests
+        .iter_mut()
+        .map(|request| crate::graphql::limits::check(request).err())
+        .collect();
+    for _ in refusals.iter().flatten() {
+        Counters::add(&state.services.counters.operations_refused);
+    }
+    let caller = if refusals.iter().all(Option::is_some) {
+        None
+    } else {
+        match Caller::from_request_parts(&mut parts, &state).await {
+            Ok(caller) => Some(caller),
+            Err(error) => return error.into_response(),
+        }
+    };
+    let answers = futures::future::join_all(requests.into_iter().zip(refusals).map(|(request, refusal)| {
+        let (schema, caller) = (&state.schema, caller.as_ref());
+        async move {
+            match (refusal, caller) {
+                (None, Some(caller)) => {
+                    let request = request.data(caller.principal.clone()).data(caller.meta.clone());
+                    schema.execute(request).await
+                }
+                (refusal, _) => async_graphql::Response::from_errors(refusal.into_iter().collect()),
+            }
+        }
+    }))
+    .await;
+    let response = match batched {
+        true => BatchResponse::Batch(answers),
+        false => BatchResponse::Single(answers.into_iter().next().unwrap_or_default()),
+    };
+    Json(response).into_response()
 }
 
 async fn graphiql(State(state): State<AppState>) -> Response {
@@ -98,6 +132,12 @@ async fn readyz(State(state): State<AppState>) -> Response {
             "graph": state.services.graph.executor().engine_name(),
         }))
         .into_response(),
+        // Up, answering reads, but out of room for writes.
+        Err(graph::Error::StorageFull(reason)) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "degraded", "code": "STORAGE_FULL", "reason": reason })),
+        )
+            .into_response(),
         Err(error) => ApiError(error).into_response(),
     }
 }
@@ -154,6 +194,7 @@ pub fn router(services: &Services, config: &Config) -> Router {
         .route("/api/v1/experiments/{id}/code/restore", get(code::restore))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::telemetry::scrape))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state);
     crate::web::with_ui(api, &config.web_dir())
@@ -166,6 +207,7 @@ pub async fn start(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, impl Future<Output = std::io::Result<()>>)> {
     config.validate()?;
+    graph::failpoint::install(&config.failpoints()).context("cannot arm the failpoints")?;
     let services = Services::open(config).await?;
     let listener = TcpListener::bind(config.bind)
         .await

@@ -60,6 +60,47 @@ pub struct Services {
     pub evidence_triggers: ChunkTriggers,
     /// This replica's full-text index, kept current from `events`, and plain-language questions.
     pub search: Search,
+    /// The free space readiness asks for on the data directory's disk.
+    pub disk: DiskWatch,
+    /// The work done and refused, for `/metrics`.
+    pub counters: Arc<crate::telemetry::Counters>,
+}
+
+/// The data directory's disk, as readiness sees it.
+#[derive(Debug, Clone)]
+pub struct DiskWatch {
+    /// The data directory.
+    pub dir: std::path::PathBuf,
+    /// Fewer free bytes than this is a degraded server.
+    pub min_free_bytes: u64,
+}
+
+impl DiskWatch {
+    /// [`graph::Error::StorageFull`] when the disk has less free space than the minimum.
+    pub fn check(&self) -> graph::Result<()> {
+        // The directory itself, or where it would be created (a server on FalkorDB and S3
+        // may never create it).
+        let existing = self
+            .dir
+            .ancestors()
+            .find(|dir| dir.exists())
+            .unwrap_or(std::path::Path::new("."));
+        let stats = rustix::fs::statvfs(existing).map_err(|error| {
+            graph::Error::Unavailable(format!(
+                "cannot read the free space of {}: {error}",
+                self.dir.display()
+            ))
+        })?;
+        let free = stats.f_bavail.saturating_mul(stats.f_frsize);
+        if free < self.min_free_bytes {
+            return Err(graph::Error::StorageFull(format!(
+                "{free} bytes free on the disk of {}, below the minimum of {} (min_free_disk_bytes)",
+                self.dir.display(),
+                self.min_free_bytes
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Services {
@@ -84,8 +125,9 @@ impl Services {
             .context("cannot open the event bus")?;
         let jobs =
             JobQueue::open(graph.clone(), config.redis_url(), "rsdk").context("cannot open the job queue")?;
+        let outbound = config.outbound()?;
         let blobs = BlobUrl::parse(&config.blobs_url())?
-            .open()
+            .open(&outbound)
             .await
             .context("cannot open the blob store")?;
         let files = FileStore::new(graph.clone(), blobs.clone());
@@ -96,6 +138,7 @@ impl Services {
                 config.ask_model_key.as_ref().map(|key| key.0.clone()),
                 &config.ask_model,
                 Duration::from_secs(config.ask_model_timeout_seconds),
+                outbound.clone(),
             )
         });
         let search = Search::open(&config.search_dir(), graph.clone(), metrics.clone(), model)?;
@@ -114,6 +157,11 @@ impl Services {
             graph,
             events,
             jobs,
+            counters: Arc::default(),
+            disk: DiskWatch {
+                dir: config.data_dir.clone(),
+                min_free_bytes: config.min_free_disk_bytes,
+            },
         })
     }
 
@@ -148,11 +196,12 @@ impl Services {
         self.jobs.start(handlers, WorkerConfig::default())
     }
 
-    /// Checks that the graph and the blob store answer (for `/readyz`).
+    /// Checks that the graph and the blob store answer and that the data disk has room (for
+    /// `/readyz`).
     pub async fn check_ready(&self) -> graph::Result<()> {
         self.graph.check_ready().await?;
         self.blobs.check().await?;
-        Ok(())
+        self.disk.check()
     }
 
     /// Waits for running jobs, up to a grace period.

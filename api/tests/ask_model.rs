@@ -73,6 +73,7 @@ async fn the_model_answers_only_what_the_planner_cannot_and_only_with_checked_re
     let (address, asked) = stand_in_model().await;
     let server = support::start_with(|config| {
         config.ask_model_url = Some(format!("http://{address}/v1"));
+        config.outbound_allow = "127.0.0.1".into();
         config.ask_model_key = Some(api::config::Secret("test-key".into()));
     })
     .await;
@@ -147,6 +148,7 @@ async fn an_unreachable_model_leaves_the_planners_clarification_with_the_reason(
     let port = testkit::free_port();
     let server = support::start_with(|config| {
         config.ask_model_url = Some(format!("http://127.0.0.1:{port}/v1"));
+        config.outbound_allow = "127.0.0.1".into();
         config.ask_model_timeout_seconds = 2;
     })
     .await;

@@ -2040,6 +2040,24 @@ async fn rest_matrix(world: &mut World) -> (usize, Vec<String>) {
             check(format!("GET {path} as {who:?}"), status, &[200]);
         }
 
+        for path in ["/metrics", "/api/v1/audit.jsonl"] {
+            let response = world
+                .client(who)
+                .get(format!("{}{path}", world.server.url))
+                .send()
+                .await
+                .expect("the request is sent");
+            let status = response.status().as_u16();
+            let text = response.text().await.expect("a body");
+            world.record(who, path, &text);
+            let expected: &[u16] = match who {
+                Who::Anonymous => &[401],
+                who if who.is_site_admin() => &[200],
+                _ => &[403],
+            };
+            check(format!("GET {path} as {who:?}"), status, expected);
+        }
+
         let response = world
             .client(who)
             .get(format!("{}/api/v1/events", world.server.url))

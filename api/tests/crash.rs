@@ -1,80 +1,32 @@
-//! The metrics reliability test: `rsdk serve` is killed with SIGKILL again and again while a
-//! client streams chunks and retries each until it is acknowledged. After the last restart
-//! every acknowledged point is readable exactly once, and the summaries match the points.
+//! The kill -9 loop: `rsdk serve` is killed with SIGKILL again and again while a client logs
+//! metric chunks, creates experiments (with features, as children of the first) and uploads
+//! files, retrying each until it is acknowledged — the kills land while one of the three is in
+//! flight. After the last restart every acknowledged point, experiment and file is there
+//! exactly once, and the graph invariants hold (acyclic, feature caches, manifests and blobs,
+//! summaries and points, files and their contents).
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
+use support::files::try_upload;
+use support::process::ServerProcess;
+use support::{invariants, Remote};
 
-const CHUNKS: u64 = 40;
+const ROUNDS: u64 = 30;
 const POINTS_PER_CHUNK: u64 = 250;
-const KILLS: usize = 6;
+const KILLS: usize = 9;
 
-/// A server process on a fixed port and data directory, restartable after a kill.
-struct Server {
-    port: u16,
-    data: tempfile::TempDir,
-    child: Option<Child>,
-}
-
-impl Server {
-    fn start() -> Self {
-        let mut server = Self {
-            port: testkit::free_port(),
-            data: tempfile::tempdir().expect("temp dir"),
-            child: None,
-        };
-        server.spawn();
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn spawn(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_rsdk"))
-            .arg("serve")
-            .env("RSDK_BIND", format!("127.0.0.1:{}", self.port))
-            .env("RSDK_DATA_DIR", self.data.path().join("data"))
-            .env("RSDK_CLIENT_CONFIG", self.data.path().join("client.toml"))
-            .env("RSDK_LOG", "error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("rsdk serve starts");
-        self.child = Some(child);
-    }
-
-    /// SIGKILL: no shutdown, no flush.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    async fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let ready = reqwest::get(format!("{}/readyz", self.url())).await;
-            if ready.is_ok_and(|response| response.status() == 200) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "the server did not come back");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// One write of a round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// Chunk `n` of experiment #1's `loss`.
+    Chunk(u64),
+    /// Experiment `n + 2`, a child of #1 with features `{round: n}`.
+    Create(u64),
+    /// File `checkpoints/n.bin` of experiment #1.
+    Upload(u64),
 }
 
 fn chunk(index: u64) -> Value {
@@ -87,71 +39,113 @@ fn chunk(index: u64) -> Value {
     json!({ "chunkId": format!("chunk-{index}"), "points": points })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_acknowledged_point_survives_repeated_sigkills_exactly_once() {
-    let mut server = Server::start();
-    server.wait_ready().await;
-    let client = support::client_with_token(&support::token_in(&server.data.path().join("client.toml")));
-    let graphql = |query: &'static str| {
-        let client = client.clone();
-        let url = server.url();
-        async move {
-            let body: Value = client
-                .post(format!("{url}/graphql"))
-                .json(&json!({ "query": query }))
+fn checkpoint(index: u64) -> Vec<u8> {
+    (0..4096 + index * 7)
+        .map(|byte| (byte * 31 + index) as u8)
+        .collect()
+}
+
+/// Sends `write` once; `Ok` when it was acknowledged (or, for a creation, found already done
+/// by an earlier attempt the client never heard back from).
+async fn attempt(remote: Remote, experiment: String, write: Write) -> Result<(), String> {
+    match write {
+        Write::Chunk(index) => {
+            let response = remote
+                .client
+                .post(format!("{}/api/v1/experiments/{experiment}/metrics", remote.url))
+                .json(&chunk(index))
+                .timeout(Duration::from_secs(10))
                 .send()
                 .await
-                .expect("sent")
-                .json()
-                .await
-                .expect("json");
-            assert!(body.get("errors").is_none(), "{body}");
-            body["data"].clone()
+                .map_err(|error| error.to_string())?;
+            match response.status() {
+                status if status.is_success() => Ok(()),
+                status if status.is_server_error() => Err(status.to_string()),
+                status => panic!("chunk {index} refused: {status}"),
+            }
         }
-    };
-    graphql("mutation { createProject(input: {name: \"crash\"}) { id } }").await;
-    let created =
-        graphql("mutation { createExperiment(input: {project: \"crash\", name: \"1\"}) { id } }").await;
-    let id = created["createExperiment"]["id"].as_str().expect("id").to_owned();
-
-    let kill_every = CHUNKS / KILLS as u64;
-    let mut kills = 0;
-    let mut retries = 0;
-    for index in 0..CHUNKS {
-        let body = chunk(index);
-        // Kill while this chunk is in flight, every few chunks, then bring the server back.
-        let kill_now = index % kill_every == kill_every / 2 && kills < KILLS;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let request = client
-                .post(format!("{}/api/v1/experiments/{id}/metrics", server.url()))
-                .json(&body)
+        Write::Create(index) => {
+            let number = index + 2;
+            let response = remote
+                .client
+                .post(format!("{}/graphql", remote.url))
+                .json(&json!({
+                    "query": "mutation($name: String!, $features: String!) { createExperiment(input: {project: \"crash\", name: $name, parentNumber: 1, features: $features}) { number } }",
+                    "variables": { "name": number.to_string(), "features": format!("round: {index}\nlr: 0.1\n") },
+                }))
                 .timeout(Duration::from_secs(10))
-                .send();
-            if kill_now && attempt == 1 {
-                // Whether the chunk lands before the kill or not, the retry below must be
-                // acknowledged, and the chunk stored once.
-                let in_flight = tokio::spawn(request);
-                tokio::time::sleep(Duration::from_millis(1 + index % 7)).await;
+                .send()
+                .await
+                .map_err(|error| error.to_string())?;
+            let body: Value = response.json().await.map_err(|error| error.to_string())?;
+            match body["errors"][0]["extensions"]["code"].as_str() {
+                None => Ok(()),
+                // The first attempt landed before the kill: it is there once, not twice.
+                Some("CONFLICT") => Ok(()),
+                Some(_) => Err(body.to_string()),
+            }
+        }
+        Write::Upload(index) => {
+            let content = checkpoint(index);
+            try_upload(
+                &remote,
+                &experiment,
+                &[(&format!("checkpoints/{index}.bin"), &content)],
+            )
+            .await
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_write_survives_repeated_sigkills_exactly_once() {
+    let mut server = ServerProcess::start().await;
+    for query in [
+        "mutation { createProject(input: {name: \"crash\"}) { id } }",
+        "mutation { createExperiment(input: {project: \"crash\", name: \"1\", features: \"lr: 0.1\"}) { id } }",
+    ] {
+        let body = server.try_graphql(query, json!({})).await.expect("an answer");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let first = server
+        .try_graphql("{ experiment(project: \"crash\", number: 1) { id } }", json!({}))
+        .await
+        .expect("an answer");
+    let id = first["data"]["experiment"]["id"].as_str().expect("id").to_owned();
+
+    let writes: Vec<Write> = (0..ROUNDS)
+        .flat_map(|round| [Write::Chunk(round), Write::Create(round), Write::Upload(round)])
+        .collect();
+    let kill_every = writes.len() / KILLS;
+    let (mut kills, mut retries) = (0, 0);
+    let mut killed_during = Vec::new();
+    for (position, write) in writes.iter().copied().enumerate() {
+        // Kill while this write is in flight, every few writes (each kind in turn), then bring
+        // the server back.
+        let kill_now = position % kill_every == kill_every / 2 + kills % 3 && kills < KILLS;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let sent = attempt(server.remote(), id.clone(), write);
+            if kill_now && tries == 1 {
+                // Whether the write lands before the kill or not, the retry below must be
+                // acknowledged, and the write stored once.
+                let in_flight = tokio::spawn(sent);
+                tokio::time::sleep(Duration::from_millis(1 + position as u64 % 7)).await;
                 server.kill();
                 kills += 1;
+                killed_during.push(write);
                 let _ = in_flight.await;
-                server.spawn();
+                server.spawn(&[]);
                 server.wait_ready().await;
                 retries += 1;
                 continue;
             }
-            match request.await {
-                Ok(response) if response.status().is_success() => break,
-                Ok(response) => {
-                    let status = response.status();
-                    assert!(status.is_server_error(), "chunk {index} refused: {status}");
-                }
-                Err(_) => {}
+            match sent.await {
+                Ok(()) => break,
+                Err(_) => retries += 1,
             }
-            retries += 1;
-            assert!(attempt < 50, "chunk {index} never acknowledged");
+            assert!(tries < 50, "{write:?} never acknowledged");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -159,19 +153,19 @@ async fn every_acknowledged_point_survives_repeated_sigkills_exactly_once() {
 
     // One last crash and restart, then everything must be there once.
     server.kill();
-    server.spawn();
+    server.spawn(&[]);
     server.wait_ready().await;
-    let read = client
-        .post(format!("{}/graphql", server.url()))
-        .json(&json!({ "query": "{ series(project: \"crash\", number: 1, metric: \"loss\", maxPoints: 10000) { steps values } experiment(project: \"crash\", number: 1) { measured { metric last lastStep min max count } } }" }))
-        .send()
+    let read = server
+        .try_graphql(
+            "{ series(project: \"crash\", number: 1, metric: \"loss\", maxPoints: 10000) { steps values }
+               experiments(project: \"crash\", first: 1000) { nodes { number parent { number } featuresFull } }
+               files(project: \"crash\", number: 1) { entries { path current { size } } } }",
+            json!({}),
+        )
         .await
-        .expect("sent")
-        .json::<Value>()
-        .await
-        .expect("json");
+        .expect("an answer");
     assert!(read.get("errors").is_none(), "{read}");
-    let total = CHUNKS * POINTS_PER_CHUNK;
+    let total = ROUNDS * POINTS_PER_CHUNK;
     let steps: Vec<u64> = read["data"]["series"]["steps"]
         .as_array()
         .expect("steps")
@@ -189,11 +183,52 @@ async fn every_acknowledged_point_survives_repeated_sigkills_exactly_once() {
     {
         assert_eq!(value.as_f64(), Some(1.0 / (*step + 1) as f64), "step {step}");
     }
-    let measured = &read["data"]["experiment"]["measured"][0];
-    assert_eq!(measured["count"], total, "the summary counts the stored points");
-    assert_eq!(measured["lastStep"], total - 1);
-    assert_eq!(measured["last"].as_f64(), Some(1.0 / total as f64));
-    assert_eq!(measured["max"].as_f64(), Some(1.0));
-    assert_eq!(measured["min"].as_f64(), Some(1.0 / total as f64));
-    println!("crash test: {CHUNKS} chunks, {KILLS} SIGKILLs mid-request, {retries} retries, {total} points exactly once");
+    let mut numbers: Vec<i64> = read["data"]["experiments"]["nodes"]
+        .as_array()
+        .expect("experiments")
+        .iter()
+        .map(|experiment| {
+            let number = experiment["number"].as_i64().expect("a number");
+            if number > 1 {
+                assert_eq!(experiment["parent"]["number"], 1, "{experiment}");
+                assert_eq!(
+                    experiment["featuresFull"],
+                    json!({ "round": number - 2, "lr": 0.1 })
+                );
+            }
+            number
+        })
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (1..=ROUNDS as i64 + 1).collect::<Vec<_>>(),
+        "every experiment, once"
+    );
+    let mut paths: Vec<String> = read["data"]["files"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|entry| entry["path"].as_str().expect("a path").to_owned())
+        .collect();
+    paths.sort();
+    let mut expected: Vec<String> = (0..ROUNDS)
+        .map(|index| format!("checkpoints/{index}.bin"))
+        .collect();
+    expected.sort();
+    assert_eq!(paths, expected, "every file, once");
+    let checked = invariants::check(&server, "crash").await;
+    assert_eq!(checked.points as u64, total);
+    assert_eq!(checked.files as u64, ROUNDS);
+    let during = |kind: fn(&Write) -> bool| killed_during.iter().filter(|write| kind(write)).count();
+    println!(
+        "crash test: {KILLS} SIGKILLs mid-request ({} chunks, {} creations, {} uploads in flight), {retries} \
+         retries; {total} points, {} experiments and {ROUNDS} files exactly once; invariants hold over {} \
+         experiments",
+        during(|write| matches!(write, Write::Chunk(_))),
+        during(|write| matches!(write, Write::Create(_))),
+        during(|write| matches!(write, Write::Upload(_))),
+        ROUNDS,
+        checked.experiments
+    );
 }

@@ -30,7 +30,12 @@ async fn post_graphql(server: &support::TestServer, query: &str) -> (u16, Value)
         .await
         .expect("the server answers");
     let status = response.status().as_u16();
-    (status, response.json().await.expect("json body"))
+    let retry_after = response.headers().get("retry-after").cloned();
+    let mut body: Value = response.json().await.expect("json body");
+    if let Some(seconds) = retry_after {
+        body["retryAfterHeader"] = json!(seconds.to_str().expect("text"));
+    }
+    (status, body)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,6 +70,7 @@ async fn requests_fail_retryably_while_the_engine_is_down_and_work_again_after()
     let (status, body) = post_graphql(&server, PROJECTS).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["code"], "UNAVAILABLE", "{body}");
+    assert_eq!(body["retryAfterHeader"], "2", "a 503 says when to retry: {body}");
     let (status, body) = readyz(&server).await;
     assert_eq!(status, 503, "{body}");
     let health = server
@@ -151,4 +157,101 @@ async fn a_redis_outage_neither_fails_writes_nor_ends_live_subscriptions() {
     wait_for_event(&mut events, "\"type\":\"missed\"", Duration::from_secs(2)).await;
     server.ok(create, json!({ "n": "after" })).await;
     wait_for_event(&mut events, "\"number\":3", Duration::from_secs(2)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_logs_on_through_s3_falkordb_and_redis_outages_and_loses_nothing() {
+    use sdk::run::{Run, RunOptions};
+    use support::process::ServerProcess;
+    use support::Endpoint;
+    use testkit::fault_proxy::{Fault, FaultProxy};
+
+    const POINTS_PER_OUTAGE: u64 = 4_000;
+    let mut falkordb = testkit::falkordb_durable();
+    let mut redis = testkit::redis();
+    let s3 = testkit::s3::shared();
+    let bucket = s3.create_bucket();
+    let s3_port = s3.port();
+    // The S3 server is reached through a proxy, so it can be cut off and come back with its
+    // objects (a restarted in-memory S3 would come back empty).
+    let s3_proxy = FaultProxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], s3_port)));
+    let (graph, redis_url, blobs, endpoint) = (
+        format!("falkordb://127.0.0.1:{}/outages", falkordb.port()),
+        redis.redis_url(),
+        format!("s3://{bucket}/blobs"),
+        s3_proxy.url(),
+    );
+    let server = ServerProcess::start_in(
+        tempfile::tempdir().expect("temp dir"),
+        &[
+            ("RSDK_GRAPH", &graph),
+            ("RSDK_REDIS", &redis_url),
+            ("RSDK_BLOBS", &blobs),
+            ("RSDK_OUTBOUND_ALLOW", "127.0.0.1"),
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_ACCESS_KEY_ID", testkit::s3::S3Server::ACCESS_KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", testkit::s3::S3Server::SECRET_ACCESS_KEY),
+            ("AWS_REGION", testkit::s3::S3Server::REGION),
+        ],
+    )
+    .await;
+    let spool = tempfile::tempdir().expect("a spool");
+    let config = sdk::ClientConfig {
+        server: server.base_url(),
+        token: Some(support::token_in(&server.dir.path().join("client.toml"))),
+        spool_dir: spool.path().to_path_buf(),
+        response_timeout: Duration::from_secs(5),
+    };
+    let outages = tokio::task::spawn_blocking(move || {
+        let run = Run::start(
+            &config,
+            RunOptions {
+                flush_interval: Duration::from_millis(20),
+                finish_timeout: Duration::from_secs(60),
+                ..RunOptions::new("outages", "1")
+            },
+        )
+        .expect("the run starts");
+        let mut step = 0u64;
+        let mut recoveries = Vec::new();
+        for dependency in ["S3", "FalkorDB", "Redis"] {
+            match dependency {
+                "S3" => s3_proxy.set(Fault::Refuse),
+                "FalkorDB" => falkordb.stop(),
+                _ => redis.stop(),
+            }
+            for _ in 0..POINTS_PER_OUTAGE {
+                run.log_metric("loss", 1.0 / (step + 1) as f64, Some(step), None)
+                    .expect("logging never fails while a dependency is down");
+                step += 1;
+                if step.is_multiple_of(400) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+            match dependency {
+                "S3" => s3_proxy.set(Fault::Pass),
+                "FalkorDB" => falkordb.restart(),
+                _ => redis.restart(),
+            }
+            let back = Instant::now();
+            let report = run.flush(Duration::from_secs(60));
+            assert_eq!(
+                report.pending, 0,
+                "after the {dependency} outage everything is stored: {report:?}"
+            );
+            recoveries.push(format!("{dependency} {:.2} s", back.elapsed().as_secs_f64()));
+        }
+        run.finish("complete").expect("finished");
+        (step, recoveries, falkordb, redis)
+    })
+    .await
+    .expect("the run");
+    let (points, recoveries, _falkordb, _redis) = outages;
+    let checked = support::invariants::check(&server, "outages").await;
+    assert_eq!(checked.points as u64, points, "every point once");
+    println!(
+        "dependency outages: S3 cut off, FalkorDB and Redis stopped and restarted during a run; {points} \
+         points stored once; drained after each return in {}",
+        recoveries.join(", ")
+    );
 }

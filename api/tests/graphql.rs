@@ -338,9 +338,32 @@ async fn errors_carry_a_code_and_name_the_field() {
     assert_eq!(listed["experiments"]["edges"].as_array().expect("edges").len(), 1);
 }
 
+/// The server's counters from `GET /metrics`, by name.
+async fn counters(server: &support::TestServer) -> std::collections::HashMap<String, u64> {
+    let response = server
+        .client
+        .get(format!("{}/metrics", server.url))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.expect("text");
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .map(|(name, value)| (name.to_owned(), value.parse().expect("a count")))
+        .collect()
+}
+
 #[tokio::test]
-async fn abusive_requests_are_refused_before_any_resolver_runs() {
+async fn abusive_requests_are_refused_before_authentication_resolvers_or_database_calls() {
     let server = start().await;
+    // What one scrape costs (authenticating its API token), measured twice.
+    let first = counters(&server).await;
+    let second = counters(&server).await;
+    let scrape = second["rsdk_graph_statements_total"] - first["rsdk_graph_statements_total"];
+    let mut started = std::time::Instant::now();
+    let mut timings = Vec::new();
     let mut nested = String::from("{ experiment(project: \"p\", number: 1) { ");
     for _ in 0..30 {
         nested.push_str("parent { ");
@@ -356,15 +379,31 @@ async fn abusive_requests_are_refused_before_any_resolver_runs() {
             .contains("nested too deep"),
         "{too_deep}"
     );
+    timings.push(("depth", started.elapsed()));
+    started = std::time::Instant::now();
 
     let aliases: String = (0..10_000)
         .map(|i| format!("a{i}: projects {{ name }} "))
         .collect();
     let bomb = server.error(&format!("{{ {aliases} }}"), json!({})).await;
     assert!(
+        bomb["message"]
+            .as_str()
+            .expect("message")
+            .contains("at most 65536"),
+        "{bomb}"
+    );
+    timings.push(("10,000 aliases", started.elapsed()));
+    started = std::time::Instant::now();
+    // Under the query size limit, still too many fields.
+    let aliases = "__typename ".repeat(5_001);
+    let bomb = server.error(&format!("{{ {aliases} }}"), json!({})).await;
+    assert!(
         bomb["message"].as_str().expect("message").contains("too complex"),
         "{bomb}"
     );
+    timings.push(("5,001 fields in 55 KiB", started.elapsed()));
+    started = std::time::Instant::now();
 
     let batch: Vec<_> = (0..11)
         .map(|_| json!({ "query": "{ projects { name } }" }))
@@ -377,6 +416,44 @@ async fn abusive_requests_are_refused_before_any_resolver_runs() {
         .await
         .expect("sent");
     assert_eq!(response.status(), 400);
+
+    let mut fragments = String::from("query { ...F0 }");
+    for level in 0..12 {
+        let spreads = format!("...F{} ", level + 1).repeat(8);
+        fragments.push_str(&format!(" fragment F{level} on QueryRoot {{ {spreads} }}"));
+    }
+    fragments.push_str(" fragment F12 on QueryRoot { projects { name } }");
+    let fragment_bomb = server.error(&fragments, json!({})).await;
+    assert!(
+        fragment_bomb["message"]
+            .as_str()
+            .expect("message")
+            .contains("too complex"),
+        "{fragment_bomb}"
+    );
+    timings.push(("fragments", started.elapsed()));
+    let after = counters(&server).await;
+    assert_eq!(
+        after["rsdk_graph_statements_total"] - second["rsdk_graph_statements_total"],
+        scrape,
+        "the bombs made no database call: only the scrape's own authentication"
+    );
+    assert_eq!(
+        after["rsdk_graphql_operations_executed_total"], second["rsdk_graphql_operations_executed_total"],
+        "no bomb reached a resolver"
+    );
+    assert_eq!(
+        after["rsdk_graphql_operations_refused_total"] - second["rsdk_graphql_operations_refused_total"],
+        4
+    );
+    let timings: Vec<String> = timings
+        .iter()
+        .map(|(bomb, took)| format!("{bomb} {:.1} ms", took.as_secs_f64() * 1000.0))
+        .collect();
+    println!(
+        "abuse: bombs refused before authentication ({}; debug build, request round trip), 0 database calls, 0 resolvers",
+        timings.join(", ")
+    );
 
     let braces = "{".repeat(1024 * 1024);
     let response = server

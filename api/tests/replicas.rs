@@ -59,6 +59,7 @@ impl Shared {
             )
             .env("RSDK_REDIS", self.redis.redis_url())
             .env("RSDK_BLOBS", format!("s3://{}/blobs", self.bucket))
+            .env("RSDK_OUTBOUND_ALLOW", "127.0.0.1")
             .env("AWS_ENDPOINT_URL", self.s3.endpoint())
             .env("AWS_ACCESS_KEY_ID", testkit::s3::S3Server::ACCESS_KEY_ID)
             .env("AWS_SECRET_ACCESS_KEY", testkit::s3::S3Server::SECRET_ACCESS_KEY)

@@ -452,3 +452,97 @@ async fn logout_ends_a_running_subscription_within_five_seconds() {
         );
     }
 }
+
+/// 200 live subscribers on one run: how long after a chunk is posted each of them has its
+/// points (the point-to-screen latency of `RELIABILITY.md`, less the browser's paint).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_subscribers_each_get_every_chunk_within_half_a_second() {
+    const SUBSCRIBERS: usize = 200;
+    const CHUNKS: u64 = 20;
+    let server = support::start().await;
+    server.create_project("vit").await;
+    server.create_experiment("vit", "1", None).await;
+    let experiment = experiment_id(&server, "vit", 1).await;
+
+    // Each subscriber reads on its own task and reports (subscriber, metric, step, when).
+    let (report, mut reports) = tokio::sync::mpsc::unbounded_channel();
+    for subscriber in 0..SUBSCRIBERS {
+        let mut connection = Connection::signed_in(&server, &server.admin_token).await;
+        connection
+            .subscribe("points", METRIC_POINTS, json!({ "p": "vit", "n": 1 }))
+            .await;
+        let report = report.clone();
+        tokio::spawn(async move {
+            while let Received::Message(message) = connection.receive(Duration::from_secs(60)).await {
+                let received = std::time::Instant::now();
+                let points = message["payload"]["data"]["metricPoints"]["points"].clone();
+                for point in points.as_array().into_iter().flatten() {
+                    let metric = point["metric"].as_str().unwrap_or_default().to_owned();
+                    let step = point["step"].as_u64().expect("a step");
+                    if report.send((subscriber, metric, step, received)).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+    drop(report);
+
+    // Warm up until every subscription listens (each starts asynchronously).
+    let mut listening = std::collections::HashSet::new();
+    for attempt in 0..100u64 {
+        let chunk = json!({ "chunkId": format!("warm-up-{attempt}"), "points": [{ "metric": "warm_up", "step": attempt, "value": 0.0 }] });
+        post_chunk(&server, &experiment, &chunk).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        while let Ok((subscriber, _, _, _)) = reports.try_recv() {
+            listening.insert(subscriber);
+        }
+        if listening.len() == SUBSCRIBERS {
+            break;
+        }
+    }
+    assert_eq!(listening.len(), SUBSCRIBERS, "every subscription listens");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while reports.try_recv().is_ok() {}
+
+    let mut sent = Vec::new();
+    for step in 0..CHUNKS {
+        let chunk = json!({ "chunkId": format!("timed-{step}"), "points": [{ "metric": "latency", "step": step, "value": step as f64 }] });
+        sent.push(std::time::Instant::now());
+        post_chunk(&server, &experiment, &chunk).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut latencies = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while latencies.len() < SUBSCRIBERS * CHUNKS as usize {
+        let Ok(Some((subscriber, metric, step, received))) =
+            tokio::time::timeout_at(deadline, reports.recv()).await
+        else {
+            break;
+        };
+        if metric == "latency" {
+            assert!(
+                seen.insert((subscriber, step)),
+                "subscriber {subscriber} got step {step} twice"
+            );
+            latencies.push(received - sent[step as usize]);
+        }
+    }
+    assert_eq!(
+        latencies.len(),
+        SUBSCRIBERS * CHUNKS as usize,
+        "every subscriber got every chunk"
+    );
+    latencies.sort();
+    let at = |fraction: f64| latencies[((latencies.len() - 1) as f64 * fraction).round() as usize];
+    let (p50, p95, max) = (at(0.5), at(0.95), at(1.0));
+    assert!(p95 <= Duration::from_millis(500), "p95 {p95:?}");
+    println!(
+        "200 subscribers: {} deliveries, chunk posted to points received p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        latencies.len(),
+        p50.as_secs_f64() * 1000.0,
+        p95.as_secs_f64() * 1000.0,
+        max.as_secs_f64() * 1000.0
+    );
+}

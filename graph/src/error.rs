@@ -51,6 +51,9 @@ pub enum Error {
     /// The graph engine cannot be reached or is busy; the caller may retry.
     #[error("graph engine unavailable: {0}")]
     Unavailable(String),
+    /// The disk that holds the data is full: nothing was written; retry once space is freed.
+    #[error("the data disk is full: {0}")]
+    StorageFull(String),
     /// A bug or an engine failure that the caller cannot fix.
     #[error("internal error: {0}")]
     Internal(String),
@@ -75,7 +78,18 @@ impl Error {
             Error::Forbidden(_) => "FORBIDDEN",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::Unavailable(_) => "UNAVAILABLE",
+            Error::StorageFull(_) => "STORAGE_FULL",
             Error::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// A failed disk or engine write as an error: [`Error::StorageFull`] when the disk is
+    /// full (ENOSPC, EDQUOT or the engine's "disk is full"), else `other`.
+    pub fn from_write_failure(message: String, other: impl FnOnce(String) -> Error) -> Self {
+        if is_storage_full(&message) {
+            Error::StorageFull(message)
+        } else {
+            other(message)
         }
     }
 
@@ -94,6 +108,20 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+/// Whether an error message is a full disk's: the OS's ENOSPC/EDQUOT texts, SQLite's
+/// SQLITE_FULL.
+pub fn is_storage_full(message: &str) -> bool {
+    [
+        "No space left on device",
+        "Disk quota exceeded",
+        "database or disk is full",
+        "(os error 28)",
+        "(os error 122)",
+    ]
+    .iter()
+    .any(|text| message.contains(text))
 }
 
 /// Result alias of the `graph` crate.

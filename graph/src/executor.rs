@@ -4,6 +4,9 @@
 //! (embedded graphdblite today, FalkorDB and Neo4j later) only has to run a
 //! statement with parameters, run several atomically, and create indexes.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::error::Result;
@@ -64,4 +67,50 @@ pub trait Executor: Send + Sync + std::fmt::Debug {
 
     /// A short engine name for logs and `/readyz` (`embedded`, `falkordb`, …).
     fn engine_name(&self) -> &'static str;
+}
+
+/// Passes everything to the engine underneath and counts the statements (each statement of an
+/// atomic batch counts), for the operator's `/metrics`.
+#[derive(Debug)]
+pub struct CountingExecutor {
+    inner: Arc<dyn Executor>,
+    statements: Arc<AtomicU64>,
+}
+
+impl CountingExecutor {
+    /// Counts what runs on `inner` into `statements`.
+    pub fn new(inner: Arc<dyn Executor>, statements: Arc<AtomicU64>) -> Self {
+        Self { inner, statements }
+    }
+
+    fn count(&self, statements: usize) {
+        self.statements.fetch_add(statements as u64, Ordering::Relaxed);
+    }
+}
+
+#[async_trait]
+impl Executor for CountingExecutor {
+    async fn execute(&self, query: &'static Query, params: Params) -> Result<Vec<Row>> {
+        self.count(1);
+        self.inner.execute(query, params).await
+    }
+
+    async fn execute_generated(&self, text: &str, params: Params) -> Result<Vec<Row>> {
+        self.count(1);
+        self.inner.execute_generated(text, params).await
+    }
+
+    async fn execute_atomic(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>> {
+        self.count(statements.len());
+        self.inner.execute_atomic(statements).await
+    }
+
+    async fn ensure_index(&self, index: IndexSpec) -> Result<()> {
+        self.count(1);
+        self.inner.ensure_index(index).await
+    }
+
+    fn engine_name(&self) -> &'static str {
+        self.inner.engine_name()
+    }
 }

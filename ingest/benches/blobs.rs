@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
+use graph::outbound::OutboundPolicy;
 use ingest::blob::{BlobStore, ByteSource, LocalBlobStore, S3BlobStore, S3Options};
 use testkit::s3::S3Server;
 
@@ -60,7 +61,8 @@ async fn run() {
         .with_prefix("bench")
         .with_endpoint(server.endpoint())
         .with_region(S3Server::REGION)
-        .with_credentials(S3Server::ACCESS_KEY_ID, S3Server::SECRET_ACCESS_KEY);
+        .with_credentials(S3Server::ACCESS_KEY_ID, S3Server::SECRET_ACCESS_KEY)
+        .with_outbound(OutboundPolicy::allow_all());
     let s3 = S3BlobStore::connect(options).await.expect("s3 store connects");
     measure_store("s3", Arc::new(s3)).await;
 }

@@ -18,6 +18,9 @@ pub enum Error {
     /// A backing service (S3, Redis, the disk) cannot be reached or refused; retryable.
     #[error("{service} unavailable: {reason}")]
     Unavailable { service: &'static str, reason: String },
+    /// The disk that holds the data is full; nothing was stored.
+    #[error("the data disk is full: {0}")]
+    StorageFull(String),
     /// A bug or an unexpected state; details are logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -31,6 +34,7 @@ impl Error {
             Error::Conflict { .. } => "CONFLICT",
             Error::Invalid { .. } | Error::HashMismatch { .. } => "VALIDATION",
             Error::Unavailable { .. } => "UNAVAILABLE",
+            Error::StorageFull(_) => "STORAGE_FULL",
             Error::Internal(_) => "INTERNAL",
         }
     }
@@ -47,6 +51,7 @@ impl From<graph::Error> for Error {
                 service: "graph",
                 reason,
             },
+            graph::Error::StorageFull(reason) => Error::StorageFull(reason),
             other => Error::Internal(other.to_string()),
         }
     }
@@ -66,6 +71,7 @@ impl From<Error> for graph::Error {
             Error::Unavailable { service, reason } => {
                 graph::Error::Unavailable(format!("{service}: {reason}"))
             }
+            Error::StorageFull(reason) => graph::Error::StorageFull(reason),
             Error::Internal(details) => graph::Error::Internal(details),
         }
     }

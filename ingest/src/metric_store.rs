@@ -66,6 +66,8 @@ pub struct Ack {
     pub last_step: i64,
     /// Live chunks of the experiment after this one (compaction is due past a limit).
     pub live_chunks: usize,
+    /// The digest (hex) of the chunk's blob.
+    pub digest: String,
 }
 
 /// Metric series of every experiment, over the graph (manifests, summaries) and the blob
@@ -235,6 +237,15 @@ impl MetricStore {
             .collect();
         let points = self.chunk_points(&newer).await?;
         Ok(newer.iter().map(|record| record.sequence).zip(points).collect())
+    }
+
+    /// The points of the chunk stored as blob `digest` (hex), from the cache or its blob.
+    pub async fn chunk_series(&self, digest: &str) -> Result<Arc<ChunkSeries>> {
+        let digest = Digest::parse("digest", digest)?;
+        let mut loaded = self.load_series(&[digest]).await?;
+        loaded
+            .pop()
+            .ok_or_else(|| Error::Internal("a chunk load answered nothing".into()))
     }
 
     /// Merges an experiment's chunks into one and recomputes its summaries from the stored
@@ -485,6 +496,7 @@ fn ack(record: &ChunkRecord, duplicate: bool, live_chunks: usize) -> Ack {
         metrics: record.metrics.clone(),
         last_step: record.max_step,
         live_chunks,
+        digest: record.digest.clone(),
     }
 }
 

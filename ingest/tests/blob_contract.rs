@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
+use graph::outbound::OutboundPolicy;
 use ingest::blob::{
     collect, source_from_bytes, source_from_reader, BlobStore, ByteSource, Digest, LocalBlobStore,
     S3BlobStore, S3Options,
@@ -37,7 +38,8 @@ fn s3_options(server: &S3Server, bucket: String) -> S3Options {
         .with_prefix("contract/blobs")
         .with_endpoint(server.endpoint())
         .with_region(S3Server::REGION)
-        .with_credentials(S3Server::ACCESS_KEY_ID, S3Server::SECRET_ACCESS_KEY);
+        .with_credentials(S3Server::ACCESS_KEY_ID, S3Server::SECRET_ACCESS_KEY)
+        .with_outbound(OutboundPolicy::allow_all());
     options.part_size = 5 * MIB; // S3's minimum: a 20 MiB blob goes up in 4 parts
     options
 }
@@ -424,7 +426,8 @@ async fn s3_unreachable_endpoint_is_unavailable_and_names_it() {
     let mut options = S3Options::new("rsdk-unreachable")
         .with_endpoint(&endpoint)
         .with_region("us-east-1")
-        .with_credentials("key", "secret");
+        .with_credentials("key", "secret")
+        .with_outbound(OutboundPolicy::allow_all());
     options.max_attempts = 2;
     let store = S3BlobStore::connect(options)
         .await
@@ -481,7 +484,7 @@ async fn s3_upload_larger_than_a_copy_part_is_copied_in_parts() {
 async fn file_url_opens_a_sharded_local_store() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = ingest::blob::BlobUrl::parse(&format!("file:{}", dir.path().display())).expect("parses");
-    let store = url.open().await.expect("opens");
+    let store = url.open(&OutboundPolicy::default()).await.expect("opens");
     let digest = store
         .put(Bytes::from_static(b"via url"), None)
         .await

@@ -11,6 +11,7 @@ use graph::engine::EmbeddedEngine;
 use graph::model::{
     CodeFormat, ContentStorage, Experiment, GitReference, NewExperiment, NewProject, ParentRef,
 };
+use graph::outbound::OutboundPolicy;
 use graph::Graph;
 use ingest::blob::{BlobStore, Digest, LocalBlobStore, S3BlobStore, S3Options};
 use ingest::code_store::{CodeStore, PatchReference, RestoreMode, SnapshotInput, SourceFile};
@@ -65,7 +66,8 @@ async fn s3_blobs() -> Arc<dyn BlobStore> {
         .with_prefix("files")
         .with_endpoint(server.endpoint())
         .with_region(S3Server::REGION)
-        .with_credentials(S3Server::ACCESS_KEY_ID, S3Server::SECRET_ACCESS_KEY);
+        .with_credentials(S3Server::ACCESS_KEY_ID, S3Server::SECRET_ACCESS_KEY)
+        .with_outbound(OutboundPolicy::allow_all());
     Arc::new(S3BlobStore::connect(options).await.expect("s3 store connects"))
 }
 

@@ -6,6 +6,7 @@ mod environment;
 mod evidence;
 mod files;
 mod hypotheses;
+pub(crate) mod limits;
 mod metrics;
 mod mutation;
 mod query;
@@ -18,6 +19,7 @@ use async_graphql::{Context, MergedObject, Schema};
 
 use crate::auth::{AuditTrail, Principal};
 use crate::services::Services;
+use crate::telemetry::CountOperations;
 
 use self::search::{SearchMutation, SearchQuery};
 pub use auth::RefreshLifetime;
@@ -71,13 +73,17 @@ pub type RsdkSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub const MAX_DEPTH: usize = 16;
 /// Largest complexity (roughly, fields selected) accepted.
 pub const MAX_COMPLEXITY: usize = 5_000;
+/// Longest query text accepted (values belong in variables): bounds the parse of a bomb.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
+/// Deepest nesting of selection sets and fragments accepted (parsing stays bounded).
+pub const MAX_RECURSION: usize = 64;
 
 /// Builds the schema with the services as resolver data (or none, for printing the SDL).
 pub fn build_schema(services: Option<&Services>) -> RsdkSchema {
     let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(64);
+        .limit_recursive_depth(MAX_RECURSION);
     match services {
         Some(services) => builder
             .data(services.graph.clone())
@@ -93,6 +99,7 @@ pub fn build_schema(services: Option<&Services>) -> RsdkSchema {
             .extension(AuditTrail {
                 graph: services.graph.clone(),
             })
+            .extension(CountOperations(services.counters.clone()))
             .finish(),
         None => builder.finish(),
     }

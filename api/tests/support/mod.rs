@@ -5,6 +5,8 @@
 
 pub mod demo;
 pub mod files;
+pub mod invariants;
+pub mod process;
 
 use api::config::Config;
 use serde_json::{json, Value};
@@ -82,6 +84,42 @@ pub fn client_with_token(token: &str) -> reqwest::Client {
         .default_headers(headers)
         .build()
         .expect("a client")
+}
+
+/// A server the REST helpers can talk to: in this process ([`TestServer`]) or a child
+/// process ([`process::ServerProcess`]).
+pub trait Endpoint {
+    /// `http://127.0.0.1:PORT`.
+    fn base_url(&self) -> String;
+    /// A client signed in as the first administrator.
+    fn http(&self) -> &reqwest::Client;
+}
+
+/// A server's address and a signed-in client, owned (for requests sent from spawned tasks).
+#[derive(Debug, Clone)]
+pub struct Remote {
+    pub url: String,
+    pub client: reqwest::Client,
+}
+
+impl Endpoint for Remote {
+    fn base_url(&self) -> String {
+        self.url.clone()
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
+impl Endpoint for TestServer {
+    fn base_url(&self) -> String {
+        self.url.clone()
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
 }
 
 impl TestServer {

@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
 use crate::executor::{Executor, IndexSpec, Statement};
+use crate::failpoint;
 use crate::queries::Query;
 use crate::value::{Params, Row, Value};
 
@@ -187,7 +188,13 @@ impl Executor for EmbeddedEngine {
             records.iter().map(from_engine_record).collect()
         };
         if query.writes {
-            self.with_writer(run).await
+            self.with_writer(move |database| {
+                failpoint::hit(failpoint::GRAPH_COMMIT, query.name);
+                let rows = run(database);
+                failpoint::hit(failpoint::GRAPH_COMMITTED, query.name);
+                rows
+            })
+            .await
         } else {
             self.with_reader(run).await
         }
@@ -209,10 +216,11 @@ impl Executor for EmbeddedEngine {
 
     async fn execute_atomic(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>> {
         self.with_writer(move |database| {
-            let transaction = database
-                .write_tx()
-                .map_err(|error| Error::Unavailable(format!("cannot begin a write: {error}")))?;
+            let transaction = database.write_tx().map_err(|error| {
+                Error::from_write_failure(format!("cannot begin a write: {error}"), Error::Unavailable)
+            })?;
             let mut results = Vec::with_capacity(statements.len());
+            let name = statements.first().map_or("", |statement| statement.query.name);
             for statement in statements {
                 let params = to_engine_params(statement.params);
                 // An error drops the guard, which rolls the whole batch back.
@@ -221,9 +229,11 @@ impl Executor for EmbeddedEngine {
                     .map_err(|error| engine_error(statement.query, error))?;
                 results.push(records.iter().map(from_engine_record).collect::<Result<_>>()?);
             }
-            transaction
-                .commit()
-                .map_err(|error| Error::Unavailable(format!("commit failed: {error}")))?;
+            failpoint::hit(failpoint::GRAPH_COMMIT, name);
+            transaction.commit().map_err(|error| {
+                Error::from_write_failure(format!("commit failed: {error}"), Error::Unavailable)
+            })?;
+            failpoint::hit(failpoint::GRAPH_COMMITTED, name);
             Ok(results)
         })
         .await
@@ -232,9 +242,9 @@ impl Executor for EmbeddedEngine {
     async fn ensure_index(&self, index: IndexSpec) -> Result<()> {
         let created = self
             .with_writer(move |database| {
-                let transaction = database
-                    .write_tx()
-                    .map_err(|error| Error::Unavailable(format!("cannot begin a write: {error}")))?;
+                let transaction = database.write_tx().map_err(|error| {
+                    Error::from_write_failure(format!("cannot begin a write: {error}"), Error::Unavailable)
+                })?;
                 let created = match transaction.create_index(index.label, index.property) {
                     Ok(()) => true,
                     Err(GraphError::IndexAlreadyExists { .. }) => false,
@@ -245,9 +255,9 @@ impl Executor for EmbeddedEngine {
                         )))
                     }
                 };
-                transaction
-                    .commit()
-                    .map_err(|error| Error::Unavailable(format!("commit failed: {error}")))?;
+                transaction.commit().map_err(|error| {
+                    Error::from_write_failure(format!("commit failed: {error}"), Error::Unavailable)
+                })?;
                 Ok(created)
             })
             .await?;
@@ -270,6 +280,9 @@ fn generated_error(error: GraphError) -> Error {
 
 fn engine_error(query: &Query, error: GraphError) -> Error {
     let message = error.to_string();
+    if crate::error::is_storage_full(&message) {
+        return Error::StorageFull(format!("{} could not write: {message}", query.name));
+    }
     let busy = message.contains("database is locked") || message.contains("busy");
     if busy {
         return Error::Unavailable(format!("graph is busy running {}: {message}", query.name));

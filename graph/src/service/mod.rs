@@ -40,12 +40,13 @@ pub use metrics_table::{
     MAX_TABLE_METRICS,
 };
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
-use crate::executor::Executor;
+use crate::executor::{CountingExecutor, Executor};
 use crate::ids::{ExperimentId, ProjectId};
 use crate::lock::{LocalWriteLock, WriteLock};
 use crate::model::{Experiment, Status};
@@ -76,6 +77,8 @@ pub struct Graph {
     summaries: Arc<chunks::SummariesCache>,
     /// Each project's table values as computed last, by values version and configuration.
     table_values: Arc<metrics_table::ValuesCache>,
+    /// Statements run on the engine since this graph opened.
+    statements: Arc<AtomicU64>,
 }
 
 impl Graph {
@@ -91,8 +94,10 @@ impl Graph {
             let _migrating = write_lock.acquire().await?;
             crate::schema::migrate(executor.as_ref()).await?;
         }
+        let statements = Arc::new(AtomicU64::new(0));
         Ok(Self {
-            executor,
+            executor: Arc::new(CountingExecutor::new(executor, statements.clone())),
+            statements,
             write_lock,
             snapshots: Arc::default(),
             evidence_units: Arc::default(),
@@ -118,8 +123,14 @@ impl Graph {
             evidence_units: self.evidence_units.clone(),
             summaries: self.summaries.clone(),
             table_values: self.table_values.clone(),
+            statements: self.statements.clone(),
         };
         (graph, trace)
+    }
+
+    /// Statements run on the engine since this graph opened (schema migrations excluded).
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs a generated statement (not a named query) read-only: the caller has checked it

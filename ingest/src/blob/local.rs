@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::{self, StreamExt};
+use graph::failpoint;
 use tempfile::NamedTempFile;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::sync::mpsc;
@@ -86,14 +87,17 @@ impl LocalBlobStore {
                 created: false,
             });
         }
+        failpoint::hit(failpoint::BLOB_WRITTEN, "");
         temporary
             .as_file()
             .sync_all()
             .map_err(|error| disk_error("cannot sync", temporary.path(), error))?;
+        failpoint::hit(failpoint::BLOB_SYNCED, "");
         let shard_dir = self.create_shard_dir(&digest)?;
         temporary
             .persist(&path)
             .map_err(|error| disk_error("cannot move into place", &path, error.error))?;
+        failpoint::hit(failpoint::BLOB_RENAMED, "");
         sync_dir(&shard_dir)?;
         Ok(PutReceipt {
             digest,
@@ -360,9 +364,13 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + '
 }
 
 fn disk_error(action: &str, path: &Path, error: io::Error) -> Error {
-    Error::Unavailable {
-        service: "blob directory",
-        reason: format!("{action} {}: {error}", path.display()),
+    let reason = format!("{action} {}: {error}", path.display());
+    match error.kind() {
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Error::StorageFull(reason),
+        _ => Error::Unavailable {
+            service: "blob directory",
+            reason,
+        },
     }
 }
 

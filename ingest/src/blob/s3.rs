@@ -22,6 +22,7 @@ use aws_sdk_s3::Client;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
+use graph::outbound::OutboundPolicy;
 
 use super::{check_range, not_found, BlobStore, BlobStream, ByteSource, Digest, DigestStream, PutReceipt};
 use crate::{Error, Result};
@@ -78,6 +79,9 @@ pub struct S3Options {
     /// Objects larger than this are copied server-side in parts of this size (S3 refuses a
     /// single copy above 5 GiB). At least 5 MiB, at most 5 GiB.
     pub copy_part_size: u64,
+    /// The addresses a custom endpoint may have: public ones unless the operator allowed more
+    /// (a MinIO on loopback or a private network needs `outbound_allow`).
+    pub outbound: OutboundPolicy,
 }
 
 impl S3Options {
@@ -94,7 +98,14 @@ impl S3Options {
             connect_timeout: Duration::from_secs(5),
             part_size: 8 * 1024 * 1024,
             copy_part_size: MAX_COPY_OBJECT_SIZE,
+            outbound: OutboundPolicy::default(),
         }
+    }
+
+    /// The addresses a custom endpoint may have besides public ones.
+    pub fn with_outbound(mut self, outbound: OutboundPolicy) -> Self {
+        self.outbound = outbound;
+        self
     }
 
     /// Sets the key prefix.
@@ -209,6 +220,12 @@ impl S3BlobStore {
         }
         let endpoint = match shared.endpoint_url() {
             Some(url) => {
+                let (policy, checked) = (options.outbound.clone(), url.to_owned());
+                tokio::task::spawn_blocking(move || {
+                    policy.check_url("S3 endpoint (AWS_ENDPOINT_URL)", &checked)
+                })
+                .await
+                .map_err(|error| Error::Internal(format!("checking the S3 endpoint failed: {error}")))??;
                 config = config.force_path_style(true);
                 url.to_owned()
             }
@@ -516,7 +533,8 @@ mod tests {
             .with_prefix("/team/blobs/")
             .with_endpoint("http://127.0.0.1:1")
             .with_region("us-east-1")
-            .with_credentials("key", "secret");
+            .with_credentials("key", "secret")
+            .with_outbound(OutboundPolicy::allow_all());
         let store = S3BlobStore::connect(options)
             .await
             .expect("connects without network");

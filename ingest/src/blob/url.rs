@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use graph::outbound::OutboundPolicy;
+
 use super::{BlobStore, LocalBlobStore, S3BlobStore, S3Options};
 use crate::{Error, Result};
 
@@ -65,13 +67,16 @@ impl BlobUrl {
         Err(invalid(format!("{EXPECTED}, got {text:?}")))
     }
 
-    /// Opens the store. For S3 this reads the AWS settings from the environment; it does not
-    /// contact the server (see [`BlobStore::check`]).
-    pub async fn open(&self) -> Result<Arc<dyn BlobStore>> {
+    /// Opens the store. For S3 this reads the AWS settings from the environment and checks a
+    /// custom endpoint's addresses against `outbound`; it does not contact the server (see
+    /// [`BlobStore::check`]).
+    pub async fn open(&self, outbound: &OutboundPolicy) -> Result<Arc<dyn BlobStore>> {
         match self {
             Self::File { root } => Ok(Arc::new(LocalBlobStore::open(root.clone()).await?)),
             Self::S3 { bucket, prefix } => {
-                let options = S3Options::new(bucket.clone()).with_prefix(prefix.clone());
+                let options = S3Options::new(bucket.clone())
+                    .with_prefix(prefix.clone())
+                    .with_outbound(outbound.clone());
                 Ok(Arc::new(S3BlobStore::connect(options).await?))
             }
         }

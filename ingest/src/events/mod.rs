@@ -79,6 +79,10 @@ pub enum Event {
         metrics: Vec<String>,
         /// The largest step in the chunk.
         last_step: i64,
+        /// Where the chunk is: live views show it from this without re-reading the manifest
+        /// (absent in events of servers before it was added).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chunk: Option<AppendedChunk>,
     },
     /// An artifact was stored for an experiment.
     ArtifactStored {
@@ -106,6 +110,15 @@ pub enum Event {
         /// How many events were skipped, when known.
         count: Option<u64>,
     },
+}
+
+/// The place of an appended chunk in its experiment's manifest, and its blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendedChunk {
+    /// Its sequence in the manifest.
+    pub sequence: i64,
+    /// The digest (hex) of its blob.
+    pub digest: String,
 }
 
 impl Event {
@@ -206,13 +219,24 @@ mod tests {
             experiment_id: ExperimentId("e1".into()),
             metrics: vec!["loss".into()],
             last_step: 7,
+            chunk: Some(AppendedChunk {
+                sequence: 4,
+                digest: "ab".repeat(32),
+            }),
         };
         let json = serde_json::to_value(&event).expect("serializes");
         assert_eq!(
             json,
-            serde_json::json!({"type": "metrics_appended", "project": "vit", "number": 3, "experiment_id": "e1", "metrics": ["loss"], "last_step": 7})
+            serde_json::json!({"type": "metrics_appended", "project": "vit", "number": 3, "experiment_id": "e1", "metrics": ["loss"], "last_step": 7, "chunk": {"sequence": 4, "digest": "ab".repeat(32)}})
         );
         assert_eq!(serde_json::from_value::<Event>(json).expect("parses"), event);
+        // An event of a server from before `chunk` parses, without one.
+        let older = serde_json::json!({"type": "metrics_appended", "project": "vit", "number": 3, "experiment_id": "e1", "metrics": ["loss"], "last_step": 7});
+        let parsed = serde_json::from_value::<Event>(older).expect("parses");
+        assert!(
+            matches!(parsed, Event::MetricsAppended { chunk: None, .. }),
+            "{parsed:?}"
+        );
         assert_eq!(event.kind(), "metrics_appended");
     }
 

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use graph::outbound::OutboundPolicy;
 use serde_json::{json, Value as Json};
 
 use super::generated::{LABELS, RELATIONSHIPS};
@@ -23,6 +24,8 @@ pub struct LanguageModel {
     /// The model's name.
     pub model: String,
     agent: ureq::Agent,
+    /// The addresses the endpoint may have.
+    outbound: OutboundPolicy,
 }
 
 impl std::fmt::Debug for LanguageModel {
@@ -87,10 +90,19 @@ pub fn extract_cypher(answer: &str) -> String {
 }
 
 impl LanguageModel {
-    /// A client for the endpoint at `url` (`…/v1`), sending `key` as a bearer token.
-    pub fn new(url: &str, key: Option<String>, model: &str, timeout: Duration) -> Self {
+    /// A client for the endpoint at `url` (`…/v1`), sending `key` as a bearer token. Every
+    /// request first checks the url's addresses against `outbound`; redirects are not followed
+    /// (one could lead anywhere).
+    pub fn new(
+        url: &str,
+        key: Option<String>,
+        model: &str,
+        timeout: Duration,
+        outbound: OutboundPolicy,
+    ) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_redirects(0)
             .timeout_global(Some(timeout))
             .user_agent(concat!("rsdk-server/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -100,6 +112,7 @@ impl LanguageModel {
             key,
             model: model.to_owned(),
             agent,
+            outbound,
         }
     }
 
@@ -125,6 +138,9 @@ impl LanguageModel {
 
     fn post(&self, body: &Json) -> Result<Json> {
         let url = format!("{}/chat/completions", self.url);
+        self.outbound
+            .check_url("ask_model_url", &url)
+            .map_err(|error| unavailable(&format!("refused: {error}")))?;
         let mut request = self.agent.post(&url).header("content-type", "application/json");
         if let Some(key) = &self.key {
             request = request.header("authorization", &format!("Bearer {key}"));
@@ -139,6 +155,11 @@ impl LanguageModel {
             .limit(MAX_ANSWER_BYTES)
             .read_to_string()
             .map_err(|error| unavailable(&format!("its answer cannot be read: {error}")))?;
+        if (300..400).contains(&status) {
+            return Err(unavailable(&format!(
+                "{url} answered {status}: redirects are not followed"
+            )));
+        }
         if status >= 400 {
             let excerpt: String = text.chars().take(300).collect();
             return Err(unavailable(&format!("{url} answered {status}: {excerpt}")));
@@ -182,6 +203,7 @@ mod tests {
             Some("sk-secret".into()),
             "m",
             Duration::from_secs(1),
+            OutboundPolicy::default(),
         );
         assert!(!format!("{model:?}").contains("sk-secret"));
     }
