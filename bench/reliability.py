@@ -160,6 +160,15 @@ CHECKS = [
         [r"abuse: (.*)"],
     ),
     Check(
+        "slow clients: unfinished headers cut off after the timeout, others served meanwhile",
+        cargo_test(
+            "api",
+            "slow_clients",
+            "clients_that_never_finish_their_headers_are_cut_off_and_starve_no_one",
+        ),
+        [r"slow clients: (.*)"],
+    ),
+    Check(
         "SSRF: outbound urls refuse loopback, private, link-local and disguised addresses",
         ["cargo", "test", "-q", "-p", "graph", "--lib", "outbound::", "--", "--nocapture"],
     ),

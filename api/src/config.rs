@@ -72,6 +72,13 @@ pub struct Config {
     pub ask_model: String,
     /// Seconds to wait for the model's answer. `RSDK_ASK_MODEL_TIMEOUT_SECONDS`, default 20.
     pub ask_model_timeout_seconds: u64,
+    /// Seconds a client may take to send a request's headers (on a new connection, and
+    /// between requests on a kept-alive one) before the connection is closed: slow clients
+    /// cannot hold connections open. `RSDK_HEADER_TIMEOUT_SECONDS`, default 10.
+    pub header_timeout_seconds: u64,
+    /// Seconds a GraphQL query (not a mutation) may run before it is stopped with a
+    /// `TIMEOUT` error. `RSDK_QUERY_TIMEOUT_SECONDS`, default 30.
+    pub query_timeout_seconds: u64,
     /// Hosts, addresses and networks (CIDR) the server may connect to besides public ones,
     /// comma-separated, e.g. `minio.internal, 10.0.0.0/8`: the language model endpoint and a
     /// custom S3 endpoint on loopback, private or link-local addresses are refused unless
@@ -114,6 +121,8 @@ impl Default for Config {
             ask_model_key: None,
             ask_model: "gpt-4o-mini".into(),
             ask_model_timeout_seconds: 20,
+            header_timeout_seconds: 10,
+            query_timeout_seconds: 30,
             outbound_allow: String::new(),
             min_free_disk_bytes: 64 * 1024 * 1024,
             failpoint_trace: None,
@@ -146,6 +155,8 @@ pub const ENV_VARS: &[&str] = &[
     "RSDK_ASK_MODEL_KEY",
     "RSDK_ASK_MODEL",
     "RSDK_ASK_MODEL_TIMEOUT_SECONDS",
+    "RSDK_HEADER_TIMEOUT_SECONDS",
+    "RSDK_QUERY_TIMEOUT_SECONDS",
     "RSDK_OUTBOUND_ALLOW",
     "RSDK_MIN_FREE_DISK_BYTES",
     "RSDK_FAILPOINT_TRACE",
@@ -243,6 +254,8 @@ impl Config {
             "RSDK_ASK_MODEL_TIMEOUT_SECONDS",
             &mut self.ask_model_timeout_seconds,
         )?;
+        parse_env("RSDK_HEADER_TIMEOUT_SECONDS", &mut self.header_timeout_seconds)?;
+        parse_env("RSDK_QUERY_TIMEOUT_SECONDS", &mut self.query_timeout_seconds)?;
         parse_env("RSDK_OUTBOUND_ALLOW", &mut self.outbound_allow)?;
         parse_env("RSDK_MIN_FREE_DISK_BYTES", &mut self.min_free_disk_bytes)?;
         if let Ok(path) = std::env::var("RSDK_FAILPOINT_TRACE") {
@@ -275,6 +288,12 @@ impl Config {
         }
         if !(1..=300).contains(&self.ask_model_timeout_seconds) {
             bail!("ask_model_timeout_seconds must be 1 to 300");
+        }
+        if !(1..=300).contains(&self.header_timeout_seconds) {
+            bail!("header_timeout_seconds must be 1 to 300");
+        }
+        if !(1..=3600).contains(&self.query_timeout_seconds) {
+            bail!("query_timeout_seconds must be 1 to 3600");
         }
         self.outbound()?;
         if let Some(secret) = &self.auth_secret {

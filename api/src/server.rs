@@ -1,7 +1,7 @@
 //! The HTTP server: GraphQL (and GraphiQL) at `/graphql`, live events at `/api/v1/events`,
 //! health at `/healthz` and `/readyz`.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -9,13 +9,16 @@ use anyhow::Context as _;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
 use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::auth::Caller;
@@ -36,6 +39,8 @@ struct AppState {
     schema: RsdkSchema,
     max_batch: usize,
     graphiql: bool,
+    /// How long a query (not a mutation) may run.
+    query_timeout: Duration,
 }
 
 impl FromRef<AppState> for Services {
@@ -90,19 +95,28 @@ async fn graphql(State(state): State<AppState>, mut parts: Parts, body: Bytes) -
             Err(error) => return error.into_response(),
         }
     };
-    let answers = futures::future::join_all(requests.into_iter().zip(refusals).map(|(request, refusal)| {
-        let (schema, caller) = (&state.schema, caller.as_ref());
-        async move {
-            match (refusal, caller) {
-                (None, Some(caller)) => {
-                    let request = request.data(caller.principal.clone()).data(caller.meta.clone());
-                    schema.execute(request).await
+    let answers =
+        futures::future::join_all(requests.into_iter().zip(refusals).map(|(mut request, refusal)| {
+            let (schema, caller, limit) = (&state.schema, caller.as_ref(), state.query_timeout);
+            async move {
+                match (refusal, caller) {
+                    (None, Some(caller)) => {
+                        // A mutation runs to its end (stopping it half-way would leave the caller
+                        // not knowing what landed); a query has a time limit.
+                        let reads_only = crate::graphql::limits::reads_only(&mut request);
+                        let request = request.data(caller.principal.clone()).data(caller.meta.clone());
+                        match reads_only {
+                            false => schema.execute(request).await,
+                            true => tokio::time::timeout(limit, schema.execute(request))
+                                .await
+                                .unwrap_or_else(|_| crate::graphql::limits::timed_out(limit)),
+                        }
+                    }
+                    (refusal, _) => async_graphql::Response::from_errors(refusal.into_iter().collect()),
                 }
-                (refusal, _) => async_graphql::Response::from_errors(refusal.into_iter().collect()),
             }
-        }
-    }))
-    .await;
+        }))
+        .await;
     let response = match batched {
         true => BatchResponse::Batch(answers),
         false => BatchResponse::Single(answers.into_iter().next().unwrap_or_default()),
@@ -153,6 +167,7 @@ pub fn router(services: &Services, config: &Config) -> Router {
             graph: services.graph.clone(),
         },
         max_batch: config.max_batch,
+        query_timeout: Duration::from_secs(config.query_timeout_seconds),
         graphiql: config.graphiql,
     };
     let api = Router::new()
@@ -231,12 +246,69 @@ pub async fn start(
         let grace = Duration::from_secs(config.file_gc_grace_seconds);
         files::schedule_collection(&services.jobs, every, grace).await;
     }
-    let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown);
+    let header_timeout = Duration::from_secs(config.header_timeout_seconds);
     Ok((address, async move {
-        let served = serving.into_future().await;
+        let served = serve(listener, app, header_timeout, shutdown).await;
         Services::stop_workers(workers).await;
         indexer.stop().await;
         served
     }))
+}
+
+/// How long in-flight requests (and open streams) may go on after shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves `app` on `listener` until `shutdown`, then lets in-flight requests finish for up to
+/// [`SHUTDOWN_GRACE`]. A client gets `header_timeout` to send a request's headers (on a new
+/// connection and between requests on a kept-alive one), so slow clients cannot hold
+/// connections open.
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let mut http = ConnectionBuilder::new(TokioExecutor::new());
+    http.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, say: wait rather than spin.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(remote));
+                tower_service::Service::call(&mut app.clone(), request)
+            });
+        let connection = http
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still running {SHUTDOWN_GRACE:?} after shutdown began: closing them");
+    }
+    Ok(())
 }

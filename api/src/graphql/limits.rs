@@ -6,8 +6,10 @@
 
 use std::collections::HashMap;
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Request, ServerError};
+use std::time::Duration;
+
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{ErrorExtensions, Pos, Request, Response, ServerError};
 
 use super::{MAX_COMPLEXITY, MAX_DEPTH, MAX_QUERY_BYTES, MAX_RECURSION};
 
@@ -52,6 +54,26 @@ pub fn check(request: &mut Request) -> Result<(), ServerError> {
         }
     }
     Ok(())
+}
+
+/// Whether every operation of the (parsed) request is a query.
+pub fn reads_only(request: &mut Request) -> bool {
+    request.parsed_query().is_ok_and(|document| {
+        document
+            .operations
+            .iter()
+            .all(|(_, operation)| operation.node.ty == OperationType::Query)
+    })
+}
+
+/// The answer to a query stopped after `limit`.
+pub fn timed_out(limit: Duration) -> Response {
+    let error = async_graphql::Error::new(format!(
+        "the query ran longer than {} s and was stopped; ask for less (fewer rows, a narrower range)",
+        limit.as_secs()
+    ))
+    .extend_with(|_, extensions| extensions.set("code", "TIMEOUT"));
+    Response::from_errors(vec![error.into_server_error(Pos::default())])
 }
 
 fn too_recursive() -> ServerError {
@@ -188,5 +210,23 @@ mod tests {
         assert!(refusal("{ projects { name }")
             .expect("a parse error")
             .contains("expected"));
+    }
+
+    #[test]
+    fn only_queries_get_a_time_limit_and_its_end_says_what_to_do() {
+        assert!(reads_only(&mut Request::new("{ projects { name } }")));
+        assert!(!reads_only(&mut Request::new("mutation { logout }")));
+        assert!(!reads_only(&mut Request::new(
+            "query A { projects { name } } mutation B { logout }"
+        )));
+        let answer = timed_out(Duration::from_secs(30));
+        let error = &answer.errors[0];
+        assert!(error.message.contains("longer than 30 s"), "{}", error.message);
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .cloned();
+        assert_eq!(code, Some(async_graphql::Value::from("TIMEOUT")));
     }
 }
