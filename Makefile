@@ -94,13 +94,16 @@ reliability: test-services python-env
 ## new inputs go to a scratch corpus outside the clone. cargo-fuzz is installed once;
 ## RUSTC_BOOTSTRAP lets the stable toolchain take libFuzzer's flags (no sanitizer: -s none).
 FUZZ_SECONDS ?= 20
+## The short run builds in the dev profile (incremental: a changed crate rebuilds in a minute,
+## not the quarter hour of the release build); a long run passes FUZZ_PROFILE=--release.
+FUZZ_PROFILE ?= --dev
 FUZZ_TARGETS = metric_chunk file_path archive access_token features patch
 FUZZ_SCRATCH = $(HOME)/.cache/rsdk/fuzz-corpus
 fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 	cd fuzz && for target in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_SCRATCH)/$$target && \
-		CARGO_TARGET_DIR=$(HOME)/.cache/rsdk/fuzz-target RUSTC_BOOTSTRAP=1 cargo fuzz run -s none \
+		CARGO_TARGET_DIR=$(HOME)/.cache/rsdk/fuzz-target RUSTC_BOOTSTRAP=1 cargo fuzz run -s none $(FUZZ_PROFILE) \
 			$$target $(FUZZ_SCRATCH)/$$target corpus/$$target -- -max_total_time=$(FUZZ_SECONDS) \
 			|| exit 1; \
 	done

@@ -72,6 +72,13 @@ CHECKS = [
         [r"crash test: (.*)"],
     ),
     Check(
+        "SIGTERM under load: drain, exit 0, every acknowledged chunk kept",
+        cargo_test(
+            "api", "crash", "sigterm_under_load_drains_exits_zero_and_keeps_every_acknowledged_chunk"
+        ),
+        [r"sigterm under load: (.*)"],
+    ),
+    Check(
         "failpoint sweep: an experiment creation crashed at each commit",
         cargo_test("api", "failpoints", "a_creation_crashed_at_any_commit_is_there_whole_or_not_at_all"),
         [r"failpoint sweep: (.*)"],
