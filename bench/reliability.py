@@ -74,19 +74,25 @@ CHECKS = [
     Check(
         "SIGTERM under load: drain, exit 0, every acknowledged chunk kept",
         cargo_test(
-            "api", "crash", "sigterm_under_load_drains_exits_zero_and_keeps_every_acknowledged_chunk"
+            "api",
+            "crash",
+            "sigterm_under_load_drains_exits_zero_and_keeps_every_acknowledged_chunk",
         ),
         [r"sigterm under load: (.*)"],
     ),
     Check(
         "failpoint sweep: an experiment creation crashed at each commit",
-        cargo_test("api", "failpoints", "a_creation_crashed_at_any_commit_is_there_whole_or_not_at_all"),
+        cargo_test(
+            "api", "failpoints", "a_creation_crashed_at_any_commit_is_there_whole_or_not_at_all"
+        ),
         [r"failpoint sweep: (.*)"],
     ),
     Check(
         "failpoint sweep: a metric chunk crashed at each write, fsync, rename, commit",
         cargo_test(
-            "api", "failpoints", "a_chunk_crashed_at_any_write_fsync_rename_or_commit_is_stored_once"
+            "api",
+            "failpoints",
+            "a_chunk_crashed_at_any_write_fsync_rename_or_commit_is_stored_once",
         ),
         [r"failpoint sweep: (.*)"],
     ),
@@ -197,7 +203,9 @@ CHECKS = [
     Check(
         "200 live subscribers on one run: point-to-client latency p95 <= 500 ms",
         cargo_test(
-            "api", "subscriptions", "two_hundred_subscribers_each_get_every_chunk_within_half_a_second"
+            "api",
+            "subscriptions",
+            "two_hundred_subscribers_each_get_every_chunk_within_half_a_second",
         ),
         [r"200 subscribers: (.*)"],
     ),
@@ -228,7 +236,9 @@ CHECKS = [
     Check(
         "generated GraphQL from the schema and hostile REST requests: 0 5xx, 0 internal",
         cargo_test(
-            "api", "generated", "generated_operations_and_requests_never_get_a_5xx_or_an_internal_error"
+            "api",
+            "generated",
+            "generated_operations_and_requests_never_get_a_5xx_or_an_internal_error",
         ),
         [r"generated: (.*)"],
     ),
