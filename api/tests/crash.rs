@@ -97,21 +97,27 @@ async fn attempt(remote: Remote, experiment: String, write: Write) -> Result<(),
     }
 }
 
+/// Creates `project` with experiment #1 (features `lr: 0.1`); answers #1's id.
+async fn project_with_first_run(server: &ServerProcess, project: &str) -> String {
+    let created = server
+        .try_graphql(
+            "mutation($p: String!) { createProject(input: {name: $p}) { id }
+               createExperiment(input: {project: $p, name: \"1\", features: \"lr: 0.1\"}) { id } }",
+            json!({ "p": project }),
+        )
+        .await
+        .expect("an answer");
+    assert!(created.get("errors").is_none(), "{created}");
+    created["data"]["createExperiment"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_write_survives_repeated_sigkills_exactly_once() {
     let mut server = ServerProcess::start().await;
-    for query in [
-        "mutation { createProject(input: {name: \"crash\"}) { id } }",
-        "mutation { createExperiment(input: {project: \"crash\", name: \"1\", features: \"lr: 0.1\"}) { id } }",
-    ] {
-        let body = server.try_graphql(query, json!({})).await.expect("an answer");
-        assert!(body.get("errors").is_none(), "{body}");
-    }
-    let first = server
-        .try_graphql("{ experiment(project: \"crash\", number: 1) { id } }", json!({}))
-        .await
-        .expect("an answer");
-    let id = first["data"]["experiment"]["id"].as_str().expect("id").to_owned();
+    let id = project_with_first_run(&server, "crash").await;
 
     let writes: Vec<Write> = (0..ROUNDS)
         .flat_map(|round| [Write::Chunk(round), Write::Create(round), Write::Upload(round)])
@@ -239,18 +245,7 @@ async fn every_acknowledged_write_survives_repeated_sigkills_exactly_once() {
 async fn sigterm_under_load_drains_exits_zero_and_keeps_every_acknowledged_chunk() {
     const WRITERS: u64 = 4;
     let mut server = ServerProcess::start().await;
-    for query in [
-        "mutation { createProject(input: {name: \"term\"}) { id } }",
-        "mutation { createExperiment(input: {project: \"term\", name: \"1\"}) { id } }",
-    ] {
-        let body = server.try_graphql(query, json!({})).await.expect("an answer");
-        assert!(body.get("errors").is_none(), "{body}");
-    }
-    let first = server
-        .try_graphql("{ experiment(project: \"term\", number: 1) { id } }", json!({}))
-        .await
-        .expect("an answer");
-    let id = first["data"]["experiment"]["id"].as_str().expect("id").to_owned();
+    let id = project_with_first_run(&server, "term").await;
     let writers: Vec<_> = (0..WRITERS)
         .map(|writer| {
             let (remote, id) = (server.remote(), id.clone());
