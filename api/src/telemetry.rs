@@ -23,9 +23,9 @@ pub struct Counters {
 }
 
 impl Counters {
-    /// Counts one more of `counter`.
-    pub fn add(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
+    /// Counts `count` more of `counter`.
+    pub fn add(counter: &AtomicU64, count: u64) {
+        counter.fetch_add(count, Ordering::Relaxed);
     }
 }
 
@@ -47,7 +47,7 @@ impl Extension for CountOperations {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> async_graphql::Response {
-        Counters::add(&self.0.operations_executed);
+        Counters::add(&self.0.operations_executed, 1);
         next.run(ctx, operation_name).await
     }
 }

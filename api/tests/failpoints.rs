@@ -64,6 +64,15 @@ async fn ok(server: &ServerProcess, query: &str, variables: Value) -> Value {
     body["data"].clone()
 }
 
+/// Runs a mutation once; `Err` when it was not answered or answered with errors.
+async fn mutate(server: &ServerProcess, query: &str, variables: Value) -> Result<(), String> {
+    let body = server.try_graphql(query, variables).await.ok_or("no answer")?;
+    match body.get("errors") {
+        None => Ok(()),
+        Some(errors) => Err(errors.to_string()),
+    }
+}
+
 async fn post_chunk(server: &ServerProcess, experiment: &str, body: &Value) -> Result<(), String> {
     let response = server
         .http()
@@ -124,18 +133,13 @@ impl Prepared {
     async fn perform(&self, server: &ServerProcess, operation: Operation) -> Result<(), String> {
         match operation {
             Operation::Create => {
-                let body = server
-                    .try_graphql(
-                        "mutation($features: String!) { createExperiment(input: {project: \"sweep\",
-                            name: \"5_from_1\", features: $features}) { number } }",
-                        json!({ "features": NEW_FEATURES }),
-                    )
-                    .await
-                    .ok_or("no answer")?;
-                match body.get("errors") {
-                    None => Ok(()),
-                    Some(errors) => Err(errors.to_string()),
-                }
+                mutate(
+                    server,
+                    "mutation($features: String!) { createExperiment(input: {project: \"sweep\",
+                        name: \"5_from_1\", features: $features}) { number } }",
+                    json!({ "features": NEW_FEATURES }),
+                )
+                .await
             }
             Operation::Chunk => post_chunk(server, &self.running, &chunk_body("live", 0)).await,
             Operation::Upload => {
@@ -143,18 +147,13 @@ impl Prepared {
                 try_upload(server, &self.running, &files).await
             }
             Operation::Compact => {
-                let body = server
-                    .try_graphql(
-                        "mutation { updateExperiment(project: \"sweep\", number: 3,
-                            input: {status: COMPLETE}) { status } }",
-                        json!({}),
-                    )
-                    .await
-                    .ok_or("no answer")?;
-                match body.get("errors") {
-                    None => Ok(()),
-                    Some(errors) => Err(errors.to_string()),
-                }
+                mutate(
+                    server,
+                    "mutation { updateExperiment(project: \"sweep\", number: 3,
+                        input: {status: COMPLETE}) { status } }",
+                    json!({}),
+                )
+                .await
             }
         }
     }
