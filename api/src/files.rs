@@ -72,6 +72,7 @@ pub async fn run_collection(files: &FileStore, jobs: &JobQueue, job: &Job) -> Re
     tracing::info!(
         deleted = report.deleted,
         kept = report.kept,
+        orphans = report.orphans,
         "collected unused file contents"
     );
     Ok(())

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::files::try_upload;
+use support::metrics::post_chunk;
 use support::process::ServerProcess;
 use support::{invariants, Remote};
 
@@ -50,14 +51,7 @@ fn checkpoint(index: u64) -> Vec<u8> {
 async fn attempt(remote: Remote, experiment: String, write: Write) -> Result<(), String> {
     match write {
         Write::Chunk(index) => {
-            let response = remote
-                .client
-                .post(format!("{}/api/v1/experiments/{experiment}/metrics", remote.url))
-                .json(&chunk(index))
-                .timeout(Duration::from_secs(10))
-                .send()
-                .await
-                .map_err(|error| error.to_string())?;
+            let response = post_chunk(&remote, &experiment, &chunk(index)).await?;
             match response.status() {
                 status if status.is_success() => Ok(()),
                 status if status.is_server_error() => Err(status.to_string()),

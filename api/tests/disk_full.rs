@@ -13,6 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use support::metrics::post_chunk;
 use support::process::ServerProcess;
 use support::{invariants, Endpoint};
 
@@ -61,19 +62,6 @@ fn chunk(chunk_id: &str, first_step: u64) -> Value {
     json!({ "chunkId": chunk_id, "points": points })
 }
 
-async fn post_chunk(server: &ServerProcess, experiment: &str, body: &Value) -> reqwest::Response {
-    server
-        .http()
-        .post(format!(
-            "{}/api/v1/experiments/{experiment}/metrics",
-            server.base_url()
-        ))
-        .json(body)
-        .send()
-        .await
-        .expect("the server answers")
-}
-
 async fn readyz(server: &ServerProcess) -> (u16, Value) {
     let response = reqwest::get(format!("{}/readyz", server.base_url()))
         .await
@@ -105,13 +93,16 @@ async fn a_full_disk_refuses_writes_with_507_and_degrades_readiness_until_space_
         .to_owned();
     assert!(post_chunk(&server, &id, &chunk("before", 0))
         .await
+        .expect("the server answers")
         .status()
         .is_success());
 
     let ballast = data.join("ballast");
     fill(&ballast);
     let started = Instant::now();
-    let refused = post_chunk(&server, &id, &chunk("during", 2_000)).await;
+    let refused = post_chunk(&server, &id, &chunk("during", 2_000))
+        .await
+        .expect("the server answers");
     let refused_in = started.elapsed();
     assert_eq!(refused.status(), 507);
     assert_eq!(
@@ -172,6 +163,7 @@ async fn a_full_disk_refuses_writes_with_507_and_degrades_readiness_until_space_
     let recovered_in = freed.elapsed();
     assert!(post_chunk(&server, &id, &chunk("during", 2_000))
         .await
+        .expect("the server answers")
         .status()
         .is_success());
     let creation = graphql(

@@ -142,13 +142,9 @@ async fn experiment_id(server: &support::TestServer, project: &str, number: i64)
     data["experiment"]["id"].as_str().expect("an id").to_owned()
 }
 
-/// Posts a JSON chunk as the administrator; answers its sequence.
-async fn post_chunk(server: &support::TestServer, experiment: &str, chunk: &Value) -> i64 {
-    let response = server
-        .client
-        .post(format!("{}/api/v1/experiments/{experiment}/metrics", server.url))
-        .json(chunk)
-        .send()
+/// Posts a JSON chunk as the administrator, which stores it; answers its sequence.
+async fn stored_chunk(server: &support::TestServer, experiment: &str, chunk: &Value) -> i64 {
+    let response = support::metrics::post_chunk(server, experiment, chunk)
         .await
         .expect("sent");
     assert_eq!(response.status(), 201, "the chunk is stored");
@@ -161,7 +157,7 @@ async fn post_chunk(server: &support::TestServer, experiment: &str, chunk: &Valu
 async fn until_live(server: &support::TestServer, connection: &mut Connection, id: &str, experiment: &str) {
     for attempt in 0..50 {
         let chunk = json!({ "chunkId": format!("warm-up-{attempt}"), "points": [{ "metric": "warm_up", "step": attempt, "value": 0.0 }] });
-        post_chunk(server, experiment, &chunk).await;
+        stored_chunk(server, experiment, &chunk).await;
         match connection.receive(Duration::from_millis(200)).await {
             Received::Message(message) if message["type"] == "next" && message["id"] == id => {
                 assert!(message["payload"].get("errors").is_none(), "{message}");
@@ -194,7 +190,7 @@ async fn metric_points_deliver_exactly_each_new_chunk_of_the_experiment() {
     // Another experiment's chunk is not delivered; this one's is, exactly (de-duplicated, by
     // metric then step, a diverged loss as "NaN").
     let other = json!({ "chunkId": "other", "points": [{ "metric": "loss", "step": 0, "value": 9.0 }] });
-    post_chunk(&server, &second, &other).await;
+    stored_chunk(&server, &second, &other).await;
     let chunk = json!({ "chunkId": "c1", "points": [
         { "metric": "loss", "step": 0, "value": 1.0 },
         { "metric": "loss", "step": 1, "value": 0.7 },
@@ -202,7 +198,7 @@ async fn metric_points_deliver_exactly_each_new_chunk_of_the_experiment() {
         { "metric": "loss", "step": 2, "value": "NaN" },
         { "metric": "accuracy", "step": 2, "value": 0.9 },
     ]});
-    let sequence = post_chunk(&server, &first, &chunk).await;
+    let sequence = stored_chunk(&server, &first, &chunk).await;
     let payload = connection.next_payload("points").await;
     assert!(payload.get("errors").is_none(), "{payload}");
     assert_eq!(
@@ -228,7 +224,7 @@ async fn metric_points_deliver_exactly_each_new_chunk_of_the_experiment() {
         .expect("sent");
     assert_eq!(response.status(), 200, "a retry is acknowledged again");
     let next = json!({ "chunkId": "c2", "points": [{ "metric": "loss", "step": 3, "value": 0.25 }] });
-    let next_sequence = post_chunk(&server, &first, &next).await;
+    let next_sequence = stored_chunk(&server, &first, &next).await;
     let payload = connection.next_payload("points").await;
     assert_eq!(
         payload["data"]["metricPoints"],
@@ -286,7 +282,7 @@ async fn project_events_carry_only_that_projects_changes() {
         { "metric": "loss", "step": 4, "value": 1.0 },
         { "metric": "accuracy", "step": 7, "value": 0.5 },
     ]});
-    post_chunk(&server, id, &chunk).await;
+    stored_chunk(&server, id, &chunk).await;
     let payload = connection.next_payload("events").await;
     assert_eq!(
         payload["data"]["projectEvents"],
@@ -492,7 +488,7 @@ async fn two_hundred_subscribers_each_get_every_chunk_within_half_a_second() {
     let mut listening = std::collections::HashSet::new();
     for attempt in 0..100u64 {
         let chunk = json!({ "chunkId": format!("warm-up-{attempt}"), "points": [{ "metric": "warm_up", "step": attempt, "value": 0.0 }] });
-        post_chunk(&server, &experiment, &chunk).await;
+        stored_chunk(&server, &experiment, &chunk).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
         while let Ok((subscriber, _, _, _)) = reports.try_recv() {
             listening.insert(subscriber);
@@ -509,7 +505,7 @@ async fn two_hundred_subscribers_each_get_every_chunk_within_half_a_second() {
     for step in 0..CHUNKS {
         let chunk = json!({ "chunkId": format!("timed-{step}"), "points": [{ "metric": "latency", "step": step, "value": step as f64 }] });
         sent.push(std::time::Instant::now());
-        post_chunk(&server, &experiment, &chunk).await;
+        stored_chunk(&server, &experiment, &chunk).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut latencies = Vec::new();

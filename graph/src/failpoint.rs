@@ -1,6 +1,7 @@
-//! Failpoints: named places on the write paths (every blob write, fsync and rename, every
-//! graph commit) where a test can make the server die, so that "a write lands whole or not at
-//! all, wherever the process dies" is tested at each of them rather than at random moments.
+//! Failpoints: named places on the write paths (every blob write, fsync, rename and delete,
+//! every graph commit) where a test can make the server die, so that "a write lands whole or
+//! not at all, wherever the process dies" is tested at each of them rather than at random
+//! moments.
 //!
 //! A point is hit as `point` with a detail (the named query a commit writes, for example), and
 //! is named `point:detail` (or `point` when the detail is empty). Two settings, for tests only
@@ -25,6 +26,8 @@ pub const BLOB_WRITTEN: &str = "blob.written";
 pub const BLOB_SYNCED: &str = "blob.synced";
 /// A blob is renamed into place, its directory not yet synced.
 pub const BLOB_RENAMED: &str = "blob.renamed";
+/// A blob is removed (its directory not synced).
+pub const BLOB_DELETED: &str = "blob.deleted";
 /// A graph write is about to commit (detail: the named query).
 pub const GRAPH_COMMIT: &str = "graph.commit";
 /// A graph write has committed, the caller not yet told (detail: the named query).
@@ -35,6 +38,7 @@ pub const POINTS: &[&str] = &[
     BLOB_WRITTEN,
     BLOB_SYNCED,
     BLOB_RENAMED,
+    BLOB_DELETED,
     GRAPH_COMMIT,
     GRAPH_COMMITTED,
 ];

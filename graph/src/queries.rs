@@ -156,7 +156,6 @@ queries! {
     METRIC_MAX_SEQUENCE = read "metric/max_sequence";
     METRIC_CHUNK_BY_KEY = read "metric/chunk_by_key";
     METRIC_CHUNK_LIST = read "metric/chunk_list";
-    METRIC_DIGEST_IN_USE = read "metric/digest_in_use";
     METRIC_CHUNK_CREATE = write "metric/chunk_create";
     METRIC_CHUNK_COMPACT = write "metric/chunk_compact";
     METRIC_MEASURED_IN_PROJECT = read "metric/measured_in_project";
@@ -164,6 +163,9 @@ queries! {
     METRIC_MEASURED_UPDATE = write "metric/measured_update";
     METRIC_MEASURED = read "metric/measured";
     METRIC_SET_EXPERIMENT_SUMMARIES = write "metric/set_experiment_summaries";
+
+    BLOB_IN_USE = read "blob/in_use";
+    BLOB_REFERENCED = read "blob/referenced";
 
     FILE_CONTENT = read "file/content";
     FILE_CONTENT_CREATE = write "file/content_create";

@@ -144,6 +144,12 @@ pub static MIGRATIONS: &[Migration] = &[
         indexes: &[index("MetricChunk", "overview_digest")],
         statements: Vec::new,
     },
+    Migration {
+        version: 11,
+        description: "index for finding the contents stored as a blob (blob garbage collection)",
+        indexes: &[index("Artifact", "blob")],
+        statements: Vec::new,
+    },
 ];
 
 /// The version a fully migrated graph has.

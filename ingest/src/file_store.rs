@@ -128,6 +128,8 @@ pub struct CollectReport {
     pub deleted: usize,
     /// Contents kept: used, a delta base, or younger than the grace period.
     pub kept: usize,
+    /// Blobs no record named (left by a crash), older than the grace period, deleted.
+    pub orphans: usize,
 }
 
 /// Experiment files, over the graph and the blob store.
@@ -281,9 +283,8 @@ impl FileStore {
             chain,
         };
         let stored = self.graph.record_file_content(record).await?;
-        if stored.blob == receipt.digest.to_hex() && self.blobs.head(&receipt.digest).await?.is_none() {
-            // Garbage collection deleted identical bytes between our put and our record.
-            self.blobs.put(stored_bytes, Some(receipt.digest)).await?;
+        if stored.blob == receipt.digest.to_hex() {
+            blob::restore_if_collected(&*self.blobs, &receipt.digest, stored_bytes).await?;
         }
         Ok(stored)
     }
@@ -583,7 +584,8 @@ impl FileStore {
     }
 
     /// Deletes every content no file version uses (nor a delta of a used content applies
-    /// to) and older than `grace` (an upload not committed yet is younger), with its blob.
+    /// to) and older than `grace` (an upload not committed yet is younger), with its blob;
+    /// then every blob no record names, written more than `grace` ago.
     pub async fn collect_garbage(&self, grace: Duration) -> Result<CollectReport> {
         let uses = self.graph.file_content_uses().await?;
         let by_hash: HashMap<&str, &graph::model::ContentUse> = uses
@@ -613,12 +615,42 @@ impl FileStore {
                 continue;
             }
             let digest = Digest::parse("blob", &content.blob)?;
-            let hash = content.hash.clone();
-            let in_use = || async { Ok(self.graph.file_content(&hash).await?.is_some()) };
+            let in_use = || async { Ok(self.graph.blob_in_use(&content.blob).await?) };
             blob::delete_unless_used(&*self.blobs, &digest, in_use).await?;
             report.deleted += 1;
         }
+        report.orphans = self.collect_orphans(cutoff).await?;
         Ok(report)
+    }
+
+    /// Deletes every blob that no record names ([`Graph::referenced_blobs`]: contents, metric
+    /// chunks and their overviews) and that was written before `cutoff`: what a crash leaves
+    /// between a put and the record naming it, or between a record's deletion and its blob's.
+    /// Safe against writers as [`blob::delete_unless_used`] is. How many it deleted.
+    async fn collect_orphans(&self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+        let referenced = self.graph.referenced_blobs().await?;
+        let candidates: Vec<Digest> = self
+            .blobs
+            .list()
+            .try_filter(|digest| future::ready(!referenced.contains(&digest.to_hex())))
+            .try_collect()
+            .await?;
+        let mut deleted = 0;
+        for digest in candidates {
+            let stored_at = self.blobs.stored_at(&digest).await?;
+            if stored_at.is_none_or(|at| at >= cutoff) {
+                continue; // gone meanwhile, or young enough to be about to be recorded
+            }
+            let hex = digest.to_hex();
+            let in_use = || async { Ok(self.graph.blob_in_use(&hex).await?) };
+            if blob::delete_unless_used(&*self.blobs, &digest, in_use).await? {
+                deleted += 1;
+            }
+        }
+        if deleted > 0 {
+            tracing::info!(deleted, "deleted blobs that no record names");
+        }
+        Ok(deleted)
     }
 
     /// Validates paths, hashes, mimes and duplicates of a manifest and checks it against the
@@ -749,10 +781,7 @@ impl FileStore {
             return Ok(());
         }
         let digest = Digest::parse("blob", &stored.blob)?;
-        if self.blobs.head(&digest).await?.is_none() {
-            self.blobs.put(content.clone(), Some(digest)).await?;
-        }
-        Ok(())
+        blob::restore_if_collected(&*self.blobs, &digest, content.clone()).await
     }
 }
 

@@ -147,12 +147,9 @@ impl MetricStore {
             ..new_chunk(chunk.chunk_id, receipt.digest, &series, encoded.len() as i64)
         };
         let outcome = self.graph.record_chunk(experiment, new, summaries).await?;
-        if self.blobs.head(&receipt.digest).await?.is_none() {
-            // Identical content stored for another chunk that a compaction then replaced was
-            // deleted by that compaction's blob collection between our put and our record:
-            // store it again (see `delete_unused_blob`).
-            self.blobs.put(encoded, Some(receipt.digest)).await?;
-        }
+        // A collection (a compaction's replaced chunks, a sweep of orphans) may have deleted
+        // identical content between our put and our record.
+        blob::restore_if_collected(&*self.blobs, &receipt.digest, encoded).await?;
         Ok(match outcome {
             ChunkOutcome::Recorded(record) => ack(&record, false, recorded.len() + 1),
             ChunkOutcome::AlreadyRecorded(record) => ack(&record, true, recorded.len()),
@@ -261,15 +258,19 @@ impl MetricStore {
         let merged = Arc::new(ChunkSeries::merge(&chunks));
         let encoded = metrics::encode_parquet(&merged)?;
         let bytes = encoded.len() as i64;
-        let receipt = self.blobs.put(encoded, None).await?;
+        let receipt = self.blobs.put(encoded.clone(), None).await?;
         self.remember(receipt.digest, merged.clone());
+        // Every blob the new record names, with its bytes, for the check after recording.
+        let mut written = vec![(receipt.digest, encoded)];
         let long_metric = merged
             .metrics()
             .any(|(_, series)| series.len() > metrics::OVERVIEW_POINTS);
         let overview = if long_metric {
             let overview = Arc::new(metrics::overview(&merged));
-            let stored = self.blobs.put(metrics::encode_parquet(&overview)?, None).await?;
+            let encoded = metrics::encode_parquet(&overview)?;
+            let stored = self.blobs.put(encoded.clone(), None).await?;
             self.remember(stored.digest, overview);
+            written.push((stored.digest, encoded));
             Some(stored.digest.to_hex())
         } else {
             None
@@ -313,6 +314,10 @@ impl MetricStore {
             .replace_chunks(experiment, &old, new, summaries)
             .await?;
         drop(_one_at_a_time);
+        // A collection may have deleted identical content between our puts and the record.
+        for (digest, encoded) in written {
+            blob::restore_if_collected(&*self.blobs, &digest, encoded).await?;
+        }
         let mut replaced_blobs = Vec::new();
         for replaced in &snapshot {
             replaced_blobs.push(replaced.digest.clone());
@@ -328,13 +333,13 @@ impl MetricStore {
         Ok(Some(record))
     }
 
-    /// Deletes the blob of a replaced chunk unless a live chunk (of any experiment: blobs
-    /// are content-addressed, so identical chunks share one) still names it; whether it was
-    /// deleted. An ingestion checks after recording that its blob is still there (`ingest`),
-    /// as [`blob::delete_unless_used`] requires.
+    /// Deletes the blob of a replaced chunk unless a record still names it (a live chunk of
+    /// any experiment, or a file content: blobs are content-addressed, so identical bytes share
+    /// one); whether it was deleted. Writers check after recording that their blob is still
+    /// there ([`blob::restore_if_collected`]), as [`blob::delete_unless_used`] requires.
     async fn delete_unused_blob(&self, digest: Digest) -> Result<bool> {
         let hex = digest.to_hex();
-        let in_use = || async { Ok(self.graph.chunk_blob_in_use(&hex).await?) };
+        let in_use = || async { Ok(self.graph.blob_in_use(&hex).await?) };
         let deleted = blob::delete_unless_used(&*self.blobs, &digest, in_use).await?;
         if deleted {
             self.forget(&digest);

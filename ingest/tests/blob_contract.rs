@@ -88,6 +88,7 @@ contract!(
     ranged_reads_return_exactly_the_range,
     range_past_the_end_is_invalid_and_names_the_size,
     head_reports_the_size_or_none,
+    stored_at_reports_when_the_blob_was_written_or_none,
     putting_a_stored_blob_again_is_a_no_op,
     streamed_put_of_a_stored_digest_does_not_read_its_source,
     delete_removes_and_is_idempotent,
@@ -254,6 +255,26 @@ mod behaviours {
         assert_eq!(store.head(&digest).await.expect("heads"), Some(4321));
         assert_eq!(
             store.head(&Digest::of(b"never stored")).await.expect("heads"),
+            None
+        );
+    }
+
+    pub async fn stored_at_reports_when_the_blob_was_written_or_none(store: Arc<dyn BlobStore>) {
+        // Second precision (S3's Last-Modified), and clocks of the store and this process
+        // may differ a little: a window of a minute around the put.
+        let before = chrono::Utc::now() - chrono::Duration::seconds(60);
+        let digest = store.put(content(512, 21), None).await.expect("puts").digest;
+        let after = chrono::Utc::now() + chrono::Duration::seconds(60);
+        let stored_at = store.stored_at(&digest).await.expect("answers").expect("stored");
+        assert!(
+            before < stored_at && stored_at < after,
+            "{stored_at} is not around the put"
+        );
+        assert_eq!(
+            store
+                .stored_at(&Digest::of(b"never stored"))
+                .await
+                .expect("answers"),
             None
         );
     }

@@ -1,6 +1,7 @@
 //! The file and code stores on a real embedded graph over both blob stores (a local directory
 //! and an S3 server on loopback): deltas against the parent's version rebuild exactly,
-//! unchanged files cost nothing, garbage collection deletes only blobs nothing uses, and a
+//! unchanged files cost nothing, garbage collection deletes only blobs nothing uses (orphans
+//! left by a crash included, once past the grace period), and a
 //! code snapshot restores its exact source tree.
 
 use std::sync::Arc;
@@ -172,6 +173,44 @@ async fn deltas_rebuild_exactly_and_unused_blobs_are_collected(world: World) {
         .await
         .expect("used contents stay readable");
     assert_eq!(still.to_vec(), text(5_000, 20));
+}
+
+/// A blob that no record names (a crash between a put and its record leaves one) is kept
+/// while it is younger than the grace period and deleted after it; named blobs never are.
+async fn blobs_no_record_names_are_collected_past_the_grace_period(world: World) {
+    let run = experiment(&world, "1", None).await;
+    store(&world, &run, "kept.txt", b"a committed file").await;
+    let orphan = world
+        .blobs
+        .put(Bytes::from_static(b"written, then the process died"), None)
+        .await
+        .expect("put")
+        .digest;
+
+    let young = world
+        .files
+        .collect_garbage(Duration::from_secs(3600))
+        .await
+        .expect("collected");
+    assert_eq!(
+        young.orphans, 0,
+        "a young orphan may still be about to be recorded"
+    );
+    assert!(world.blobs.head(&orphan).await.expect("head").is_some());
+
+    let report = world
+        .files
+        .collect_garbage(Duration::ZERO)
+        .await
+        .expect("collected");
+    assert_eq!((report.deleted, report.kept, report.orphans), (0, 1, 1));
+    assert!(
+        world.blobs.head(&orphan).await.expect("head").is_none(),
+        "the orphan is gone"
+    );
+    let file = world.files.file(&run.id, "kept.txt").await.expect("the file");
+    let content = world.files.read(&file.hash).await.expect("still readable");
+    assert_eq!(content.as_ref(), b"a committed file");
 }
 
 /// Uploads `content` as a source file of `run`'s snapshot and describes it.
@@ -580,6 +619,7 @@ async fn bad_snapshots_name_the_field_and_store_nothing(world: World) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_local_directory() {
     deltas_rebuild_exactly_and_unused_blobs_are_collected(world(None).await).await;
+    blobs_no_record_names_are_collected_past_the_grace_period(world(None).await).await;
     a_git_snapshot_restores_its_patch_and_untracked_files(world(None).await).await;
     a_child_snapshot_stores_changed_sources_as_deltas(world(None).await).await;
     bad_snapshots_name_the_field_and_store_nothing(world(None).await).await;
@@ -588,6 +628,7 @@ async fn on_a_local_directory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_s3() {
     deltas_rebuild_exactly_and_unused_blobs_are_collected(world(Some(s3_blobs().await)).await).await;
+    blobs_no_record_names_are_collected_past_the_grace_period(world(Some(s3_blobs().await)).await).await;
     a_git_snapshot_restores_its_patch_and_untracked_files(world(Some(s3_blobs().await)).await).await;
     a_child_snapshot_stores_changed_sources_as_deltas(world(Some(s3_blobs().await)).await).await;
     bad_snapshots_name_the_field_and_store_nothing(world(Some(s3_blobs().await)).await).await;

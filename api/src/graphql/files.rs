@@ -168,8 +168,12 @@ impl CapturePolicyGql {
 /// What a garbage collection of file contents did.
 #[derive(SimpleObject, Debug)]
 pub struct CollectReportGql {
+    /// Contents no file version used, deleted with their blobs.
     pub deleted: i64,
+    /// Contents kept: used, a delta base, or younger than the grace period.
     pub kept: i64,
+    /// Blobs that no record named (left by a crash), older than the grace period, deleted.
+    pub orphans: i64,
 }
 
 /// Experiment numbers by id, read once per id while mapping many versions.
@@ -435,7 +439,8 @@ impl FileMutation {
     }
 
     /// Deletes file contents no experiment uses any more, older than `graceSeconds` (so
-    /// uploads awaiting their commit stay), with their blobs (site administrators).
+    /// uploads awaiting their commit stay), with their blobs, then every blob that no record
+    /// names and that was written more than `graceSeconds` ago (site administrators).
     async fn collect_file_garbage(
         &self,
         context: &Context<'_>,
@@ -454,6 +459,7 @@ impl FileMutation {
         Ok(CollectReportGql {
             deleted: report.deleted as i64,
             kept: report.kept as i64,
+            orphans: report.orphans as i64,
         })
     }
 }

@@ -6,6 +6,7 @@
 pub mod demo;
 pub mod files;
 pub mod invariants;
+pub mod metrics;
 pub mod process;
 
 use api::config::Config;

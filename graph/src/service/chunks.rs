@@ -539,21 +539,6 @@ impl Graph {
         Ok(summaries)
     }
 
-    /// Whether a live (not compacted) chunk of any experiment is stored as the blob `digest`
-    /// or has it as its overview; a blob no live chunk names may be deleted.
-    pub async fn chunk_blob_in_use(&self, digest: &str) -> Result<bool> {
-        let params = Params::new().with("digest", digest);
-        let rows = self
-            .executor
-            .execute(&queries::METRIC_DIGEST_IN_USE, params)
-            .await?;
-        let mut live = 0;
-        for row in &rows {
-            live += row.int("live")?;
-        }
-        Ok(live > 0)
-    }
-
     /// Every experiment of a project that measured something, by number, with its summaries
     /// by metric name (the runs table). A process keeps the answer while the project's values
     /// version holds (every batch that changes a summary moves it), so an unchanged project

@@ -8,6 +8,7 @@
 //! replicas share a server engine.
 
 mod audit;
+mod blobs;
 mod chunks;
 mod code;
 mod environment;

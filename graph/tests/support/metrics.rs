@@ -107,23 +107,26 @@ pub async fn exercise_metric_queries(graph: &graph::Graph) {
         .expect("compacted");
     assert!(
         graph
-            .chunk_blob_in_use("sha256:exercise-overview")
+            .blob_in_use("sha256:exercise-overview")
             .await
             .expect("in use"),
         "the compacted chunk's overview blob is named by a live chunk"
     );
     assert!(
-        graph
-            .chunk_blob_in_use("sha256:exercise-c")
-            .await
-            .expect("in use"),
+        graph.blob_in_use("sha256:exercise-c").await.expect("in use"),
         "the compacted chunk's blob is named by a live chunk"
     );
     assert!(
-        !graph
-            .chunk_blob_in_use("sha256:exercise-1")
-            .await
-            .expect("in use"),
+        !graph.blob_in_use("sha256:exercise-1").await.expect("in use"),
+        "a replaced chunk's blob is not"
+    );
+    let referenced = graph.referenced_blobs().await.expect("referenced");
+    assert!(
+        referenced.contains("sha256:exercise-c") && referenced.contains("sha256:exercise-overview"),
+        "live chunks and overviews are referenced: {referenced:?}"
+    );
+    assert!(
+        !referenced.contains("sha256:exercise-1"),
         "a replaced chunk's blob is not"
     );
     graph.chunks(experiment).await.expect("chunks");

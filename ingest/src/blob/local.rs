@@ -16,6 +16,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
 use graph::failpoint;
 use tempfile::NamedTempFile;
@@ -232,10 +233,26 @@ impl BlobStore for LocalBlobStore {
         }
     }
 
+    async fn stored_at(&self, digest: &Digest) -> Result<Option<DateTime<Utc>>> {
+        let path = self.blob_path(digest);
+        let metadata = match tokio::fs::metadata(&path).await {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(disk_error("cannot stat", &path, error)),
+        };
+        let modified = metadata
+            .modified()
+            .map_err(|error| disk_error("cannot read the modification time of", &path, error))?;
+        Ok(Some(modified.into()))
+    }
+
     async fn delete(&self, digest: &Digest) -> Result<()> {
         let path = self.blob_path(digest);
         match tokio::fs::remove_file(&path).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                failpoint::hit(failpoint::BLOB_DELETED, "");
+                Ok(())
+            }
             Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(error) => Err(disk_error("cannot remove", &path, error)),
         }

@@ -17,6 +17,7 @@ use std::ops::Range;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use tokio::io::AsyncRead;
 
@@ -77,6 +78,10 @@ pub trait BlobStore: Send + Sync + Debug {
 
     /// The blob's size in bytes, or `None` when it is not stored.
     async fn head(&self, digest: &Digest) -> Result<Option<u64>>;
+
+    /// When the blob was written, or `None` when it is not stored (how old an orphan is before
+    /// a collection may delete it).
+    async fn stored_at(&self, digest: &Digest) -> Result<Option<DateTime<Utc>>>;
 
     /// Removes the blob; removing a missing blob succeeds.
     async fn delete(&self, digest: &Digest) -> Result<()>;
@@ -156,7 +161,7 @@ pub async fn collect(stream: BlobStream) -> Result<Bytes> {
 ///
 /// Safe against a writer that names the same content at the same time, provided that writer
 /// checks after recording its reference that the blob still exists (and puts it again when
-/// not): the content is read before the delete and put back when `in_use` holds after it, so
+/// not: [`restore_if_collected`]): the content is read before the delete and put back when `in_use` holds after it, so
 /// whichever of the reference and the second check comes later sees the other.
 pub async fn delete_unless_used<F, Fut>(store: &dyn BlobStore, digest: &Digest, in_use: F) -> Result<bool>
 where
@@ -177,6 +182,16 @@ where
         return Ok(false);
     }
     Ok(true)
+}
+
+/// The writer's half of [`delete_unless_used`]: after recording the reference to the blob
+/// `digest` it has put, a writer calls this, which puts `content` back when a collection
+/// deleted the blob in between.
+pub async fn restore_if_collected(store: &dyn BlobStore, digest: &Digest, content: Bytes) -> Result<()> {
+    if store.head(digest).await?.is_none() {
+        store.put(content, Some(*digest)).await?;
+    }
+    Ok(())
 }
 
 /// The error for a source stream that failed mid-upload.

@@ -17,10 +17,12 @@ use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use graph::outbound::OutboundPolicy;
 
@@ -304,6 +306,20 @@ impl S3BlobStore {
         }
     }
 
+    /// The object's metadata, or `None` when it is not stored.
+    async fn head_object(&self, digest: &Digest) -> Result<Option<HeadObjectOutput>> {
+        let request = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(self.key(digest));
+        match request.send().await {
+            Ok(output) => Ok(Some(output)),
+            Err(error) if Self::is_not_found(&error) => Ok(None),
+            Err(error) => Err(self.error("head object", error)),
+        }
+    }
+
     fn is_not_found<E>(error: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> bool {
         status_of(error) == Some(404)
     }
@@ -413,16 +429,17 @@ impl BlobStore for S3BlobStore {
     }
 
     async fn head(&self, digest: &Digest) -> Result<Option<u64>> {
-        let request = self
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(self.key(digest));
-        match request.send().await {
-            Ok(output) => Ok(Some(output.content_length().unwrap_or_default().max(0) as u64)),
-            Err(error) if Self::is_not_found(&error) => Ok(None),
-            Err(error) => Err(self.error("head object", error)),
-        }
+        Ok(self
+            .head_object(digest)
+            .await?
+            .map(|output| output.content_length().unwrap_or_default().max(0) as u64))
+    }
+
+    async fn stored_at(&self, digest: &Digest) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.head_object(digest).await?.and_then(|output| {
+            let at = output.last_modified()?;
+            DateTime::from_timestamp(at.secs(), at.subsec_nanos())
+        }))
     }
 
     async fn delete(&self, digest: &Digest) -> Result<()> {
