@@ -119,12 +119,14 @@ schema:
 
 ## bench: the 10,000-experiment DAG benchmark on graphdblite and FalkorDB (prints figures
 ## side by side), then the metrics benchmark (ingestion, series reads, metrics table, storage)
-## against the real server; see bench/RESULTS.md
+## against the real server, the files, evidence and abuse (refusal latency) benchmarks and the
+## search benchmark; see bench/RESULTS.md
 bench: test-services
 	cargo bench -p graph --bench dag
 	cargo bench -p api --bench metrics
 	cargo bench -p api --bench files
 	cargo bench -p api --bench evidence
+	cargo bench -p api --bench abuse
 	cargo bench -p search --bench search
 
 ## bench-sdk: the caller's cost of `log_metric` and end-to-end points/s from one Python process,

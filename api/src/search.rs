@@ -226,18 +226,25 @@ impl Search {
                 Err(error) => tracing::warn!(%error, hypothesis = %id, "hypothesis not indexed"),
             }
         }
-        for (project, metrics) in &pending.metrics {
-            documents.extend(
+        // A metric's document is written once, when a chunk first names it (its direction
+        // comes with the project's metric configuration): not again for every chunk.
+        let metrics: Vec<Document> = pending
+            .metrics
+            .iter()
+            .flat_map(|(project, metrics)| {
                 metrics
                     .iter()
-                    .map(|metric| search::documents::metric_document(project, metric, None)),
-            );
-        }
-        if documents.is_empty() && removed.is_empty() {
-            return;
-        }
+                    .map(|metric| search::documents::metric_document(project, metric, None))
+            })
+            .collect();
         let index = self.index.clone();
-        let written = blocking(move || index.update(documents, &removed));
+        let written = blocking(move || {
+            documents.extend(index.absent(metrics)?);
+            match documents.is_empty() && removed.is_empty() {
+                true => Ok(()),
+                false => index.update(documents, &removed),
+            }
+        });
         if let Err(error) = written.await {
             tracing::warn!(%error, "search index not updated; `rsdk reindex` rebuilds it");
         }

@@ -150,6 +150,12 @@ pub static MIGRATIONS: &[Migration] = &[
         indexes: &[index("Artifact", "blob")],
         statements: Vec::new,
     },
+    Migration {
+        version: 12,
+        description: "index of the live chunks of each experiment (chunk lists skip compacted ones)",
+        indexes: &[index("MetricChunk", "live_in")],
+        statements: || vec![Statement::new(&queries::METRIC_BACKFILL_LIVE_IN, Params::new())],
+    },
 ];
 
 /// The version a fully migrated graph has.

@@ -13,9 +13,12 @@
 //! Summaries are merged incrementally while steps move forward; a chunk that revisits steps
 //! at or before a metric's last step has that metric's summary recomputed from every chunk,
 //! so summaries always describe the de-duplicated series. Ingestion of one experiment is
-//! serialised in this process; compaction recomputes every summary from the stored points
-//! and then deletes the blobs of the chunks it replaced, unless a live chunk of any experiment
-//! still names one (identical chunks share a blob).
+//! serialised in this process. A compaction merges the newest run of chunks
+//! ([`compaction_run`]: tiered while the run is live, so a long run's points are rewritten
+//! about log₂ n times rather than at every compaction; bounded by [`MAX_COMPACTED_POINTS`]),
+//! recomputes every summary from the stored points when it merged every live chunk, and then
+//! deletes the blobs of the chunks it replaced unless a record still names one (identical
+//! chunks share a blob).
 //!
 //! A compaction that leaves a metric longer than [`metrics::OVERVIEW_POINTS`] also stores the
 //! chunk's **overview** (every metric min/max-downsampled to that many points, see
@@ -35,7 +38,7 @@ use std::sync::{Arc, Mutex};
 
 use graph::ids::ExperimentId;
 use graph::model::metric::{ChunkOutcome, ChunkRecord, MeasuredSummary, NewChunk};
-use graph::model::NewAuditEntry;
+use graph::model::{NewAuditEntry, Status};
 use graph::Graph;
 
 use crate::blob::{self, BlobStore, Digest};
@@ -49,6 +52,10 @@ const CACHE_POINTS: usize = 5_000_000;
 pub const OVERVIEW_READ_POINTS: usize = metrics::OVERVIEW_POINTS / 2;
 /// An experiment with more live chunks than this is worth compacting.
 pub const COMPACT_AFTER_CHUNKS: usize = 64;
+
+/// The most points a compaction writes into one chunk (see [`compaction_run`]), which bounds
+/// the memory one compaction holds (the decoded chunks, the merge and its encoding).
+pub const MAX_COMPACTED_POINTS: i64 = 2_000_000;
 
 /// What the server answers for a stored (or already stored) chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,12 +252,17 @@ impl MetricStore {
             .ok_or_else(|| Error::Internal("a chunk load answered nothing".into()))
     }
 
-    /// Merges an experiment's chunks into one and recomputes its summaries from the stored
-    /// points; `None` when there is at most one chunk.
+    /// Merges the newest run of an experiment's chunks into one ([`compaction_run`]: all of
+    /// them, up to [`MAX_COMPACTED_POINTS`], once the run has finished) and, when that was every
+    /// live chunk, recomputes its summaries from the stored points; `None` when there is
+    /// nothing to merge.
     pub async fn compact(&self, experiment: &ExperimentId) -> Result<Option<ChunkRecord>> {
-        // The slow part (reading, merging and re-encoding every point) runs without the
+        // The slow part (reading, merging and re-encoding the points) runs without the
         // experiment's ingestion lock, on a snapshot of the manifest, so chunks keep landing.
-        let snapshot = self.graph.chunks(experiment).await?;
+        let (_, run) = self.graph.experiment_by_id(experiment).await?;
+        let finished = matches!(run.status, Status::Complete | Status::Failed);
+        let manifest = self.graph.chunks(experiment).await?;
+        let snapshot = compaction_run(&manifest, finished).to_vec();
         if snapshot.len() < 2 {
             return Ok(None);
         }
@@ -300,10 +312,10 @@ impl MetricStore {
         if !snapshot.iter().all(still_live) {
             return Ok(None);
         }
-        let landed_meanwhile = live.len() > snapshot.len();
-        let summaries = if landed_meanwhile {
-            // The stored summaries already include the newer chunks (ingestion keeps them
-            // exact); the compacted points alone would drop those.
+        let summaries = if live.len() > snapshot.len() {
+            // Older chunks stay, or newer ones landed meanwhile: the stored summaries already
+            // include them (ingestion keeps them exact); the merged points alone would drop
+            // those.
             self.graph.measured(experiment).await?
         } else {
             to_measured(metrics::summarize(&merged))
@@ -458,6 +470,28 @@ impl MetricStore {
     }
 }
 
+/// Which of the live chunks `records` (oldest first) a compaction merges: the newest
+/// contiguous run — so the merged chunk keeps its place in the write order, and the last write
+/// of a step still wins — holding at most [`MAX_COMPACTED_POINTS`] points (bigger chunks are
+/// left as they are, so a compaction's memory and time stay bounded however long a run logs).
+/// While the run is live, an older chunk joins only when the newer ones together hold at least
+/// half its points: each point is rewritten about log₂ n times over n chunks, instead of at
+/// every compaction. Once the run has finished, everything within the bound merges.
+fn compaction_run(records: &[ChunkRecord], finished: bool) -> &[ChunkRecord] {
+    let mut start = records.len();
+    let mut points: i64 = 0;
+    while let Some(older) = start.checked_sub(1).map(|index| &records[index]) {
+        let joined = points.saturating_add(older.points);
+        let unbalanced = !finished && points > 0 && older.points > 2 * points;
+        if joined > MAX_COMPACTED_POINTS || unbalanced {
+            break;
+        }
+        points = joined;
+        start -= 1;
+    }
+    &records[start..]
+}
+
 /// The overview a read can be answered from: the only live chunk's, when the read asks for no
 /// raw tail, at most [`OVERVIEW_READ_POINTS`] points and a step range that covers the chunk.
 fn overview_answers(
@@ -543,5 +577,66 @@ pub fn check_steps(chunk: &Chunk) -> Result<()> {
             reason: format!("must be at most {}", i64::MAX),
         }),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Live chunks holding `points` each, oldest first.
+    fn manifest(points: &[i64]) -> Vec<ChunkRecord> {
+        points
+            .iter()
+            .enumerate()
+            .map(|(index, &points)| ChunkRecord {
+                experiment_id: ExperimentId("run".into()),
+                chunk_id: format!("c{index}"),
+                sequence: index as i64 + 1,
+                digest: String::new(),
+                points,
+                min_step: 0,
+                max_step: 0,
+                metrics: Vec::new(),
+                bytes: 0,
+                overview: None,
+                created_at: chrono::Utc::now(),
+                compacted_into: None,
+            })
+            .collect()
+    }
+
+    fn merged(points: &[i64], finished: bool) -> Vec<i64> {
+        let records = manifest(points);
+        compaction_run(&records, finished)
+            .iter()
+            .map(|record| record.points)
+            .collect()
+    }
+
+    #[test]
+    fn a_live_run_merges_its_newest_chunks_tier_by_tier() {
+        let small = vec![1_000; 65];
+        assert_eq!(merged(&small, false).len(), 65, "equal chunks all merge");
+        let mut after_big = vec![450_000];
+        after_big.extend(&small);
+        assert_eq!(merged(&after_big, false), small, "the big chunk waits");
+        let mut cascade = vec![450_000, 120_000];
+        cascade.extend(&small[..64]);
+        assert_eq!(
+            merged(&cascade, false).iter().sum::<i64>(),
+            120_000 + 64_000,
+            "a chunk joins once the newer ones hold half its points"
+        );
+    }
+
+    #[test]
+    fn a_finished_run_merges_everything_within_the_bound() {
+        let mut points = vec![450_000, 130_000];
+        points.extend([1_000; 64]);
+        assert_eq!(merged(&points, true).len(), 66);
+        let over = vec![MAX_COMPACTED_POINTS - 10, 5, 5, 5];
+        assert_eq!(merged(&over, true), [5, 5, 5], "no chunk grows past the bound");
+        assert_eq!(merged(&[MAX_COMPACTED_POINTS + 1, 5], true), [5]);
     }
 }

@@ -1,12 +1,13 @@
 //! The metric store on a real embedded graph and a local blob directory: compaction merges
-//! an experiment's chunks into one without changing what reads see, also while chunks keep
-//! landing; a compacted long run is charted from its overview.
+//! a finished experiment's chunks into one, and a live one's newest chunks, without changing
+//! what reads see, also while chunks keep landing; a compacted long run is charted from its
+//! overview.
 
 use std::sync::Arc;
 
 use graph::engine::EmbeddedEngine;
 use graph::ids::ExperimentId;
-use graph::model::{NewExperiment, NewProject};
+use graph::model::{NewExperiment, NewProject, Status};
 use graph::Graph;
 use ingest::blob::{BlobStore, Digest, LocalBlobStore};
 use ingest::metric_store::{MetricStore, OVERVIEW_READ_POINTS};
@@ -39,10 +40,13 @@ async fn world() -> World {
         })
         .await
         .expect("project");
+    // Finished, so that its compactions merge every chunk (a live run's merges only its
+    // newest tier: see the last test).
     let experiment = graph
         .create_experiment(NewExperiment {
             project: "vit".into(),
             name: "1".into(),
+            status: Some(Status::Complete),
             ..NewExperiment::default()
         })
         .await
@@ -467,4 +471,33 @@ async fn a_compaction_of_short_series_stores_no_overview() {
         .expect("compacts")
         .expect("two chunks become one");
     assert_eq!(record.overview, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_run_compacts_its_newest_chunks_and_leaves_a_much_bigger_one_alone() {
+    let world = world().await;
+    let live = experiment(&world, "2").await; // running
+    world
+        .store
+        .ingest(&live, chunk("big", 0..1_000, 0.0), None)
+        .await
+        .expect("big");
+    for index in 0..4_u64 {
+        let steps = 1_000 + index * 10..1_000 + (index + 1) * 10;
+        world
+            .store
+            .ingest(&live, chunk(&format!("small-{index}"), steps, 1.0), None)
+            .await
+            .expect("small");
+    }
+    world.store.compact(&live).await.expect("compacts");
+    let chunks = world.graph.chunks(&live).await.expect("chunks");
+    let points: Vec<i64> = chunks.iter().map(|chunk| chunk.points).collect();
+    assert_eq!(points, [1_000, 40], "the four small chunks became one");
+    let series = world
+        .store
+        .series(&live, "loss", usize::MAX, None, None, Downsample::MinMax)
+        .await
+        .expect("series");
+    assert_eq!(series.steps, (0..1_040).collect::<Vec<_>>(), "every point, once");
 }

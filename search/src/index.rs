@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tantivy::collector::{Count, TopDocs};
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term};
 use tracing::{info, instrument, warn};
 
@@ -206,6 +208,23 @@ impl SearchIndex {
         })?;
         self.inner.needs_rebuild.store(false, Ordering::Release);
         Ok(())
+    }
+
+    /// The documents of `documents` whose kind and id the index does not hold yet (for
+    /// documents that never change once written, such as a metric first seen in a chunk: a
+    /// commit per chunk would cost far more than this look-up).
+    pub fn absent(&self, documents: Vec<Document>) -> Result<Vec<Document>> {
+        let searcher = self.inner.reader.searcher();
+        let key = self.inner.fields.key;
+        let mut absent = Vec::new();
+        for document in documents {
+            let term = Term::from_field_text(key, &document.key());
+            let query = TermQuery::new(term, IndexRecordOption::Basic);
+            if searcher.search(&query, &Count)? == 0 {
+                absent.push(document);
+            }
+        }
+        Ok(absent)
     }
 
     /// The number of documents in the index.

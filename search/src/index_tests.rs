@@ -141,6 +141,23 @@ fn a_batch_with_the_same_document_twice_keeps_the_last() {
 }
 
 #[test]
+fn absent_keeps_only_the_documents_the_index_does_not_hold() {
+    let index = index_with(vec![experiment("vision", "e1", "first", "")]);
+    let candidates = vec![
+        experiment("vision", "e1", "first again", ""),
+        experiment("vision", "e2", "second", ""),
+    ];
+    let absent = index.absent(candidates).expect("looked up");
+    let ids: Vec<&str> = absent.iter().map(|document| document.id.as_str()).collect();
+    assert_eq!(ids, ["e2"]);
+    index.delete(DocumentKind::Experiment, "e1").expect("deleted");
+    let again = index
+        .absent(vec![experiment("vision", "e1", "first", "")])
+        .expect("looked up");
+    assert_eq!(again.len(), 1, "a deleted document is absent");
+}
+
+#[test]
 fn deleted_documents_are_no_longer_found() {
     let index = sample_index();
     index.delete(DocumentKind::Experiment, "e2").expect("delete");

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod bombs;
 pub mod demo;
 pub mod files;
 pub mod invariants;
