@@ -12,6 +12,21 @@ use graph::engine::GraphUrl;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `purge_delay` option (`mi_option_purge_delay` in mimalloc.h).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Has mimalloc hand memory a burst freed (a compaction, a large read) back to the system at
+/// once. By default it waits, and a thread that then goes idle (most of tokio's blocking pool)
+/// never gets round to it: the soak's resident memory stayed at its peak (640 MiB at 150 s,
+/// 371 MiB once idle) instead of following the working set (346 MiB peak, 261 MiB idle with
+/// the option), at no cost to acknowledgement latency.
+#[allow(unsafe_code)]
+fn purge_freed_memory_at_once() {
+    // SAFETY: called first thing in `main`, before any other thread exists (the option is not
+    // thread-safe); 15 is the option's number in the mimalloc that libmimalloc-sys builds.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+}
+
 /// rsdk — a research-native experiment platform.
 #[derive(Debug, Parser)]
 #[command(name = "rsdk", version, about, long_about = None)]
@@ -69,6 +84,7 @@ async fn shutdown_signal() {
 }
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
+    purge_freed_memory_at_once();
     match Cli::parse().command {
         // The client commands are blocking and need no runtime.
         Command::Client(command) => Ok(sdk::cli::run_command(command)),

@@ -22,12 +22,15 @@
 //!
 //! A compaction that leaves a metric longer than [`metrics::OVERVIEW_POINTS`] also stores the
 //! chunk's **overview** (every metric min/max-downsampled to that many points, see
-//! [`metrics::overview`]) as its own blob, named on the compacted chunk's record. A read of a
-//! finished run's whole series (one live chunk, no step range narrower than the chunk, at
-//! most [`OVERVIEW_READ_POINTS`] points, no raw tail) downsamples the overview instead of the
-//! chunk, so a chart of a million-point run decodes a few thousand points even on a fresh
-//! server; zoomed and larger reads still read every point. The choice depends only on the
-//! request and the manifest, never on what is cached, so a read answers the same either way.
+//! [`metrics::overview`]) as its own blob, named on the compacted chunk's record. A read of at
+//! most [`OVERVIEW_READ_POINTS`] points takes each chunk its step range covers whole from the
+//! chunk's overview ([`ReadPlan`]), so a chart of a million-point run decodes a few thousand
+//! points per compacted chunk even on a fresh server, live or finished; chunks the range cuts,
+//! chunks without an overview, the chunks a live run's raw tail comes from and larger reads
+//! read every point, and chunks outside the range are not read at all. A read that mixes
+//! overviews with other chunks buckets by step ([`metrics::downsample_by_step`]). The choice
+//! depends only on the request and the stored data, never on what is cached, so a read
+//! answers the same either way.
 //!
 //! In memory and in Parquet a chunk is a [`ChunkSeries`]: one series per metric, so a read
 //! copies slices instead of filtering points by name, and chunks of successive steps merge
@@ -45,8 +48,13 @@ use crate::blob::{self, BlobStore, Digest};
 use crate::metrics::{self, Chunk, ChunkSeries, Downsample, Limits, Recent, Series, Summary};
 use crate::{Error, Result};
 
-/// Decoded chunks kept in memory (they are immutable, so never stale), in points.
-const CACHE_POINTS: usize = 5_000_000;
+/// Decoded chunks and overviews kept in memory (they are immutable, so never stale), in points
+/// (24 bytes each): the oldest out first when full.
+const CACHE_POINTS: usize = 2_000_000;
+/// The largest object the cache keeps, in points. Charts read overviews and the chunks logged
+/// since, which are small; a long compacted chunk is read whole only by a zoom, an export or
+/// the next compaction, and would push everything else out.
+const CACHE_OBJECT_POINTS: usize = CACHE_POINTS / 8;
 /// The most points a read may ask for and still be answered from an overview: half of what
 /// an overview keeps per metric, so its buckets stay at least two overview points wide.
 pub const OVERVIEW_READ_POINTS: usize = metrics::OVERVIEW_POINTS / 2;
@@ -85,6 +93,10 @@ pub struct MetricStore {
     blobs: Arc<dyn BlobStore>,
     limits: Limits,
     ingesting: Arc<Mutex<HashMap<ExperimentId, Arc<tokio::sync::Mutex<()>>>>>,
+    /// One compaction at a time in this process: what a compaction holds (its chunks decoded,
+    /// the merge, its encoding) is bounded by one [`MAX_COMPACTED_POINTS`], and the cores stay
+    /// free for acknowledgements.
+    compacting: Arc<tokio::sync::Semaphore>,
     cache: Arc<Mutex<ChunkCache>>,
 }
 
@@ -98,6 +110,8 @@ impl std::fmt::Debug for MetricStore {
 struct ChunkCache {
     points: usize,
     chunks: HashMap<Digest, Arc<ChunkSeries>>,
+    /// The kept digests, oldest first.
+    order: std::collections::VecDeque<Digest>,
 }
 
 impl MetricStore {
@@ -108,6 +122,7 @@ impl MetricStore {
             blobs,
             limits,
             ingesting: Arc::default(),
+            compacting: Arc::new(tokio::sync::Semaphore::new(1)),
             cache: Arc::default(),
         }
     }
@@ -194,27 +209,38 @@ impl MetricStore {
         tail: usize,
     ) -> Result<(Series, Series)> {
         let records = self.graph.chunks(experiment).await?;
-        if let Some(overview) = overview_answers(&records, max_points, from_step, to_step, tail) {
-            let loaded = self.load_series(&[Digest::parse("overview", overview)?]).await?;
-            let series = loaded
-                .first()
-                .and_then(|overview| overview.get(metric))
-                .cloned()
-                .unwrap_or_default();
-            return Ok((
-                metrics::downsample(&series, max_points, method),
-                Series::default(),
-            ));
+        let mut plan = ReadPlan::new(&records, max_points, from_step, to_step);
+        let mut parts = self.load_series(&plan.digests()?).await?;
+        let mut merged = metrics::merge_series_between(&parts, metric, from_step, to_step);
+        // The raw tail must come from raw points only: the newest overview read is read whole
+        // until the chunks after it hold the last `tail` points.
+        while let Some(newest) = plan.newest_overview() {
+            let later = merged.len()
+                - merged
+                    .steps
+                    .partition_point(|&step| step <= plan.max_step_up_to(newest));
+            if later >= tail {
+                break;
+            }
+            plan.read_whole(newest);
+            parts[newest] = self
+                .load_series(&plan.digests()?[newest..=newest])
+                .await?
+                .remove(0);
+            merged = metrics::merge_series_between(&parts, metric, from_step, to_step);
         }
-        let chunks = self.chunk_points(&records).await?;
-        let merged = metrics::in_range(&metrics::merge_series(&chunks, metric), from_step, to_step);
         let start = merged.steps.len().saturating_sub(tail);
         let raw_tail = Series {
             steps: merged.steps[start..].to_vec(),
             values: merged.values[start..].to_vec(),
             wall_times: merged.wall_times[start..].to_vec(),
         };
-        Ok((metrics::downsample(&merged, max_points, method), raw_tail))
+        let series = if plan.mixes_densities() {
+            metrics::downsample_by_step(&merged, max_points, method)
+        } else {
+            metrics::downsample(&merged, max_points, method)
+        };
+        Ok((series, raw_tail))
     }
 
     /// Every stored point of an experiment, one per (metric, step), as one chunk.
@@ -255,12 +281,17 @@ impl MetricStore {
     /// Merges the newest run of an experiment's chunks into one ([`compaction_run`]: all of
     /// them, up to [`MAX_COMPACTED_POINTS`], once the run has finished) and, when that was every
     /// live chunk, recomputes its summaries from the stored points; `None` when there is
-    /// nothing to merge.
+    /// nothing to merge. One compaction runs at a time in a process (the others wait).
     pub async fn compact(&self, experiment: &ExperimentId) -> Result<Option<ChunkRecord>> {
         // The slow part (reading, merging and re-encoding the points) runs without the
         // experiment's ingestion lock, on a snapshot of the manifest, so chunks keep landing.
         let (_, run) = self.graph.experiment_by_id(experiment).await?;
         let finished = matches!(run.status, Status::Complete | Status::Failed);
+        let _one_compaction = self
+            .compacting
+            .acquire()
+            .await
+            .map_err(|_| Error::Internal("the compaction permit is gone".into()))?;
         let manifest = self.graph.chunks(experiment).await?;
         let snapshot = compaction_run(&manifest, finished).to_vec();
         if snapshot.len() < 2 {
@@ -453,20 +484,32 @@ impl MetricStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(series) = cache.chunks.remove(digest) {
             cache.points -= series.len();
+            cache.order.retain(|kept| kept != digest);
         }
     }
 
     fn remember(&self, digest: Digest, series: Arc<ChunkSeries>) {
+        if series.len() > CACHE_OBJECT_POINTS {
+            return;
+        }
         let mut cache = self
             .cache
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if cache.points + series.len() > CACHE_POINTS {
-            cache.chunks.clear();
-            cache.points = 0;
+        if cache.chunks.contains_key(&digest) {
+            return;
+        }
+        while cache.points + series.len() > CACHE_POINTS {
+            let Some(oldest) = cache.order.pop_front() else {
+                break;
+            };
+            if let Some(evicted) = cache.chunks.remove(&oldest) {
+                cache.points -= evicted.len();
+            }
         }
         cache.points += series.len();
         cache.chunks.insert(digest, series);
+        cache.order.push_back(digest);
     }
 }
 
@@ -492,22 +535,74 @@ fn compaction_run(records: &[ChunkRecord], finished: bool) -> &[ChunkRecord] {
     &records[start..]
 }
 
-/// The overview a read can be answered from: the only live chunk's, when the read asks for no
-/// raw tail, at most [`OVERVIEW_READ_POINTS`] points and a step range that covers the chunk.
-fn overview_answers(
-    records: &[ChunkRecord],
-    max_points: usize,
-    from_step: Option<u64>,
-    to_step: Option<u64>,
-    tail: usize,
-) -> Option<&str> {
-    let [record] = records else { return None };
-    let covers = from_step.is_none_or(|from| from as i64 <= record.min_step)
-        && to_step.is_none_or(|to| to as i64 >= record.max_step);
-    if tail > 0 || max_points > OVERVIEW_READ_POINTS || !covers {
-        return None;
+/// Which stored object a read takes for each live chunk whose steps meet its range, oldest
+/// first: a chunk's overview when it has one, the read asks for at most
+/// [`OVERVIEW_READ_POINTS`] points and its range covers the whole chunk; else the chunk itself.
+/// So a chart of a long live run decodes its compacted chunks' overviews and the raw chunks
+/// logged since, not millions of points. The choice depends only on the request and the
+/// manifest (and, for the raw tail, on the stored points), never on what is cached.
+struct ReadPlan<'a> {
+    parts: Vec<(&'a ChunkRecord, Option<&'a str>)>,
+}
+
+impl<'a> ReadPlan<'a> {
+    fn new(
+        records: &'a [ChunkRecord],
+        max_points: usize,
+        from_step: Option<u64>,
+        to_step: Option<u64>,
+    ) -> Self {
+        let from = from_step.map_or(i64::MIN, |step| i64::try_from(step).unwrap_or(i64::MAX));
+        let to = to_step.map_or(i64::MAX, |step| i64::try_from(step).unwrap_or(i64::MAX));
+        let parts = records
+            .iter()
+            .filter(|record| record.max_step >= from && record.min_step <= to)
+            .map(|record| {
+                let covered = from <= record.min_step && record.max_step <= to;
+                let overview = record
+                    .overview
+                    .as_deref()
+                    .filter(|_| covered && max_points <= OVERVIEW_READ_POINTS);
+                (record, overview)
+            })
+            .collect();
+        Self { parts }
     }
-    record.overview.as_deref()
+
+    /// The blobs to load, one per part.
+    fn digests(&self) -> Result<Vec<Digest>> {
+        self.parts
+            .iter()
+            .map(|(record, overview)| match overview {
+                Some(overview) => Digest::parse("overview", overview),
+                None => Digest::parse("digest", &record.digest),
+            })
+            .collect()
+    }
+
+    /// The index of the newest part read from an overview.
+    fn newest_overview(&self) -> Option<usize> {
+        self.parts.iter().rposition(|(_, overview)| overview.is_some())
+    }
+
+    /// The largest step of the parts up to `index`: later steps are in later parts only.
+    fn max_step_up_to(&self, index: usize) -> u64 {
+        let largest = self.parts[..=index]
+            .iter()
+            .map(|(record, _)| record.max_step)
+            .max();
+        u64::try_from(largest.unwrap_or_default()).unwrap_or_default()
+    }
+
+    fn read_whole(&mut self, index: usize) {
+        self.parts[index].1 = None;
+    }
+
+    /// Whether the parts mix overviews (few points standing for many) with others, so that
+    /// buckets must span steps rather than points.
+    fn mixes_densities(&self) -> bool {
+        self.parts.len() > 1 && self.newest_overview().is_some()
+    }
 }
 
 /// The manifest entry of a chunk stored as the blob `digest` of `bytes` bytes.

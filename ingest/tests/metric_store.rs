@@ -11,7 +11,9 @@ use graph::model::{NewExperiment, NewProject, Status};
 use graph::Graph;
 use ingest::blob::{BlobStore, Digest, LocalBlobStore};
 use ingest::metric_store::{MetricStore, OVERVIEW_READ_POINTS};
-use ingest::metrics::{downsample, in_range, Chunk, Downsample, Limits, Point, Series, OVERVIEW_POINTS};
+use ingest::metrics::{
+    downsample, downsample_by_step, in_range, Chunk, Downsample, Limits, Point, Series, OVERVIEW_POINTS,
+};
 
 struct World {
     store: MetricStore,
@@ -424,7 +426,8 @@ async fn a_compacted_long_run_is_charted_from_its_overview_and_zooms_read_every_
         &downsample(&raw, OVERVIEW_READ_POINTS + 1, Downsample::MinMax)
     ));
 
-    // Points landing after the compaction: the chart reads every chunk again.
+    // Points landing after the compaction (a live run): the chart reads the compacted chunk's
+    // overview and the new chunk's points, bucketed by step.
     world
         .store
         .ingest(&world.experiment, long_chunk("part-2", 40_000, 100), None)
@@ -435,8 +438,44 @@ async fn a_compacted_long_run_is_charted_from_its_overview_and_zooms_read_every_
         .series(&world.experiment, "loss", 2_000, None, None, Downsample::MinMax)
         .await
         .expect("grown");
-    let raw = raw_series(&world.store, &world.experiment, "loss").await;
-    assert!(same_points(&grown, &downsample(&raw, 2_000, Downsample::MinMax)));
+    let grown_raw = raw_series(&world.store, &world.experiment, "loss").await;
+    let mut mixed = downsample(&raw, OVERVIEW_POINTS, Downsample::MinMax);
+    let landed = in_range(&grown_raw, Some(40_000), None);
+    mixed.steps.extend(&landed.steps);
+    mixed.values.extend(&landed.values);
+    mixed.wall_times.extend(&landed.wall_times);
+    assert!(same_points(
+        &grown,
+        &downsample_by_step(&mixed, 2_000, Downsample::MinMax)
+    ));
+    assert!(grown.steps.contains(&12_345) && grown.steps.contains(&23_456));
+    assert_eq!(grown.steps.last(), Some(&40_099));
+    let early = grown.steps.iter().filter(|&&step| step < 20_000).count();
+    assert!(
+        early > 500,
+        "the first half of the steps keeps about half the points ({early} of {})",
+        grown.len()
+    );
+
+    // A live chart's raw tail holds raw points only: from the new chunk, or from the
+    // compacted chunk itself once the tail reaches back into it.
+    for tail in [100, 150] {
+        let (_, raw_tail) = world
+            .store
+            .series_with_tail(
+                &world.experiment,
+                "loss",
+                2_000,
+                None,
+                None,
+                Downsample::MinMax,
+                tail,
+            )
+            .await
+            .expect("a live chart");
+        let expected = in_range(&grown_raw, Some(40_100 - tail as u64), None);
+        assert!(same_points(&raw_tail, &expected), "tail of {tail}");
+    }
 
     // The next compaction replaces the overview and deletes the old one.
     let record = world

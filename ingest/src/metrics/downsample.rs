@@ -17,23 +17,86 @@ pub enum Downsample {
 
 /// Reduces `series` to at most `max_points` steps (at least 2 are always allowed), always
 /// keeping the first and the last step. A series that already fits is returned unchanged.
+/// Buckets hold equal numbers of points.
 ///
 /// With [`Downsample::MinMax`] and `max_points >= 5`, the global minimum, the global maximum
 /// and (if there is one) a NaN are kept.
 pub fn downsample(series: &Series, max_points: usize, method: Downsample) -> Series {
+    reduce(series, max_points, method, &Cuts::ByCount)
+}
+
+/// [`downsample`] with buckets that span equal numbers of **steps** instead of points: for a
+/// series whose points stand for different numbers of stored points (a long chunk's
+/// overview next to the raw points logged since), where equal point counts would give the few
+/// overview points a few buckets and the last minutes of a run all the others.
+pub fn downsample_by_step(series: &Series, max_points: usize, method: Downsample) -> Series {
+    let positions: Vec<f64> = series.steps.iter().map(|&step| step as f64).collect();
+    reduce(series, max_points, method, &Cuts::ByPosition(&positions))
+}
+
+fn reduce(series: &Series, max_points: usize, method: Downsample, cuts: &Cuts<'_>) -> Series {
     let max_points = max_points.max(2);
     if series.len() <= max_points {
         return series.clone();
     }
     let kept = match method {
-        Downsample::MinMax => min_max_indices(&series.values, max_points),
-        Downsample::Lttb => lttb_with_non_finite(series, max_points),
+        Downsample::MinMax => min_max_indices(&series.values, max_points, cuts),
+        Downsample::Lttb => lttb_with_non_finite(series, max_points, cuts),
     };
     let mut output = Series::with_capacity(kept.len());
     for index in kept {
         output.push_from(series, index);
     }
     output
+}
+
+/// How the interior points `1..len-1` of a series (the first and the last are always kept)
+/// are cut into buckets.
+enum Cuts<'a> {
+    /// Equal numbers of points.
+    ByCount,
+    /// Equal spans of position (ascending, one per point: the steps).
+    ByPosition(&'a [f64]),
+}
+
+impl Cuts<'_> {
+    /// The positions of the points `indices` (ascending) of the series, for a subset to cut the
+    /// same way (LTTB cuts the finite points only).
+    fn subset(&self, indices: &[usize]) -> Option<Vec<f64>> {
+        match self {
+            Cuts::ByCount => None,
+            Cuts::ByPosition(positions) => Some(indices.iter().map(|&index| positions[index]).collect()),
+        }
+    }
+
+    /// Index range `[start, end)` of bucket `bucket` of `buckets` over the interior of a
+    /// series of `len` points; empty where no point falls into a span.
+    fn bounds(&self, len: usize, buckets: usize, bucket: usize) -> (usize, usize) {
+        match self {
+            Cuts::ByCount => {
+                let interior = len - 2;
+                (
+                    1 + bucket * interior / buckets,
+                    1 + (bucket + 1) * interior / buckets,
+                )
+            }
+            Cuts::ByPosition(positions) => {
+                let interior = &positions[1..len - 1];
+                let (low, high) = (positions[1], positions[len - 1]);
+                let edge = |bucket: usize| {
+                    if bucket == 0 {
+                        return 1;
+                    }
+                    if bucket >= buckets {
+                        return len - 1;
+                    }
+                    let at = low + (high - low) * bucket as f64 / buckets as f64;
+                    1 + interior.partition_point(|&position| position < at)
+                };
+                (edge(bucket), edge(bucket + 1))
+            }
+        }
+    }
 }
 
 /// Points per metric an overview keeps ([`overview`]).
@@ -47,15 +110,6 @@ pub const OVERVIEW_POINTS: usize = 8_192;
 /// downsampling the series would; bucket edges move by at most one overview bucket.
 pub fn overview(chunk: &ChunkSeries) -> ChunkSeries {
     chunk.map_series(|series| downsample(series, OVERVIEW_POINTS, Downsample::MinMax))
-}
-
-/// Interior index range `[start, end)` of bucket `bucket` of `buckets` over `1..len-1`.
-fn bucket_bounds(len: usize, buckets: usize, bucket: usize) -> (usize, usize) {
-    let interior = len - 2;
-    (
-        1 + bucket * interior / buckets,
-        1 + (bucket + 1) * interior / buckets,
-    )
 }
 
 /// Indices (ascending) of the min, the max and the first NaN of `values[start..end]`.
@@ -81,7 +135,7 @@ fn bucket_picks(values: &[f64], start: usize, end: usize) -> Vec<usize> {
     picks
 }
 
-fn min_max_indices(values: &[f64], max_points: usize) -> Vec<usize> {
+fn min_max_indices(values: &[f64], max_points: usize, cuts: &Cuts<'_>) -> Vec<usize> {
     let len = values.len();
     let budget = max_points - 2;
     // Two picks per bucket fill the budget, but a bucket with a NaN needs a third. While the
@@ -93,7 +147,7 @@ fn min_max_indices(values: &[f64], max_points: usize) -> Vec<usize> {
         let mut kept = Vec::with_capacity(max_points + buckets);
         kept.push(0);
         for bucket in 0..buckets {
-            let (start, end) = bucket_bounds(len, buckets, bucket);
+            let (start, end) = cuts.bounds(len, buckets, bucket);
             kept.extend(bucket_picks(values, start, end));
         }
         kept.push(len - 1);
@@ -106,7 +160,7 @@ fn min_max_indices(values: &[f64], max_points: usize) -> Vec<usize> {
 }
 
 /// LTTB over the finite points plus the non-finite ones, merged in step order.
-fn lttb_with_non_finite(series: &Series, max_points: usize) -> Vec<usize> {
+fn lttb_with_non_finite(series: &Series, max_points: usize, cuts: &Cuts<'_>) -> Vec<usize> {
     let len = series.len();
     let last = len - 1;
     let (finite, non_finite): (Vec<usize>, Vec<usize>) =
@@ -121,7 +175,9 @@ fn lttb_with_non_finite(series: &Series, max_points: usize) -> Vec<usize> {
 
     let xs: Vec<f64> = finite.iter().map(|&i| series.steps[i] as f64).collect();
     let ys: Vec<f64> = finite.iter().map(|&i| series.values[i]).collect();
-    let kept_finite = lttb(&xs, &ys, finite_budget)
+    let positions = cuts.subset(&finite);
+    let finite_cuts = positions.as_deref().map_or(Cuts::ByCount, Cuts::ByPosition);
+    let kept_finite = lttb(&xs, &ys, finite_budget, &finite_cuts)
         .into_iter()
         .map(|position| finite[position]);
 
@@ -155,7 +211,7 @@ fn evenly_spaced(items: &[usize], count: usize) -> Vec<usize> {
 }
 
 /// Positions (ascending) LTTB keeps of the points `(xs[i], ys[i])`, at most `threshold`.
-fn lttb(xs: &[f64], ys: &[f64], threshold: usize) -> Vec<usize> {
+fn lttb(xs: &[f64], ys: &[f64], threshold: usize, cuts: &Cuts<'_>) -> Vec<usize> {
     let len = xs.len();
     if threshold >= len {
         return (0..len).collect();
@@ -167,21 +223,20 @@ fn lttb(xs: &[f64], ys: &[f64], threshold: usize) -> Vec<usize> {
         _ => {}
     }
     let buckets = threshold - 2;
-    let interior = len - 2;
-    let bounds = |bucket: usize| {
-        (
-            1 + bucket * interior / buckets,
-            1 + (bucket + 1) * interior / buckets,
-        )
-    };
+    let bounds = |bucket: usize| cuts.bounds(len, buckets, bucket);
     let mut kept = Vec::with_capacity(threshold);
     kept.push(0);
     let mut previous = 0;
     for bucket in 0..buckets {
         let (start, end) = bounds(bucket);
+        if start == end {
+            continue;
+        }
         // The third vertex: the average of the next bucket (or the last point).
-        let (next_x, next_y) = if bucket + 1 < buckets {
-            let (next_start, next_end) = bounds(bucket + 1);
+        let next = (bucket + 1 < buckets)
+            .then(|| bounds(bucket + 1))
+            .filter(|(next_start, next_end)| next_start < next_end);
+        let (next_x, next_y) = if let Some((next_start, next_end)) = next {
             let count = (next_end - next_start) as f64;
             let sum_x: f64 = xs[next_start..next_end].iter().sum();
             let sum_y: f64 = ys[next_start..next_end].iter().sum();
@@ -246,6 +301,35 @@ mod tests {
         assert_eq!(output.steps.first(), Some(&0));
         assert_eq!(output.steps.last(), Some(&999));
         assert!(output.steps.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn step_buckets_give_a_sparse_stretch_its_share_of_steps() {
+        // 100 points over steps 0..100,000 (an overview), then 10,000 raw points.
+        let mut series = Series {
+            steps: (0..100).map(|i| i * 1_000).collect(),
+            values: (0..100).map(|i| i as f64).collect(),
+            wall_times: vec![0.0; 100],
+        };
+        series.steps.extend(100_000..110_000);
+        series.values.extend((0..10_000).map(|i| -(i as f64)));
+        series.wall_times.extend([0.0; 10_000]);
+        for method in [Downsample::MinMax, Downsample::Lttb] {
+            let by_count = downsample(&series, 200, method);
+            let by_step = downsample_by_step(&series, 200, method);
+            let sparse = |output: &Series| output.steps.iter().filter(|&&step| step < 100_000).count();
+            assert!(
+                sparse(&by_count) < 10,
+                "{method:?}: point buckets crowd the sparse part out"
+            );
+            assert!(sparse(&by_step) >= 80, "{method:?}: {} of 200", sparse(&by_step));
+            assert!(by_step.len() <= 200);
+            assert_eq!(by_step.steps.first(), Some(&0));
+            assert_eq!(by_step.steps.last(), Some(&109_999));
+            assert!(by_step.steps.windows(2).all(|pair| pair[0] < pair[1]));
+        }
+        let min_max = downsample_by_step(&series, 200, Downsample::MinMax);
+        assert!(min_max.values.contains(&99.0) && min_max.values.contains(&-9_999.0));
     }
 
     #[test]

@@ -69,10 +69,10 @@ mod parquet;
 mod series;
 mod summary;
 
-pub use downsample::{downsample, overview, Downsample, OVERVIEW_POINTS};
+pub use downsample::{downsample, downsample_by_step, overview, Downsample, OVERVIEW_POINTS};
 pub use msgpack::encode_msgpack;
 pub use parquet::{decode_parquet, encode_parquet};
-pub use series::{in_range, merge_series, ChunkSeries, Series};
+pub use series::{in_range, merge_series, merge_series_between, ChunkSeries, Series};
 pub use summary::{summarize, Recent, Summary, RECENT_POINTS};
 
 #[cfg(doc)]

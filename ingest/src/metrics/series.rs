@@ -201,6 +201,17 @@ fn last_write_wins(mut arrivals: Vec<(u64, f64, f64)>) -> Series {
 ///
 /// Chunks of a training run cover successive step ranges; then the merge is a concatenation.
 pub fn merge_series<C: AsRef<ChunkSeries>>(chunks: &[C], metric: &str) -> Series {
+    merge_series_between(chunks, metric, None, None)
+}
+
+/// [`merge_series`] limited to `from_step <= step <= to_step` (a missing bound is open),
+/// copying only the points in the range.
+pub fn merge_series_between<C: AsRef<ChunkSeries>>(
+    chunks: &[C],
+    metric: &str,
+    from_step: Option<u64>,
+    to_step: Option<u64>,
+) -> Series {
     let parts: Vec<&Series> = chunks
         .iter()
         .filter_map(|chunk| chunk.as_ref().get(metric))
@@ -209,36 +220,44 @@ pub fn merge_series<C: AsRef<ChunkSeries>>(chunks: &[C], metric: &str) -> Series
         .windows(2)
         .all(|pair| pair[0].steps.last() < pair[1].steps.first());
     if successive {
-        let mut series = Series::with_capacity(parts.iter().map(|part| part.len()).sum());
-        for part in parts {
-            series.steps.extend_from_slice(&part.steps);
-            series.values.extend_from_slice(&part.values);
-            series.wall_times.extend_from_slice(&part.wall_times);
+        let ranges: Vec<(&Series, std::ops::Range<usize>)> = parts
+            .into_iter()
+            .map(|part| (part, step_range(part, from_step, to_step)))
+            .collect();
+        let mut series = Series::with_capacity(ranges.iter().map(|(_, range)| range.len()).sum());
+        for (part, range) in ranges {
+            series.steps.extend_from_slice(&part.steps[range.clone()]);
+            series.values.extend_from_slice(&part.values[range.clone()]);
+            series.wall_times.extend_from_slice(&part.wall_times[range]);
         }
         return series;
     }
     let arrivals = parts
         .iter()
         .flat_map(|part| {
-            (0..part.len()).map(|index| (part.steps[index], part.values[index], part.wall_times[index]))
+            step_range(part, from_step, to_step)
+                .map(|index| (part.steps[index], part.values[index], part.wall_times[index]))
         })
         .collect();
     last_write_wins(arrivals)
 }
 
-/// The part of `series` with `from_step <= step <= to_step` (a missing bound is open).
-pub fn in_range(series: &Series, from_step: Option<u64>, to_step: Option<u64>) -> Series {
+/// The indices of `series`' points with `from_step <= step <= to_step`.
+fn step_range(series: &Series, from_step: Option<u64>, to_step: Option<u64>) -> std::ops::Range<usize> {
     let start = from_step.map_or(0, |from| series.steps.partition_point(|&step| step < from));
     let end = to_step.map_or(series.len(), |to| {
         series.steps.partition_point(|&step| step <= to)
     });
-    if start >= end {
-        return Series::default();
-    }
+    start..end.max(start)
+}
+
+/// The part of `series` with `from_step <= step <= to_step` (a missing bound is open).
+pub fn in_range(series: &Series, from_step: Option<u64>, to_step: Option<u64>) -> Series {
+    let range = step_range(series, from_step, to_step);
     Series {
-        steps: series.steps[start..end].to_vec(),
-        values: series.values[start..end].to_vec(),
-        wall_times: series.wall_times[start..end].to_vec(),
+        steps: series.steps[range.clone()].to_vec(),
+        values: series.values[range.clone()].to_vec(),
+        wall_times: series.wall_times[range].to_vec(),
     }
 }
 
