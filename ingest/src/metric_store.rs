@@ -215,18 +215,13 @@ impl MetricStore {
         // The raw tail must come from raw points only: the newest overview read is read whole
         // until the chunks after it hold the last `tail` points.
         while let Some(newest) = plan.newest_overview() {
-            let later = merged.len()
-                - merged
-                    .steps
-                    .partition_point(|&step| step <= plan.max_step_up_to(newest));
+            let earlier = plan.max_step_up_to(newest);
+            let later = merged.len() - merged.steps.partition_point(|&step| step <= earlier);
             if later >= tail {
                 break;
             }
             plan.read_whole(newest);
-            parts[newest] = self
-                .load_series(&plan.digests()?[newest..=newest])
-                .await?
-                .remove(0);
+            parts[newest] = self.load_series(&[plan.digest(newest)?]).await?.remove(0);
             merged = metrics::merge_series_between(&parts, metric, from_step, to_step);
         }
         let start = merged.steps.len().saturating_sub(tail);
@@ -571,13 +566,15 @@ impl<'a> ReadPlan<'a> {
 
     /// The blobs to load, one per part.
     fn digests(&self) -> Result<Vec<Digest>> {
-        self.parts
-            .iter()
-            .map(|(record, overview)| match overview {
-                Some(overview) => Digest::parse("overview", overview),
-                None => Digest::parse("digest", &record.digest),
-            })
-            .collect()
+        (0..self.parts.len()).map(|index| self.digest(index)).collect()
+    }
+
+    /// The blob part `index` loads.
+    fn digest(&self, index: usize) -> Result<Digest> {
+        match self.parts[index] {
+            (_, Some(overview)) => Digest::parse("overview", overview),
+            (record, None) => Digest::parse("digest", &record.digest),
+        }
     }
 
     /// The index of the newest part read from an overview.
