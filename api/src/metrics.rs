@@ -11,7 +11,7 @@ use graph::ids::ExperimentId;
 use graph::model::NewAuditEntry;
 use graph::model::Role;
 use ingest::jobs::JobQueue;
-use ingest::metric_store::{Ack, COMPACT_AFTER_CHUNKS};
+use ingest::metric_store::Ack;
 use ingest::metrics::{self, Chunk};
 
 use crate::auth::caller::failure_code;
@@ -110,7 +110,7 @@ async fn store_chunk(
             .evidence_triggers
             .chunk_stored(&services.graph, &services.jobs, &experiment.id);
     }
-    if ack.live_chunks > COMPACT_AFTER_CHUNKS {
+    if ack.compaction_due() {
         schedule_compaction(&services.jobs, &experiment.id).await;
     }
     Ok(ack)

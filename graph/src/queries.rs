@@ -153,7 +153,6 @@ queries! {
     METRIC_CONFIG_CLEAR = write "metric/config_clear";
     METRIC_DELETE_UNMEASURED = write "metric/delete_unmeasured";
     METRIC_CHUNK_CONTEXT = read "metric/chunk_context";
-    METRIC_MAX_SEQUENCE = read "metric/max_sequence";
     METRIC_CHUNK_BY_KEY = read "metric/chunk_by_key";
     METRIC_CHUNK_LIST = read "metric/chunk_list";
     METRIC_CHUNK_CREATE = write "metric/chunk_create";

@@ -199,15 +199,22 @@ async fn recording_a_chunk_twice_keeps_one_record_and_the_first_summaries(t: Tes
         .record_chunk(&ids[0], chunk("c1", &["loss"]), first.clone())
         .await
         .expect("recorded");
-    let ChunkOutcome::Recorded(record) = recorded else {
-        panic!("expected a new record, got {recorded:?}");
-    };
+    assert!(!recorded.duplicate, "expected a new record, got {recorded:?}");
+    assert_eq!(recorded.live_chunks, 1);
+    let record = recorded.record;
     let retried = t
         .graph
         .record_chunk(&ids[0], chunk("c1", &["loss"]), vec![summary("loss", 9.0, 9)])
         .await
         .expect("retry answered");
-    assert_eq!(retried, ChunkOutcome::AlreadyRecorded(record.clone()));
+    assert_eq!(
+        retried,
+        ChunkOutcome {
+            record: record.clone(),
+            duplicate: true,
+            live_chunks: 1
+        }
+    );
     assert_eq!(t.graph.chunks(&ids[0]).await.expect("chunks"), vec![record]);
     assert_same(&t.graph.measured(&ids[0]).await.expect("measured"), &first);
 
@@ -288,7 +295,7 @@ async fn sequences_increase_with_each_recorded_chunk(t: TestGraph) {
         .record_chunk(&ids[1], chunk("a", &["loss"]), vec![summary("loss", 1.0, 0)])
         .await
         .expect("recorded");
-    assert_eq!(other.record().sequence, 1, "sequences are per experiment");
+    assert_eq!(other.record.sequence, 1, "sequences are per experiment");
     let chunks = t.graph.chunks(&ids[0]).await.expect("chunks");
     let listed: Vec<_> = chunks.iter().map(|c| (c.chunk_id.as_str(), c.sequence)).collect();
     assert_eq!(listed, vec![("a", 1), ("b", 2), ("c", 3)]);
@@ -383,7 +390,7 @@ async fn the_metric_count_limit_refuses_and_stores_nothing(t: TestGraph) {
         )
         .await
         .expect("exactly the limit is allowed");
-    assert_eq!(recorded.record().sequence, 2);
+    assert_eq!(recorded.record.sequence, 2);
 }
 
 async fn measured_in_project_reads_the_project_once_until_a_value_changes(t: TestGraph) {
@@ -527,7 +534,7 @@ async fn replacing_chunks_hides_the_old_ones_and_resets_summaries(t: TestGraph) 
         .record_chunk(&ids[0], chunk("d", &["loss"]), vec![summary("loss", 1.0, 5)])
         .await
         .expect("recorded");
-    assert_eq!(next.record().sequence, 4, "sequences are never reused");
+    assert_eq!(next.record.sequence, 4, "sequences are never reused");
 }
 
 async fn measured_metrics_are_listed_unconfigured_until_configured(t: TestGraph) {

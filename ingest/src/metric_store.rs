@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use graph::ids::ExperimentId;
-use graph::model::metric::{ChunkOutcome, ChunkRecord, MeasuredSummary, NewChunk};
+use graph::model::metric::{ChunkRecord, MeasuredSummary, NewChunk};
 use graph::model::{NewAuditEntry, Status};
 use graph::Graph;
 
@@ -83,6 +83,18 @@ pub struct Ack {
     pub live_chunks: usize,
     /// The digest (hex) of the chunk's blob.
     pub digest: String,
+}
+
+impl Ack {
+    /// Whether this chunk should schedule a compaction of its experiment: when it takes the
+    /// live chunks past [`COMPACT_AFTER_CHUNKS`], and past each further multiple of it. Not on
+    /// every chunk past the limit: scheduling takes the graph's write lock, and a compaction
+    /// already queued or running answers for the chunks in between.
+    pub fn compaction_due(&self) -> bool {
+        !self.duplicate
+            && self.live_chunks > COMPACT_AFTER_CHUNKS
+            && self.live_chunks % COMPACT_AFTER_CHUNKS == 1
+    }
 }
 
 /// Metric series of every experiment, over the graph (manifests, summaries) and the blob
@@ -145,9 +157,9 @@ impl MetricStore {
         check_steps(&chunk)?;
         let lock = self.experiment_lock(experiment);
         let _one_at_a_time = lock.lock().await;
-        let recorded = self.graph.chunks(experiment).await?;
-        if let Some(existing) = recorded.iter().find(|record| record.chunk_id == chunk.chunk_id) {
-            return Ok(ack(existing, true, recorded.len()));
+        if let Some(existing) = self.graph.chunk(experiment, &chunk.chunk_id).await? {
+            let live_chunks = self.graph.chunks(experiment).await?.len();
+            return Ok(ack(&existing, true, live_chunks));
         }
         let series = Arc::new(ChunkSeries::from_points(chunk.points));
         // The blob (encoded off the async workers, then written and synced) and the merged
@@ -161,7 +173,7 @@ impl MetricStore {
             Ok::<_, Error>((receipt, encoded))
         };
         let ((receipt, encoded), summaries) =
-            futures::future::try_join(store_blob, self.merged_summaries(experiment, &recorded, &series))
+            futures::future::try_join(store_blob, self.merged_summaries(experiment, &series))
                 .await?;
         self.remember(receipt.digest, series.clone());
         let new = NewChunk {
@@ -172,10 +184,7 @@ impl MetricStore {
         // A collection (a compaction's replaced chunks, a sweep of orphans) may have deleted
         // identical content between our put and our record.
         blob::restore_if_collected(&*self.blobs, &receipt.digest, encoded).await?;
-        Ok(match outcome {
-            ChunkOutcome::Recorded(record) => ack(&record, false, recorded.len() + 1),
-            ChunkOutcome::AlreadyRecorded(record) => ack(&record, true, recorded.len()),
-        })
+        Ok(ack(&outcome.record, outcome.duplicate, outcome.live_chunks))
     }
 
     /// One metric of an experiment: merged (later chunks win a step), limited to the step
@@ -398,7 +407,6 @@ impl MetricStore {
     async fn merged_summaries(
         &self,
         experiment: &ExperimentId,
-        recorded: &[ChunkRecord],
         chunk: &Arc<ChunkSeries>,
     ) -> Result<Vec<MeasuredSummary>> {
         let stored: HashMap<String, MeasuredSummary> = self
@@ -425,7 +433,7 @@ impl MetricStore {
             }
         }
         if !revisited.is_empty() {
-            let mut chunks = self.chunk_points(recorded).await?;
+            let mut chunks = self.chunk_points(&self.graph.chunks(experiment).await?).await?;
             chunks.push(chunk.clone());
             for metric in revisited {
                 let series = metrics::merge_series(&chunks, &metric);
@@ -704,6 +712,31 @@ mod tests {
             .iter()
             .map(|record| record.points)
             .collect()
+    }
+
+    #[test]
+    fn a_live_run_schedules_compaction_as_it_passes_each_multiple_of_the_limit() {
+        let acked = |live_chunks: usize, duplicate: bool| Ack {
+            chunk_id: "c".into(),
+            sequence: 1,
+            points: 1,
+            duplicate,
+            metrics: Vec::new(),
+            last_step: 0,
+            live_chunks,
+            digest: String::new(),
+        };
+        let due: Vec<usize> = (1..=200)
+            .filter(|&live| acked(live, false).compaction_due())
+            .collect();
+        assert_eq!(
+            due,
+            vec![COMPACT_AFTER_CHUNKS + 1, 2 * COMPACT_AFTER_CHUNKS + 1, 3 * COMPACT_AFTER_CHUNKS + 1]
+        );
+        assert!(
+            !acked(COMPACT_AFTER_CHUNKS + 1, true).compaction_due(),
+            "a retry stored nothing"
+        );
     }
 
     #[test]

@@ -230,20 +230,13 @@ impl MeasuredSummary {
 
 /// What [`crate::Graph::record_chunk`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChunkOutcome {
-    /// The chunk is new and now recorded.
-    Recorded(ChunkRecord),
+pub struct ChunkOutcome {
+    /// The chunk as stored.
+    pub record: ChunkRecord,
     /// A chunk with this id was recorded before (a retry): nothing changed.
-    AlreadyRecorded(ChunkRecord),
-}
-
-impl ChunkOutcome {
-    /// The chunk as stored, either way.
-    pub fn record(&self) -> &ChunkRecord {
-        match self {
-            ChunkOutcome::Recorded(record) | ChunkOutcome::AlreadyRecorded(record) => record,
-        }
-    }
+    pub duplicate: bool,
+    /// How many chunks of the experiment are live now (compaction's cue).
+    pub live_chunks: usize,
 }
 
 #[cfg(test)]

@@ -37,6 +37,12 @@ struct ChunkContext {
     measured: BTreeSet<String>,
     /// The summaries cached on the experiment (every metric it measured).
     summaries: Vec<MeasuredSummary>,
+    /// How many chunks are live (not compacted into another).
+    live_chunks: usize,
+    /// The largest sequence a chunk of the experiment was given (0 before the first).
+    max_sequence: i64,
+    /// Whether the chunk asked about is recorded already.
+    recorded: bool,
 }
 
 fn chunk_key(experiment: &ExperimentId, chunk_id: &str) -> String {
@@ -217,9 +223,12 @@ fn chunk_from_row(row: &Row) -> Result<ChunkRecord> {
 }
 
 impl Graph {
-    /// The experiment's project and measured metric names; [`Error::NotFound`] when it is unknown.
-    async fn chunk_context(&self, experiment: &ExperimentId) -> Result<ChunkContext> {
-        let params = Params::new().with("experiment_id", experiment.as_str());
+    /// What recording chunk `chunk_id` needs to know of the experiment
+    /// (`metric/chunk_context`); [`Error::NotFound`] when it is unknown.
+    async fn chunk_context(&self, experiment: &ExperimentId, chunk_id: &str) -> Result<ChunkContext> {
+        let params = Params::new()
+            .with("experiment_id", experiment.as_str())
+            .with("key", chunk_key(experiment, chunk_id));
         let rows = self
             .executor
             .execute(&queries::METRIC_CHUNK_CONTEXT, params)
@@ -244,10 +253,14 @@ impl Graph {
             facts: ExperimentFacts::from_row(row)?,
             measured: row.strings("metrics")?.into_iter().collect(),
             summaries,
+            live_chunks: usize::try_from(row.int("live_chunks")?).unwrap_or_default(),
+            max_sequence: row.opt_int("sequence")?.unwrap_or(0),
+            recorded: row.bool("recorded")?,
         })
     }
 
-    async fn chunk_by_id(&self, experiment: &ExperimentId, chunk_id: &str) -> Result<Option<ChunkRecord>> {
+    /// The chunk with id `chunk_id` of the experiment, live or compacted, if it was recorded.
+    pub async fn chunk(&self, experiment: &ExperimentId, chunk_id: &str) -> Result<Option<ChunkRecord>> {
         let params = Params::new().with("key", chunk_key(experiment, chunk_id));
         let rows = self
             .executor
@@ -256,15 +269,11 @@ impl Graph {
         rows.first().map(chunk_from_row).transpose()
     }
 
-    async fn max_sequence(&self, experiment: &ExperimentId) -> Result<i64> {
-        let params = Params::new().with("experiment_id", experiment.as_str());
-        let rows = self
-            .executor
-            .execute(&queries::METRIC_MAX_SEQUENCE, params)
-            .await?;
-        Ok(match rows.first() {
-            Some(row) => row.opt_int("sequence")?.unwrap_or(0),
-            None => 0,
+    /// The record of a chunk [`Graph::chunk_context`] found recorded, read under the same
+    /// write lock.
+    async fn recorded_chunk(&self, experiment: &ExperimentId, chunk_id: &str) -> Result<ChunkRecord> {
+        self.chunk(experiment, chunk_id).await?.ok_or_else(|| {
+            Error::Internal(format!("chunk `{chunk_id}` of {experiment} vanished under the write lock"))
         })
     }
 
@@ -413,8 +422,8 @@ impl Graph {
     }
 
     /// Records a chunk with the experiment's merged summaries of the metrics it touches, in
-    /// one atomic batch, under the next sequence. A chunk id recorded before returns
-    /// [`ChunkOutcome::AlreadyRecorded`] and changes nothing. More than
+    /// one atomic batch, under the next sequence. A chunk id recorded before answers its record as
+    /// a duplicate and changes nothing. More than
     /// [`MAX_METRICS_PER_EXPERIMENT`] distinct metrics is [`Error::Invalid`] on `points`.
     #[instrument(skip_all, fields(experiment = %experiment, chunk = %chunk.chunk_id))]
     pub async fn record_chunk(
@@ -425,17 +434,25 @@ impl Graph {
     ) -> Result<ChunkOutcome> {
         validate_chunk(&chunk, &summaries)?;
         let _gate = self.write_lock.acquire().await?;
-        let context = self.chunk_context(experiment).await?;
-        if let Some(existing) = self.chunk_by_id(experiment, &chunk.chunk_id).await? {
-            return Ok(ChunkOutcome::AlreadyRecorded(existing));
+        let context = self.chunk_context(experiment, &chunk.chunk_id).await?;
+        if context.recorded {
+            return Ok(ChunkOutcome {
+                record: self.recorded_chunk(experiment, &chunk.chunk_id).await?,
+                duplicate: true,
+                live_chunks: context.live_chunks,
+            });
         }
         Self::check_metric_limit(&context, &metrics_named(&chunk, &summaries))?;
         let audit = chunk.audit.clone().map(audit_statement).transpose()?;
-        let record = new_record(experiment, chunk, self.max_sequence(experiment).await? + 1);
+        let record = new_record(experiment, chunk, context.max_sequence + 1);
         let statements = vec![Self::chunk_statement(experiment, &record)];
         self.commit_with_summaries(experiment, &context, statements, &summaries, audit)
             .await?;
-        Ok(ChunkOutcome::Recorded(record))
+        Ok(ChunkOutcome {
+            record,
+            duplicate: false,
+            live_chunks: context.live_chunks + 1,
+        })
     }
 
     /// Compaction: records `new` in place of the live chunks `old_chunk_ids` (which are marked
@@ -461,8 +478,9 @@ impl Graph {
             validate_chunk_id(&format!("old_chunk_ids[{position}]"), old)?;
         }
         let _gate = self.write_lock.acquire().await?;
-        let context = self.chunk_context(experiment).await?;
-        if let Some(existing) = self.chunk_by_id(experiment, &new.chunk_id).await? {
+        let context = self.chunk_context(experiment, &new.chunk_id).await?;
+        if context.recorded {
+            let existing = self.recorded_chunk(experiment, &new.chunk_id).await?;
             return self
                 .finished_compaction(experiment, old_chunk_ids, existing)
                 .await;
@@ -504,7 +522,7 @@ impl Graph {
         existing: ChunkRecord,
     ) -> Result<ChunkRecord> {
         for old in old_chunk_ids {
-            let compacted = self.chunk_by_id(experiment, old).await?;
+            let compacted = self.chunk(experiment, old).await?;
             let into = compacted
                 .as_ref()
                 .and_then(|chunk| chunk.compacted_into.as_deref());
