@@ -52,6 +52,14 @@ pub trait Executor: Send + Sync + std::fmt::Debug {
     /// Read queries may run concurrently; writes are serialized by the engine.
     async fn execute(&self, query: &'static Query, params: Params) -> Result<Vec<Row>>;
 
+    /// Runs a read for a writer that holds the write lock (the read its write depends on):
+    /// the same answer as [`Executor::execute`], served where it need not queue behind other
+    /// readers while every writer waits for the lock. The embedded engine reads on its writer
+    /// handle, which only writers under that lock use; server engines answer as `execute`.
+    async fn execute_read_for_write(&self, query: &'static Query, params: Params) -> Result<Vec<Row>> {
+        self.execute(query, params).await
+    }
+
     /// Runs one statement that is not a named query — a generated one, checked to be
     /// read-only before it gets here — in a read-only transaction, so the engine itself
     /// refuses a write that slipped through the check. Its errors name the statement
@@ -93,6 +101,11 @@ impl Executor for CountingExecutor {
     async fn execute(&self, query: &'static Query, params: Params) -> Result<Vec<Row>> {
         self.count(1);
         self.inner.execute(query, params).await
+    }
+
+    async fn execute_read_for_write(&self, query: &'static Query, params: Params) -> Result<Vec<Row>> {
+        self.count(1);
+        self.inner.execute_read_for_write(query, params).await
     }
 
     async fn execute_generated(&self, text: &str, params: Params) -> Result<Vec<Row>> {

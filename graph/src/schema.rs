@@ -156,6 +156,17 @@ pub static MIGRATIONS: &[Migration] = &[
         indexes: &[index("MetricChunk", "live_in")],
         statements: || vec![Statement::new(&queries::METRIC_BACKFILL_LIVE_IN, Params::new())],
     },
+    Migration {
+        version: 13,
+        description: "chunk counters on each experiment (recording a chunk reads no other chunk)",
+        indexes: &[],
+        statements: || {
+            vec![Statement::new(
+                &queries::METRIC_BACKFILL_CHUNK_COUNTERS,
+                Params::new(),
+            )]
+        },
+    },
 ];
 
 /// The version a fully migrated graph has.

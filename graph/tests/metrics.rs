@@ -15,6 +15,7 @@ support::on_every_engine!(
     measured_in_project_reads_the_project_once_until_a_value_changes,
     replacing_chunks_hides_the_old_ones_and_resets_summaries,
     measured_metrics_are_listed_unconfigured_until_configured,
+    a_graph_from_before_the_chunk_counters_gets_them_from_its_live_chunks,
 );
 
 use graph::ids::ExperimentId;
@@ -535,6 +536,68 @@ async fn replacing_chunks_hides_the_old_ones_and_resets_summaries(t: TestGraph) 
         .await
         .expect("recorded");
     assert_eq!(next.record.sequence, 4, "sequences are never reused");
+    assert_eq!(next.live_chunks, 3, "ab, c and d");
+}
+
+async fn a_graph_from_before_the_chunk_counters_gets_them_from_its_live_chunks(t: TestGraph) {
+    let ids = experiments(&t, 2).await;
+    for chunk_id in ["a", "b", "c"] {
+        t.graph
+            .record_chunk(&ids[0], chunk(chunk_id, &["loss"]), vec![summary("loss", 1.0, 0)])
+            .await
+            .expect("recorded");
+    }
+    t.graph
+        .replace_chunks(
+            &ids[0],
+            &["a".to_owned(), "b".to_owned()],
+            chunk("ab", &["loss"]),
+            vec![summary("loss", 1.0, 0)],
+        )
+        .await
+        .expect("compacted");
+    // Schema 12 had no counters on the experiment.
+    let executor = t.graph.executor();
+    static REMOVE_COUNTERS: queries::Query = queries::Query {
+        name: "test/remove_chunk_counters",
+        text: "MATCH (e:Experiment) REMOVE e.live_chunks, e.chunk_sequence",
+        writes: true,
+    };
+    executor
+        .execute(&REMOVE_COUNTERS, graph::value::Params::new())
+        .await
+        .expect("counters removed");
+    executor
+        .execute(
+            &queries::SET_SCHEMA_VERSION,
+            graph::value::Params::new().with("version", 12),
+        )
+        .await
+        .expect("version written");
+    graph::schema::migrate(executor.as_ref())
+        .await
+        .expect("migrated again");
+
+    let next = t
+        .graph
+        .record_chunk(&ids[0], chunk("d", &["loss"]), vec![summary("loss", 1.0, 1)])
+        .await
+        .expect("recorded");
+    assert_eq!(
+        (next.record.sequence, next.live_chunks),
+        (4, 3),
+        "after the largest sequence of the live chunks; ab, c and d live"
+    );
+    let first = t
+        .graph
+        .record_chunk(&ids[1], chunk("a", &["loss"]), vec![summary("loss", 1.0, 0)])
+        .await
+        .expect("recorded");
+    assert_eq!(
+        (first.record.sequence, first.live_chunks),
+        (1, 1),
+        "no chunks before"
+    );
 }
 
 async fn measured_metrics_are_listed_unconfigured_until_configured(t: TestGraph) {

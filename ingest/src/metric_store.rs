@@ -157,13 +157,11 @@ impl MetricStore {
         check_steps(&chunk)?;
         let lock = self.experiment_lock(experiment);
         let _one_at_a_time = lock.lock().await;
-        if let Some(existing) = self.graph.chunk(experiment, &chunk.chunk_id).await? {
-            let live_chunks = self.graph.chunks(experiment).await?.len();
-            return Ok(ack(&existing, true, live_chunks));
-        }
         let series = Arc::new(ChunkSeries::from_points(chunk.points));
-        // The blob (encoded off the async workers, then written and synced) and the merged
-        // summaries (graph reads) do not depend on each other: both run at once.
+        // Whether the chunk is a retry, the blob (encoded off the async workers, then written
+        // and synced) and the stored summaries (graph reads) do not depend on each other: all
+        // three at once. A retry's blob is the one recorded when its content is the same, else
+        // an orphan for the collection.
         let encoding = Arc::clone(&series);
         let store_blob = async {
             let encoded = tokio::task::spawn_blocking(move || metrics::encode_parquet(&encoding))
@@ -172,9 +170,15 @@ impl MetricStore {
             let receipt = self.blobs.put(encoded.clone(), None).await?;
             Ok::<_, Error>((receipt, encoded))
         };
-        let ((receipt, encoded), summaries) =
-            futures::future::try_join(store_blob, self.merged_summaries(experiment, &series))
-                .await?;
+        let retried = async { Ok(self.graph.chunk(experiment, &chunk.chunk_id).await?) };
+        let stored = async { Ok(self.graph.measured(experiment).await?) };
+        let (retried, stored, (receipt, encoded)) =
+            futures::future::try_join3(retried, stored, store_blob).await?;
+        if let Some(existing) = retried {
+            let live_chunks = self.graph.chunks(experiment).await?.len();
+            return Ok(ack(&existing, true, live_chunks));
+        }
+        let summaries = self.merged_summaries(experiment, stored, &series).await?;
         self.remember(receipt.digest, series.clone());
         let new = NewChunk {
             audit,
@@ -184,7 +188,8 @@ impl MetricStore {
         // A collection (a compaction's replaced chunks, a sweep of orphans) may have deleted
         // identical content between our put and our record.
         blob::restore_if_collected(&*self.blobs, &receipt.digest, encoded).await?;
-        Ok(ack(&outcome.record, outcome.duplicate, outcome.live_chunks))
+        let live_chunks = usize::try_from(outcome.live_chunks).unwrap_or_default();
+        Ok(ack(&outcome.record, outcome.duplicate, live_chunks))
     }
 
     /// One metric of an experiment: merged (later chunks win a step), limited to the step
@@ -402,17 +407,15 @@ impl MetricStore {
         locks.entry(experiment.clone()).or_default().clone()
     }
 
-    /// The summaries to store after adding `points`: merged with the stored ones while steps
+    /// The summaries to store after adding `points`: merged with the `stored` ones while steps
     /// move forward, recomputed from every chunk for a metric whose steps were revisited.
     async fn merged_summaries(
         &self,
         experiment: &ExperimentId,
+        stored: Vec<MeasuredSummary>,
         chunk: &Arc<ChunkSeries>,
     ) -> Result<Vec<MeasuredSummary>> {
-        let stored: HashMap<String, MeasuredSummary> = self
-            .graph
-            .measured(experiment)
-            .await?
+        let stored: HashMap<String, MeasuredSummary> = stored
             .into_iter()
             .map(|summary| (summary.metric.clone(), summary))
             .collect();
@@ -731,7 +734,11 @@ mod tests {
             .collect();
         assert_eq!(
             due,
-            vec![COMPACT_AFTER_CHUNKS + 1, 2 * COMPACT_AFTER_CHUNKS + 1, 3 * COMPACT_AFTER_CHUNKS + 1]
+            vec![
+                COMPACT_AFTER_CHUNKS + 1,
+                2 * COMPACT_AFTER_CHUNKS + 1,
+                3 * COMPACT_AFTER_CHUNKS + 1
+            ]
         );
         assert!(
             !acked(COMPACT_AFTER_CHUNKS + 1, true).compaction_due(),

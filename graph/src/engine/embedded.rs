@@ -161,6 +161,18 @@ impl EmbeddedEngine {
     }
 }
 
+/// Runs `query` on `database` in a transaction of its own.
+fn run_statement(
+    database: &mut Database,
+    query: &'static Query,
+    params: &HashMap<String, graphdblite::Value>,
+) -> Result<Vec<Row>> {
+    let records = database
+        .execute_with_params(query.text, Some(params))
+        .map_err(|error| engine_error(query, error))?;
+    records.iter().map(from_engine_record).collect()
+}
+
 /// An idle reader handle; a fresh one when a panic lost one (its permit came back, the
 /// handle did not), so the pool heals instead of failing every later read.
 fn take_idle(readers: &ReaderPool) -> Result<Database> {
@@ -181,12 +193,7 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + '
 impl Executor for EmbeddedEngine {
     async fn execute(&self, query: &'static Query, params: Params) -> Result<Vec<Row>> {
         let params = to_engine_params(params);
-        let run = move |database: &mut Database| {
-            let records = database
-                .execute_with_params(query.text, Some(&params))
-                .map_err(|error| engine_error(query, error))?;
-            records.iter().map(from_engine_record).collect()
-        };
+        let run = move |database: &mut Database| run_statement(database, query, &params);
         if query.writes {
             self.with_writer(move |database| {
                 failpoint::hit(failpoint::GRAPH_COMMIT, query.name);
@@ -198,6 +205,15 @@ impl Executor for EmbeddedEngine {
         } else {
             self.with_reader(run).await
         }
+    }
+
+    async fn execute_read_for_write(&self, query: &'static Query, params: Params) -> Result<Vec<Row>> {
+        if query.writes {
+            return self.execute(query, params).await;
+        }
+        let params = to_engine_params(params);
+        self.with_writer(move |database| run_statement(database, query, &params))
+            .await
     }
 
     async fn execute_generated(&self, text: &str, params: Params) -> Result<Vec<Row>> {

@@ -236,7 +236,7 @@ pub struct ChunkOutcome {
     /// A chunk with this id was recorded before (a retry): nothing changed.
     pub duplicate: bool,
     /// How many chunks of the experiment are live now (compaction's cue).
-    pub live_chunks: usize,
+    pub live_chunks: i64,
 }
 
 #[cfg(test)]

@@ -37,12 +37,19 @@ struct ChunkContext {
     measured: BTreeSet<String>,
     /// The summaries cached on the experiment (every metric it measured).
     summaries: Vec<MeasuredSummary>,
-    /// How many chunks are live (not compacted into another).
-    live_chunks: usize,
-    /// The largest sequence a chunk of the experiment was given (0 before the first).
-    max_sequence: i64,
+    /// The chunk counters before this write.
+    counters: ChunkCounters,
     /// Whether the chunk asked about is recorded already.
     recorded: bool,
+}
+
+/// What an experiment's node keeps of its chunks.
+#[derive(Debug, Clone, Copy)]
+struct ChunkCounters {
+    /// How many chunks are live (not compacted into another).
+    live_chunks: i64,
+    /// The largest sequence a chunk of the experiment was given (0 before the first).
+    chunk_sequence: i64,
 }
 
 fn chunk_key(experiment: &ExperimentId, chunk_id: &str) -> String {
@@ -205,6 +212,13 @@ fn summary_from_row(row: &Row) -> Result<MeasuredSummary> {
     })
 }
 
+/// The chunks of `rows`, by sequence.
+fn chunks_in_order(rows: &[Row]) -> Result<Vec<ChunkRecord>> {
+    let mut chunks = rows.iter().map(chunk_from_row).collect::<Result<Vec<_>>>()?;
+    chunks.sort_by_key(|chunk| chunk.sequence);
+    Ok(chunks)
+}
+
 fn chunk_from_row(row: &Row) -> Result<ChunkRecord> {
     Ok(ChunkRecord {
         experiment_id: ExperimentId(row.string("experiment_id")?),
@@ -224,14 +238,15 @@ fn chunk_from_row(row: &Row) -> Result<ChunkRecord> {
 
 impl Graph {
     /// What recording chunk `chunk_id` needs to know of the experiment
-    /// (`metric/chunk_context`); [`Error::NotFound`] when it is unknown.
+    /// (`metric/chunk_context`), read by a writer holding the write lock;
+    /// [`Error::NotFound`] when it is unknown.
     async fn chunk_context(&self, experiment: &ExperimentId, chunk_id: &str) -> Result<ChunkContext> {
         let params = Params::new()
             .with("experiment_id", experiment.as_str())
             .with("key", chunk_key(experiment, chunk_id));
         let rows = self
             .executor
-            .execute(&queries::METRIC_CHUNK_CONTEXT, params)
+            .execute_read_for_write(&queries::METRIC_CHUNK_CONTEXT, params)
             .await?;
         let row = rows.first().ok_or_else(|| Error::NotFound {
             entity: "experiment",
@@ -253,8 +268,10 @@ impl Graph {
             facts: ExperimentFacts::from_row(row)?,
             measured: row.strings("metrics")?.into_iter().collect(),
             summaries,
-            live_chunks: usize::try_from(row.int("live_chunks")?).unwrap_or_default(),
-            max_sequence: row.opt_int("sequence")?.unwrap_or(0),
+            counters: ChunkCounters {
+                live_chunks: row.int("live_chunks")?,
+                chunk_sequence: row.int("chunk_sequence")?,
+            },
             recorded: row.bool("recorded")?,
         })
     }
@@ -273,7 +290,9 @@ impl Graph {
     /// write lock.
     async fn recorded_chunk(&self, experiment: &ExperimentId, chunk_id: &str) -> Result<ChunkRecord> {
         self.chunk(experiment, chunk_id).await?.ok_or_else(|| {
-            Error::Internal(format!("chunk `{chunk_id}` of {experiment} vanished under the write lock"))
+            Error::Internal(format!(
+                "chunk `{chunk_id}` of {experiment} vanished under the write lock"
+            ))
         })
     }
 
@@ -362,9 +381,13 @@ impl Graph {
         all.into_values().cloned().collect()
     }
 
-    /// The statement that caches `all` the summaries of the experiment, and their recent
-    /// values, on its node.
-    fn cached_summaries_statement(experiment: &ExperimentId, all: &[MeasuredSummary]) -> Statement {
+    /// The statement that caches `all` the summaries of the experiment, their recent values
+    /// and its chunk `counters`, on its node.
+    fn cached_summaries_statement(
+        experiment: &ExperimentId,
+        all: &[MeasuredSummary],
+        counters: ChunkCounters,
+    ) -> Statement {
         let recent: serde_json::Map<String, serde_json::Value> = all
             .iter()
             .map(|summary| {
@@ -394,24 +417,28 @@ impl Graph {
         let params = Params::new()
             .with("experiment_id", experiment.as_str())
             .with("measured", serde_json::Value::Object(cached).to_string())
-            .with("recent", serde_json::Value::Object(recent).to_string());
+            .with("recent", serde_json::Value::Object(recent).to_string())
+            .with("live_chunks", counters.live_chunks)
+            .with("chunk_sequence", counters.chunk_sequence);
         Statement::new(&queries::METRIC_SET_EXPERIMENT_SUMMARIES, params)
     }
 
     /// Sends `statements` with what `summaries` change (the `MEASURED` edges, the summaries
-    /// cached on the experiment, the project's values version) and `audit` as one atomic
-    /// batch, then patches this process' evidence snapshot.
+    /// cached on the experiment, the project's values version), the experiment's chunk
+    /// `counters` after the write and `audit` as one atomic batch, then patches this process'
+    /// evidence snapshot.
     async fn commit_with_summaries(
         &self,
         experiment: &ExperimentId,
         context: &ChunkContext,
         mut statements: Vec<Statement>,
+        counters: ChunkCounters,
         summaries: &[MeasuredSummary],
         audit: Option<Statement>,
     ) -> Result<()> {
         statements.extend(Self::summary_statements(experiment, context, summaries));
         let all = Self::all_summaries(context, summaries);
-        statements.push(Self::cached_summaries_statement(experiment, &all));
+        statements.push(Self::cached_summaries_statement(experiment, &all, counters));
         statements.extend(audit);
         let change = ValuesChange::Summaries {
             summaries: all,
@@ -439,19 +466,23 @@ impl Graph {
             return Ok(ChunkOutcome {
                 record: self.recorded_chunk(experiment, &chunk.chunk_id).await?,
                 duplicate: true,
-                live_chunks: context.live_chunks,
+                live_chunks: context.counters.live_chunks,
             });
         }
         Self::check_metric_limit(&context, &metrics_named(&chunk, &summaries))?;
         let audit = chunk.audit.clone().map(audit_statement).transpose()?;
-        let record = new_record(experiment, chunk, context.max_sequence + 1);
+        let counters = ChunkCounters {
+            live_chunks: context.counters.live_chunks + 1,
+            chunk_sequence: context.counters.chunk_sequence + 1,
+        };
+        let record = new_record(experiment, chunk, counters.chunk_sequence);
         let statements = vec![Self::chunk_statement(experiment, &record)];
-        self.commit_with_summaries(experiment, &context, statements, &summaries, audit)
+        self.commit_with_summaries(experiment, &context, statements, counters, &summaries, audit)
             .await?;
         Ok(ChunkOutcome {
             record,
             duplicate: false,
-            live_chunks: context.live_chunks + 1,
+            live_chunks: counters.live_chunks,
         })
     }
 
@@ -485,7 +516,7 @@ impl Graph {
                 .finished_compaction(experiment, old_chunk_ids, existing)
                 .await;
         }
-        let live = self.chunks(experiment).await?;
+        let live = self.chunks_for_write(experiment).await?;
         let mut replaced_sequences = Vec::with_capacity(old_chunk_ids.len());
         for (position, old) in old_chunk_ids.iter().enumerate() {
             let Some(chunk) = live.iter().find(|chunk| &chunk.chunk_id == old) else {
@@ -502,13 +533,17 @@ impl Graph {
         let record = new_record(experiment, new, sequence);
         let mut statements = vec![Self::chunk_statement(experiment, &record)];
         let distinct_old: BTreeSet<&String> = old_chunk_ids.iter().collect();
+        let counters = ChunkCounters {
+            live_chunks: context.counters.live_chunks - distinct_old.len() as i64 + 1,
+            ..context.counters
+        };
         statements.extend(distinct_old.into_iter().map(|old| {
             let params = Params::new()
                 .with("key", chunk_key(experiment, old))
                 .with("compacted_into", record.chunk_id.as_str());
             Statement::new(&queries::METRIC_CHUNK_COMPACT, params)
         }));
-        self.commit_with_summaries(experiment, &context, statements, &summaries, audit)
+        self.commit_with_summaries(experiment, &context, statements, counters, &summaries, audit)
             .await?;
         Ok(record)
     }
@@ -543,9 +578,17 @@ impl Graph {
     pub async fn chunks(&self, experiment: &ExperimentId) -> Result<Vec<ChunkRecord>> {
         let params = Params::new().with("experiment_id", experiment.as_str());
         let rows = self.executor.execute(&queries::METRIC_CHUNK_LIST, params).await?;
-        let mut chunks = rows.iter().map(chunk_from_row).collect::<Result<Vec<_>>>()?;
-        chunks.sort_by_key(|chunk| chunk.sequence);
-        Ok(chunks)
+        chunks_in_order(&rows)
+    }
+
+    /// [`Graph::chunks`], read by a writer holding the write lock.
+    async fn chunks_for_write(&self, experiment: &ExperimentId) -> Result<Vec<ChunkRecord>> {
+        let params = Params::new().with("experiment_id", experiment.as_str());
+        let rows = self
+            .executor
+            .execute_read_for_write(&queries::METRIC_CHUNK_LIST, params)
+            .await?;
+        chunks_in_order(&rows)
     }
 
     /// The stored summary of every metric an experiment measured, by metric name.

@@ -98,11 +98,14 @@ impl Graph {
             )
             .await?;
         let project_id = ProjectId(rows.first().ok_or_else(missing)?.string("project_id")?);
-        let project = self.project_by_id(&project_id).await?;
         let params = Params::new()
             .with("id", id.as_str())
             .with("project_id", project_id.as_str());
-        let rows = self.executor.execute(&queries::EXPERIMENT_BY_ID, params).await?;
+        let (project, rows) = futures::future::try_join(
+            self.project_by_id(&project_id),
+            self.executor.execute(&queries::EXPERIMENT_BY_ID, params),
+        )
+        .await?;
         let experiment = rows
             .first()
             .map(experiment_from_row)

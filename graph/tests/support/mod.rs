@@ -40,6 +40,12 @@ impl Executor for RecordingExecutor {
         Ok(rows)
     }
 
+    async fn execute_read_for_write(&self, query: &'static Query, params: Params) -> graph::Result<Vec<Row>> {
+        let rows = self.inner.execute_read_for_write(query, params).await?;
+        self.ran.lock().expect("lock").insert(query.name);
+        Ok(rows)
+    }
+
     async fn execute_generated(&self, text: &str, params: Params) -> graph::Result<Vec<Row>> {
         self.inner.execute_generated(text, params).await
     }
