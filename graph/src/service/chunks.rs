@@ -449,9 +449,9 @@ impl Graph {
     }
 
     /// Records a chunk with the experiment's merged summaries of the metrics it touches, in
-    /// one atomic batch, under the next sequence. A chunk id recorded before answers its record as
-    /// a duplicate and changes nothing. More than
-    /// [`MAX_METRICS_PER_EXPERIMENT`] distinct metrics is [`Error::Invalid`] on `points`.
+    /// one atomic batch, under the next sequence. A chunk id recorded before answers its record
+    /// as a duplicate and changes nothing. More than [`MAX_METRICS_PER_EXPERIMENT`] distinct
+    /// metrics is [`Error::Invalid`] on `points`.
     #[instrument(skip_all, fields(experiment = %experiment, chunk = %chunk.chunk_id))]
     pub async fn record_chunk(
         &self,
