@@ -155,6 +155,7 @@ queries! {
     METRIC_CHUNK_CONTEXT = read "metric/chunk_context";
     METRIC_CHUNK_BY_KEY = read "metric/chunk_by_key";
     METRIC_CHUNK_LIST = read "metric/chunk_list";
+    METRIC_LIVE_CHUNK_SEQUENCES = read "metric/live_chunk_sequences";
     METRIC_CHUNK_CREATE = write "metric/chunk_create";
     METRIC_CHUNK_COMPACT = write "metric/chunk_compact";
     METRIC_BACKFILL_LIVE_IN = write "metric/backfill_live_in";

@@ -526,17 +526,36 @@ async fn replacing_chunks_hides_the_old_ones_and_resets_summaries(t: TestGraph) 
     assert_eq!(retried, record);
     let gone = t
         .graph
-        .replace_chunks(&ids[0], &["a".to_owned()], chunk("again", &["loss"]), merged)
+        .replace_chunks(
+            &ids[0],
+            &["a".to_owned()],
+            chunk("again", &["loss"]),
+            merged.clone(),
+        )
         .await
         .expect_err("a compacted chunk cannot be replaced twice");
     assert_eq!(invalid_field(gone), "old_chunk_ids[0]");
+    let unknown = t
+        .graph
+        .replace_chunks(
+            &ids[0],
+            &["c".to_owned(), "nowhere".to_owned()],
+            chunk("again", &["loss"]),
+            merged,
+        )
+        .await
+        .expect_err("every replaced chunk must be live");
+    assert_eq!(invalid_field(unknown), "old_chunk_ids[1]");
     let next = t
         .graph
         .record_chunk(&ids[0], chunk("d", &["loss"]), vec![summary("loss", 1.0, 5)])
         .await
         .expect("recorded");
     assert_eq!(next.record.sequence, 4, "sequences are never reused");
-    assert_eq!(next.live_chunks, 3, "ab, c and d");
+    assert_eq!(
+        next.live_chunks, 3,
+        "ab, c (untouched by the refused compaction) and d"
+    );
 }
 
 async fn a_graph_from_before_the_chunk_counters_gets_them_from_its_live_chunks(t: TestGraph) {

@@ -516,33 +516,39 @@ impl Graph {
                 .finished_compaction(experiment, old_chunk_ids, existing)
                 .await;
         }
-        let live = self.chunks_for_write(experiment).await?;
-        let mut replaced_sequences = Vec::with_capacity(old_chunk_ids.len());
-        for (position, old) in old_chunk_ids.iter().enumerate() {
-            let Some(chunk) = live.iter().find(|chunk| &chunk.chunk_id == old) else {
-                return Err(Error::invalid(
-                    format!("old_chunk_ids[{position}]"),
-                    format!("no live chunk `{old}` in experiment {experiment}"),
-                ));
-            };
-            replaced_sequences.push(chunk.sequence);
+        let distinct_old: Vec<String> = old_chunk_ids
+            .iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .cloned()
+            .collect();
+        let live = self.live_sequences(experiment, &distinct_old).await?;
+        if let Some((position, old)) = old_chunk_ids
+            .iter()
+            .enumerate()
+            .find(|(_, old)| !live.contains_key(old.as_str()))
+        {
+            return Err(Error::invalid(
+                format!("old_chunk_ids[{position}]"),
+                format!("no live chunk `{old}` in experiment {experiment}"),
+            ));
         }
         Self::check_metric_limit(&context, &metrics_named(&new, &summaries))?;
-        let sequence = replaced_sequences.into_iter().max().unwrap_or_default();
+        let sequence = live.values().copied().max().unwrap_or_default();
         let audit = new.audit.clone().map(audit_statement).transpose()?;
         let record = new_record(experiment, new, sequence);
-        let mut statements = vec![Self::chunk_statement(experiment, &record)];
-        let distinct_old: BTreeSet<&String> = old_chunk_ids.iter().collect();
         let counters = ChunkCounters {
             live_chunks: context.counters.live_chunks - distinct_old.len() as i64 + 1,
             ..context.counters
         };
-        statements.extend(distinct_old.into_iter().map(|old| {
-            let params = Params::new()
-                .with("key", chunk_key(experiment, old))
-                .with("compacted_into", record.chunk_id.as_str());
-            Statement::new(&queries::METRIC_CHUNK_COMPACT, params)
-        }));
+        let compact = Params::new()
+            .with("experiment_id", experiment.as_str())
+            .with("chunk_ids", distinct_old)
+            .with("compacted_into", record.chunk_id.as_str());
+        let statements = vec![
+            Self::chunk_statement(experiment, &record),
+            Statement::new(&queries::METRIC_CHUNK_COMPACT, compact),
+        ];
         self.commit_with_summaries(experiment, &context, statements, counters, &summaries, audit)
             .await?;
         Ok(record)
@@ -581,14 +587,23 @@ impl Graph {
         chunks_in_order(&rows)
     }
 
-    /// [`Graph::chunks`], read by a writer holding the write lock.
-    async fn chunks_for_write(&self, experiment: &ExperimentId) -> Result<Vec<ChunkRecord>> {
-        let params = Params::new().with("experiment_id", experiment.as_str());
+    /// The sequence of each of `chunk_ids` that is a live chunk of the experiment, by id
+    /// (`metric/live_chunk_sequences`), read by a writer holding the write lock.
+    async fn live_sequences(
+        &self,
+        experiment: &ExperimentId,
+        chunk_ids: &[String],
+    ) -> Result<HashMap<String, i64>> {
+        let params = Params::new()
+            .with("experiment_id", experiment.as_str())
+            .with("chunk_ids", chunk_ids.to_vec());
         let rows = self
             .executor
-            .execute_read_for_write(&queries::METRIC_CHUNK_LIST, params)
+            .execute_read_for_write(&queries::METRIC_LIVE_CHUNK_SEQUENCES, params)
             .await?;
-        chunks_in_order(&rows)
+        rows.iter()
+            .map(|row| Ok((row.string("chunk_id")?, row.int("sequence")?)))
+            .collect()
     }
 
     /// The stored summary of every metric an experiment measured, by metric name.
