@@ -9,10 +9,12 @@
 //! for `RSDK_SOAK_SECONDS` (default 60; the target is stated for 600, the hour-long soak is
 //! 3,600). Every 5 s it samples the server's resident memory and open file descriptors.
 //! It prints one table and exits 1 when a target is missed: acknowledgement p99 ≤ 50 ms,
-//! 0 errors, server memory ≤ 512 MiB, dashboard p95 ≤ 200 ms, memory drift ≤ 10 % (last
-//! sample against the first after the first tenth) and file descriptors stable. Each sample
-//! (resident memory, anonymous and file-backed, and descriptors) is printed as it is taken, and
-//! three more after the load stops.
+//! 0 errors, server memory ≤ 512 MiB, dashboard p95 ≤ 200 ms, memory drift ≤ 10 % (the median
+//! of the last minute's samples against that of the first minute after the first tenth;
+//! `RELIABILITY.md` states it for the hour: a 10-minute run ends while a live run's compacted
+//! tiers are still growing towards their bound) and file descriptors stable. Each sample
+//! (resident memory, anonymous and file-backed, and descriptors) is printed as it is taken,
+//! and three more after the load stops.
 //!
 //! `cargo bench -p api --bench soak`; `RSDK_BENCH_DIR` picks the parent of the data directory.
 
@@ -37,6 +39,9 @@ const ACK_P99_TARGET: Duration = Duration::from_millis(50);
 const DASHBOARD_P95_TARGET: Duration = Duration::from_millis(200);
 const MEMORY_TARGET_BYTES: u64 = 512 * 1024 * 1024;
 const DRIFT_TARGET: f64 = 0.10;
+/// Drift compares the median resident memory of a minute's samples, not two single samples:
+/// one sample swings by whatever a compaction in flight holds (up to ~100 MiB here).
+const DRIFT_WINDOW: Duration = Duration::from_secs(60);
 
 const TABLE: &str = "{ metricsTable(project: \"soak\", metrics: [\"loss\", \"acc\"], sortBy: \"loss\", first: 100) { total rows { number } } }";
 const SERIES: &str =
@@ -112,6 +117,13 @@ async fn graphql(
         None => Ok(body["data"].clone()),
         Some(errors) => Err(errors.to_string()),
     }
+}
+
+/// The median resident memory of `samples` (0 for none).
+fn median_resident<'a>(samples: impl Iterator<Item = &'a &'a (Duration, Sample)>) -> u64 {
+    let mut resident: Vec<u64> = samples.map(|(_, sample)| sample.resident).collect();
+    resident.sort_unstable();
+    resident.get(resident.len() / 2).copied().unwrap_or(0)
 }
 
 fn main() {
@@ -313,8 +325,10 @@ async fn soak() {
         .map(|(_, sample)| *sample)
         .max_by_key(|sample| sample.resident)
         .unwrap_or_default();
-    let first = settled.first().map_or(0, |(_, sample)| sample.resident);
-    let last = settled.last().map_or(0, |(_, sample)| sample.resident);
+    let first_at = settled.first().map_or(Duration::ZERO, |(at, _)| *at);
+    let last_at = settled.last().map_or(Duration::ZERO, |(at, _)| *at);
+    let first = median_resident(settled.iter().filter(|(at, _)| *at < first_at + DRIFT_WINDOW));
+    let last = median_resident(settled.iter().filter(|(at, _)| *at + DRIFT_WINDOW > last_at));
     let drift = last as f64 / first.max(1) as f64 - 1.0;
     let descriptors: Vec<usize> = settled.iter().map(|(_, sample)| sample.descriptors).collect();
     let (fewest, most) = (
@@ -363,7 +377,7 @@ async fn soak() {
             peak.resident <= MEMORY_TARGET_BYTES,
         ),
         (
-            "memory drift (last vs first after warm-up)",
+            "memory drift (last minute vs first after warm-up, medians)",
             format!(
                 "{:+.1} % ({:.0} → {:.0} MiB)",
                 drift * 100.0,

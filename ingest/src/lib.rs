@@ -7,6 +7,7 @@
 //! capture policies, text diffs, storage deltas and tar archives; [`file_store`] keeps
 //! experiment files over the graph and the blob store.
 
+mod background;
 pub mod blob;
 pub mod code_store;
 pub mod error;

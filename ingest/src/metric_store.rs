@@ -39,11 +39,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use graph::ids::ExperimentId;
 use graph::model::metric::{ChunkRecord, MeasuredSummary, NewChunk};
 use graph::model::{NewAuditEntry, Status};
 use graph::Graph;
 
+use crate::background;
 use crate::blob::{self, BlobStore, Digest};
 use crate::metrics::{self, Chunk, ChunkSeries, Downsample, Limits, Recent, Series, Summary};
 use crate::{Error, Result};
@@ -306,26 +308,26 @@ impl MetricStore {
         if snapshot.len() < 2 {
             return Ok(None);
         }
-        let chunks = self.chunk_points(&snapshot).await?;
-        let merged = Arc::new(ChunkSeries::merge(&chunks));
-        let encoded = metrics::encode_parquet(&merged)?;
+        let inputs = self.compaction_inputs(&snapshot).await?;
+        let Compacted {
+            merged,
+            encoded,
+            overview,
+            summaries: merged_summaries,
+        } = background::run(move || compact_points(inputs)).await??;
         let bytes = encoded.len() as i64;
         let receipt = self.blobs.put(encoded.clone(), None).await?;
         self.remember(receipt.digest, merged.clone());
         // Every blob the new record names, with its bytes, for the check after recording.
         let mut written = vec![(receipt.digest, encoded)];
-        let long_metric = merged
-            .metrics()
-            .any(|(_, series)| series.len() > metrics::OVERVIEW_POINTS);
-        let overview = if long_metric {
-            let overview = Arc::new(metrics::overview(&merged));
-            let encoded = metrics::encode_parquet(&overview)?;
-            let stored = self.blobs.put(encoded.clone(), None).await?;
-            self.remember(stored.digest, overview);
-            written.push((stored.digest, encoded));
-            Some(stored.digest.to_hex())
-        } else {
-            None
+        let overview = match overview {
+            Some((overview, encoded)) => {
+                let stored = self.blobs.put(encoded.clone(), None).await?;
+                self.remember(stored.digest, Arc::new(overview));
+                written.push((stored.digest, encoded));
+                Some(stored.digest.to_hex())
+            }
+            None => None,
         };
         let last_sequence = snapshot
             .iter()
@@ -358,7 +360,7 @@ impl MetricStore {
             // those.
             self.graph.measured(experiment).await?
         } else {
-            to_measured(metrics::summarize(&merged))
+            to_measured(merged_summaries)
         };
         let old: Vec<String> = snapshot.iter().map(|record| record.chunk_id.clone()).collect();
         let record = self
@@ -458,6 +460,28 @@ impl MetricStore {
 
     /// The stored series objects (chunks or overviews) `digests`, from the cache or decoded.
     async fn load_series(&self, digests: &[Digest]) -> Result<Vec<Arc<ChunkSeries>>> {
+        let loads = self
+            .fetch_series(digests)
+            .await?
+            .into_iter()
+            .map(|fetched| async move {
+                let (digest, bytes) = match fetched {
+                    Fetched::Decoded(series) => return Ok(series),
+                    Fetched::Encoded(digest, bytes) => (digest, bytes),
+                };
+                let series = tokio::task::spawn_blocking(move || metrics::decode_parquet(&bytes))
+                    .await
+                    .map_err(|error| Error::Internal(format!("decoding a chunk failed: {error}")))??;
+                let series = Arc::new(series);
+                self.remember(digest, series.clone());
+                Ok(series)
+            });
+        futures::future::try_join_all(loads).await
+    }
+
+    /// The stored series objects `digests`: decoded from the cache, else their bytes read from
+    /// the blob store (the missing ones side by side), still to decode.
+    async fn fetch_series(&self, digests: &[Digest]) -> Result<Vec<Fetched>> {
         let cached: Vec<Option<Arc<ChunkSeries>>> = {
             let cache = self
                 .cache
@@ -468,19 +492,22 @@ impl MetricStore {
                 .map(|digest| cache.chunks.get(digest).cloned())
                 .collect()
         };
-        let loads = digests.iter().zip(&cached).map(|(digest, cached)| async move {
-            if let Some(series) = cached {
-                return Ok(series.clone());
-            }
-            let bytes = self.blobs.get_bytes(digest).await?;
-            let series = tokio::task::spawn_blocking(move || metrics::decode_parquet(&bytes))
-                .await
-                .map_err(|error| Error::Internal(format!("decoding a chunk failed: {error}")))??;
-            let series = Arc::new(series);
-            self.remember(*digest, series.clone());
-            Ok(series)
+        let fetches = digests.iter().zip(cached).map(|(digest, cached)| async move {
+            Ok(match cached {
+                Some(series) => Fetched::Decoded(series),
+                None => Fetched::Encoded(*digest, self.blobs.get_bytes(digest).await?),
+            })
         });
-        futures::future::try_join_all(loads).await
+        futures::future::try_join_all(fetches).await
+    }
+
+    /// What a compaction merges, for [`compact_points`] (decoded there, off the async workers).
+    async fn compaction_inputs(&self, recorded: &[ChunkRecord]) -> Result<Vec<Fetched>> {
+        let digests = recorded
+            .iter()
+            .map(|record| Digest::parse("digest", &record.digest))
+            .collect::<Result<Vec<_>>>()?;
+        self.fetch_series(&digests).await
     }
 
     fn forget(&self, digest: &Digest) {
@@ -517,6 +544,62 @@ impl MetricStore {
         cache.chunks.insert(digest, series);
         cache.order.push_back(digest);
     }
+}
+
+/// A stored series object: decoded (from the cache), or its bytes still to decode.
+enum Fetched {
+    Decoded(Arc<ChunkSeries>),
+    Encoded(Digest, Bytes),
+}
+
+impl Fetched {
+    fn decode(self) -> Result<Arc<ChunkSeries>> {
+        match self {
+            Fetched::Decoded(series) => Ok(series),
+            Fetched::Encoded(_, bytes) => Ok(Arc::new(metrics::decode_parquet(&bytes)?)),
+        }
+    }
+}
+
+/// What a compaction computes from the points it merges.
+struct Compacted {
+    merged: Arc<ChunkSeries>,
+    /// The merged chunk's Parquet object.
+    encoded: Bytes,
+    /// The overview and its Parquet object, when a metric is longer than
+    /// [`metrics::OVERVIEW_POINTS`].
+    overview: Option<(ChunkSeries, Bytes)>,
+    /// Every metric's summary of the merged points.
+    summaries: BTreeMap<String, Summary>,
+}
+
+/// A compaction's CPU work, on the background thread ([`background::run`]): decodes the
+/// chunks `inputs` (oldest first), merges them, and encodes the result and its overview. The
+/// decoded inputs are dropped once merged, so a large tier's memory is held once, not twice.
+fn compact_points(inputs: Vec<Fetched>) -> Result<Compacted> {
+    let chunks = inputs
+        .into_iter()
+        .map(Fetched::decode)
+        .collect::<Result<Vec<_>>>()?;
+    let merged = ChunkSeries::merge(&chunks);
+    drop(chunks);
+    let encoded = metrics::encode_parquet(&merged)?;
+    let long_metric = merged
+        .metrics()
+        .any(|(_, series)| series.len() > metrics::OVERVIEW_POINTS);
+    let overview = if long_metric {
+        let overview = metrics::overview(&merged);
+        let encoded = metrics::encode_parquet(&overview)?;
+        Some((overview, encoded))
+    } else {
+        None
+    };
+    Ok(Compacted {
+        summaries: metrics::summarize(&merged),
+        merged: Arc::new(merged),
+        encoded,
+        overview,
+    })
 }
 
 /// Which of the live chunks `records` (oldest first) a compaction merges: the newest

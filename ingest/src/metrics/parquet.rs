@@ -6,6 +6,7 @@
 //! finds the repeated exponent bytes). Values are written as raw IEEE 754 bits, so NaN
 //! payloads and ±inf come back bit-exactly.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -43,6 +44,10 @@ const COLUMNS: [(&str, PhysicalType); 4] = [
 /// Most rows per row group: a metric's series longer than this (after compaction) is split
 /// so readers can stream it.
 const ROW_GROUP_ROWS: usize = 1024 * 1024;
+
+/// Rows handed to a column writer at a time (a multiple of its 1,024-value mini-batches, so
+/// the pages come out as from one call).
+const WRITE_BLOCK_ROWS: usize = 64 * 1024;
 
 fn internal(context: &'static str) -> impl Fn(parquet::errors::ParquetError) -> Error {
     move |error| Error::Internal(format!("{context}: {error}"))
@@ -84,20 +89,24 @@ pub fn encode_parquet(chunk: &ChunkSeries) -> Result<Bytes> {
     .map_err(internal("starting a parquet object"))?;
     for (name, series) in chunk.metrics() {
         let name = ByteArray::from(Bytes::copy_from_slice(name.as_bytes()));
+        let names = vec![name; series.len().min(WRITE_BLOCK_ROWS)];
         for start in (0..series.len()).step_by(ROW_GROUP_ROWS) {
             let end = (start + ROW_GROUP_ROWS).min(series.len());
-            let metrics = vec![name.clone(); end - start];
-            // Parquet has no unsigned physical type: the bits are stored as INT64 and the
-            // column is annotated unsigned, so steps above i64::MAX survive (and read back as
-            // uint64).
-            let steps: Vec<i64> = series.steps[start..end].iter().map(|&step| step as i64).collect();
             let mut row_group = writer
                 .next_row_group()
                 .map_err(internal("starting a row group"))?;
-            write_column::<ByteArrayType>(&mut row_group, &metrics)?;
-            write_column::<Int64Type>(&mut row_group, &steps)?;
-            write_column::<DoubleType>(&mut row_group, &series.values[start..end])?;
-            write_column::<DoubleType>(&mut row_group, &series.wall_times[start..end])?;
+            write_column::<ByteArrayType, _>(&mut row_group, end - start, |from, to| {
+                Cow::Borrowed(&names[..to - from])
+            })?;
+            // Parquet has no unsigned physical type: the bits are stored as INT64 and the
+            // column is annotated unsigned, so steps above i64::MAX survive (and read back as
+            // uint64).
+            let steps = &series.steps[start..end];
+            write_column::<Int64Type, _>(&mut row_group, end - start, |from, to| {
+                Cow::Owned(steps[from..to].iter().map(|&step| step as i64).collect())
+            })?;
+            write_slice::<DoubleType>(&mut row_group, &series.values[start..end])?;
+            write_slice::<DoubleType>(&mut row_group, &series.wall_times[start..end])?;
             row_group.close().map_err(internal("closing a row group"))?;
         }
     }
@@ -107,17 +116,40 @@ pub fn encode_parquet(chunk: &ChunkSeries) -> Result<Bytes> {
     Ok(Bytes::from(buffer))
 }
 
-fn write_column<T: DataType>(
+/// Writes `values` as the next column ([`write_column`]).
+fn write_slice<T: DataType>(
     row_group: &mut SerializedRowGroupWriter<'_, Vec<u8>>,
     values: &[T::T],
 ) -> Result<()> {
+    write_column::<T, _>(row_group, values.len(), |from, to| {
+        Cow::Borrowed(&values[from..to])
+    })
+}
+
+/// Writes the next column of `rows` values, [`WRITE_BLOCK_ROWS`] at a time: `block(from, to)`
+/// gives rows `from..to` (borrowed where they are stored as written, else converted), so
+/// encoding a million-row group copies a block, not the column (the `metric` column would be
+/// a 32-byte `ByteArray` per row).
+fn write_column<'a, T, F>(
+    row_group: &mut SerializedRowGroupWriter<'_, Vec<u8>>,
+    rows: usize,
+    block: F,
+) -> Result<()>
+where
+    T: DataType,
+    T::T: 'a,
+    F: Fn(usize, usize) -> Cow<'a, [T::T]>,
+{
     let Some(mut column) = row_group.next_column().map_err(internal("starting a column"))? else {
         return Err(Error::Internal("the metric schema has too few columns".into()));
     };
-    column
-        .typed::<T>()
-        .write_batch(values, None, None)
-        .map_err(internal("writing a column"))?;
+    let typed = column.typed::<T>();
+    for from in (0..rows).step_by(WRITE_BLOCK_ROWS) {
+        let to = (from + WRITE_BLOCK_ROWS).min(rows);
+        typed
+            .write_batch(&block(from, to), None, None)
+            .map_err(internal("writing a column"))?;
+    }
     column.close().map_err(internal("closing a column"))
 }
 
@@ -311,10 +343,10 @@ mod tests {
         let values: Vec<f64> = points.iter().map(|p| p.value).collect();
         let wall_times: Vec<f64> = points.iter().map(|p| p.wall_time).collect();
         let mut row_group = writer.next_row_group().expect("row group");
-        write_column::<ByteArrayType>(&mut row_group, &names).expect("metric");
-        write_column::<Int64Type>(&mut row_group, &steps).expect("step");
-        write_column::<DoubleType>(&mut row_group, &values).expect("value");
-        write_column::<DoubleType>(&mut row_group, &wall_times).expect("wall_time");
+        write_slice::<ByteArrayType>(&mut row_group, &names).expect("metric");
+        write_slice::<Int64Type>(&mut row_group, &steps).expect("step");
+        write_slice::<DoubleType>(&mut row_group, &values).expect("value");
+        write_slice::<DoubleType>(&mut row_group, &wall_times).expect("wall_time");
         row_group.close().expect("close");
         Bytes::from(writer.into_inner().expect("finish"))
     }
