@@ -451,11 +451,7 @@ impl MetricStore {
     /// The series of each chunk, in manifest order, from the cache or else read and decoded
     /// from the blob store (the missing ones side by side); shared, never copied.
     async fn chunk_points(&self, recorded: &[ChunkRecord]) -> Result<Vec<Arc<ChunkSeries>>> {
-        let digests = recorded
-            .iter()
-            .map(|record| Digest::parse("digest", &record.digest))
-            .collect::<Result<Vec<_>>>()?;
-        self.load_series(&digests).await
+        self.load_series(&digests_of(recorded)?).await
     }
 
     /// The stored series objects (chunks or overviews) `digests`, from the cache or decoded.
@@ -503,11 +499,7 @@ impl MetricStore {
 
     /// What a compaction merges, for [`compact_points`] (decoded there, off the async workers).
     async fn compaction_inputs(&self, recorded: &[ChunkRecord]) -> Result<Vec<Fetched>> {
-        let digests = recorded
-            .iter()
-            .map(|record| Digest::parse("digest", &record.digest))
-            .collect::<Result<Vec<_>>>()?;
-        self.fetch_series(&digests).await
+        self.fetch_series(&digests_of(recorded)?).await
     }
 
     fn forget(&self, digest: &Digest) {
@@ -544,6 +536,14 @@ impl MetricStore {
         cache.chunks.insert(digest, series);
         cache.order.push_back(digest);
     }
+}
+
+/// The blob digest of each chunk record.
+fn digests_of(recorded: &[ChunkRecord]) -> Result<Vec<Digest>> {
+    recorded
+        .iter()
+        .map(|record| Digest::parse("digest", &record.digest))
+        .collect()
 }
 
 /// A stored series object: decoded (from the cache), or its bytes still to decode.
