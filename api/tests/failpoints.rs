@@ -192,7 +192,8 @@ async fn evidence_direction(server: &ServerProcess, hypothesis: &str, expected: 
         }
         assert!(
             Instant::now() < deadline,
-            "the evidence never became {expected:?}: {data}"
+            "the evidence never became {expected:?}: {data}\nthe server logged:\n{}",
+            server.log_tail(40)
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -42,19 +42,38 @@ impl ServerProcess {
         self.dir.path().join("client.toml")
     }
 
-    /// Starts the process again (after [`Self::kill`] or a crash) with `env` added.
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    /// The last `lines` lines the server logged (warnings and errors, every start of it), for
+    /// a failing assertion to show what the server saw.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+        let all: Vec<&str> = log.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// Starts the process again (after [`Self::kill`] or a crash) with `env` added; what it
+    /// logs is appended to [`Self::log_tail`]'s file.
     pub fn spawn(&mut self, env: &[(&str, &str)]) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("the server log opens");
         let mut command = Command::new(env!("CARGO_BIN_EXE_rsdk"));
         command
             .arg("serve")
             .env("RSDK_BIND", format!("127.0.0.1:{}", self.port))
             .env("RSDK_DATA_DIR", self.dir.path().join("data"))
             .env("RSDK_CLIENT_CONFIG", self.client_config())
-            .env("RSDK_LOG", "error")
+            .env("RSDK_LOG", "warn")
             .env("RSDK_FILE_GC_INTERVAL_SECONDS", "0")
+            .env("NO_COLOR", "1")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(log.try_clone().expect("the server log opens twice"))
+            .stderr(log);
         for (name, value) in env {
             command.env(name, value);
         }
