@@ -27,9 +27,12 @@
 //!
 //! A trigger that arrives while the hypothesis' job is already *running* would be absorbed by
 //! that job (the dedupe key matches queued and running jobs), although the running job may
-//! have read its inputs before the change. So it enqueues one follow-up job under
-//! `recompute_evidence:{hypothesis}:after:{running job}` instead: at most one follow-up per
-//! running job, and the last change is always seen by some job that starts after it.
+//! have read its inputs before the change. So it enqueues a follow-up job under
+//! `recompute_evidence:{hypothesis}:after:{running job}` instead, and when that follow-up is
+//! running too, one after it, and so on until a job is queued: at most one follow-up per
+//! running job, and the last change is always seen by some job that starts after it. (A crash
+//! can leave a job and its follow-up both `running` until their leases run out: the next
+//! trigger queues a third instead of waiting for them.)
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -52,21 +55,20 @@ pub const CHUNK_COALESCE: Duration = Duration::from_secs(1);
 /// Enqueues the recomputation of `hypothesis` (once: see the module docs on dedupe keys). A
 /// failure is logged, not returned: the write that asked has landed.
 pub async fn schedule_recomputation(jobs: &JobQueue, hypothesis: &HypothesisId) {
-    let key = format!("{RECOMPUTE_JOB}:{hypothesis}");
-    let pending = match jobs.enqueue_job(recompute_job(hypothesis, key.clone())).await {
-        Ok(job) => job,
-        Err(error) => {
-            tracing::warn!(%error, %hypothesis, "evidence recomputation not scheduled");
+    let mut key = format!("{RECOMPUTE_JOB}:{hypothesis}");
+    loop {
+        let pending = match jobs.enqueue_job(recompute_job(hypothesis, key)).await {
+            Ok(job) => job,
+            Err(error) => {
+                tracing::warn!(%error, %hypothesis, "evidence recomputation not scheduled");
+                return;
+            }
+        };
+        if pending.status != JobStatus::Running {
             return;
         }
-    };
-    if pending.status != JobStatus::Running {
-        return;
-    }
-    // The pending job started before this change and may not see it: queue one after it.
-    let follow_up = recompute_job(hypothesis, format!("{key}:after:{}", pending.id));
-    if let Err(error) = jobs.enqueue_job(follow_up).await {
-        tracing::warn!(%error, %hypothesis, "evidence recomputation not scheduled");
+        // The pending job started before this change and may not see it: queue one after it.
+        key = format!("{RECOMPUTE_JOB}:{hypothesis}:after:{}", pending.id);
     }
 }
 
@@ -183,6 +185,51 @@ mod tests {
             ..Config::default()
         };
         Services::open(&config).await.expect("the services open")
+    }
+
+    #[tokio::test]
+    async fn a_change_while_every_pending_job_runs_queues_one_more() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let services = services(dir.path()).await;
+        let hypothesis = HypothesisId("0190f0f0-0000-7000-8000-000000000001".to_owned());
+        let lease = Duration::from_secs(30);
+        let mut running = Vec::new();
+        for round in 0..3 {
+            schedule_recomputation(&services.jobs, &hypothesis).await;
+            // Asked again before it starts, the queued job absorbs the change.
+            schedule_recomputation(&services.jobs, &hypothesis).await;
+            let queued: Vec<_> = services
+                .graph
+                .due_jobs(100)
+                .await
+                .expect("the due jobs")
+                .into_iter()
+                .filter(|job| !running.contains(&job.id))
+                .collect();
+            assert_eq!(queued.len(), 1, "round {round}: one job queued, not {queued:?}");
+            // It starts (or a crash leaves it `running` until its lease runs out).
+            let claimed = services
+                .graph
+                .claim_job(&queued[0].id, "worker", lease)
+                .await
+                .expect("a claim")
+                .expect("claimable");
+            running.push(claimed.id);
+        }
+        let keys: Vec<_> = futures::future::join_all(running.iter().map(|id| services.jobs.job(id)))
+            .await
+            .into_iter()
+            .map(|job| job.expect("the job").dedupe_key.expect("a dedupe key"))
+            .collect();
+        let first = format!("{RECOMPUTE_JOB}:{hypothesis}");
+        assert_eq!(
+            keys,
+            [
+                first.clone(),
+                format!("{first}:after:{}", running[0]),
+                format!("{first}:after:{}", running[1]),
+            ]
+        );
     }
 
     #[tokio::test]

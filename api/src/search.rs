@@ -162,7 +162,9 @@ impl Search {
     /// reset (a new data directory, another index version).
     pub fn start_indexer(&self, bus: &Arc<dyn EventBus>) -> Indexer {
         let search = self.clone();
-        let mut events = bus.subscribe();
+        // Fused: a bus that closes during a batch ends the inner loop, and the outer one must
+        // then read the end again rather than poll a finished stream (which panics).
+        let mut events = bus.subscribe().fuse();
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             if search.index.needs_rebuild() {
