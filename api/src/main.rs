@@ -26,9 +26,9 @@ const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 ///   peak, 261 MiB idle with the option), at no cost to acknowledgement latency.
 /// - `MIMALLOC_ALLOW_THP=0`: no transparent huge pages. With them (Linux's `madvise` mode, which
 ///   mimalloc opts into) memory is committed and purged 2 MiB at a time, so a huge page that
-///   holds one live object stays resident: in the 10-minute soak the peak fell from 331 to 233
-///   MiB and the anonymous memory's minute medians at the end from ~200 to ~140 MiB without
-///   them. The process flag covers what mimalloc mapped before `main`.
+///   holds one live object stays resident: without them the 10-minute soak's peak fell from
+///   365 to 233 MiB and its last minute's median from 311 to 217 MiB (bench/RESULTS.md, tenth
+///   session). The process flag covers what mimalloc mapped before `main`.
 #[allow(unsafe_code)]
 fn tune_allocator() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
