@@ -3,8 +3,9 @@
 //! Every variant is something a caller can act on, and each knows its
 //! machine-readable code; the api crate maps it to GraphQL and HTTP in one place.
 
-/// Errors of the domain layer and the graph engines.
-#[derive(Debug, thiserror::Error)]
+/// Errors of the domain layer and the graph engines. `Clone`, so one failure can answer
+/// every write of a batch it stopped (see [`crate::Graph::record_chunk`]).
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The addressed entity does not exist.
     #[error("{entity} {id} not found")]

@@ -48,7 +48,7 @@ queries! {
     EXPERIMENT_CREATE = write "experiment/create";
     EXPERIMENT_BY_KEY = read "experiment/by_key";
     EXPERIMENT_BY_ID = read "experiment/by_id";
-    EXPERIMENT_PROJECT_ID = read "experiment/project_id";
+    EXPERIMENT_BY_ID_ANYWHERE = read "experiment/by_id_anywhere";
     EXPERIMENT_CREATION_CONTEXT = read "experiment/creation_context";
     EXPERIMENT_LIST = read "experiment/list";
     EXPERIMENT_UPDATE = write "experiment/update";

@@ -9,6 +9,7 @@ support::on_every_engine!(
     derived_metrics_may_not_read_themselves_or_form_cycles,
     recording_a_chunk_twice_keeps_one_record_and_the_first_summaries,
     sequences_increase_with_each_recorded_chunk,
+    chunks_recorded_at_the_same_time_land_once_each_and_a_refusal_stays_their_own,
     a_chunk_and_its_audit_record_land_together_or_not_at_all,
     nan_and_infinite_summaries_read_back_exactly,
     the_metric_count_limit_refuses_and_stores_nothing,
@@ -76,6 +77,25 @@ fn assert_same(stored: &[MeasuredSummary], expected: &[MeasuredSummary]) {
     for (stored, expected) in stored.iter().zip(expected) {
         assert!(stored.same_as(expected), "{stored:?} vs {expected:?}");
     }
+}
+
+/// The audit record of a metrics request on experiment `id` with `outcome`.
+fn audit_entry(id: &ExperimentId, outcome: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: None,
+        action: "appendMetrics".into(),
+        target: format!("experiment {id}"),
+        outcome: outcome.into(),
+        summary: "{}".into(),
+        request_id: "request-1".into(),
+        client: "127.0.0.1".into(),
+    }
+}
+
+/// The id and sequence of each live chunk of experiment `id`, by sequence.
+async fn listed_chunks(t: &TestGraph, id: &ExperimentId) -> Vec<(String, i64)> {
+    let chunks = t.graph.chunks(id).await.expect("chunks");
+    chunks.into_iter().map(|c| (c.chunk_id, c.sequence)).collect()
 }
 
 async fn metric_configs_are_stored_listed_and_removed(t: TestGraph) {
@@ -229,17 +249,8 @@ async fn recording_a_chunk_twice_keeps_one_record_and_the_first_summaries(t: Tes
 
 async fn a_chunk_and_its_audit_record_land_together_or_not_at_all(t: TestGraph) {
     let ids = experiments(&t, 1).await;
-    let entry = |outcome: &str| NewAuditEntry {
-        actor: None,
-        action: "appendMetrics".into(),
-        target: format!("experiment {}", ids[0]),
-        outcome: outcome.into(),
-        summary: "{}".into(),
-        request_id: "request-1".into(),
-        client: "127.0.0.1".into(),
-    };
     let audited = NewChunk {
-        audit: Some(entry("ok")),
+        audit: Some(audit_entry(&ids[0], "ok")),
         ..chunk("c1", &["loss"])
     };
     t.graph
@@ -262,7 +273,7 @@ async fn a_chunk_and_its_audit_record_land_together_or_not_at_all(t: TestGraph) 
     );
 
     let bad_audit = NewChunk {
-        audit: Some(entry("maybe")),
+        audit: Some(audit_entry(&ids[0], "maybe")),
         ..chunk("c2", &["loss"])
     };
     let refused = t
@@ -271,15 +282,11 @@ async fn a_chunk_and_its_audit_record_land_together_or_not_at_all(t: TestGraph) 
         .await
         .expect_err("an audit record with an unknown outcome is refused");
     assert_eq!(invalid_field(refused), "outcome");
-    let chunk_ids: Vec<String> = t
-        .graph
-        .chunks(&ids[0])
-        .await
-        .expect("chunks")
-        .into_iter()
-        .map(|record| record.chunk_id)
-        .collect();
-    assert_eq!(chunk_ids, vec!["c1"], "the refused chunk was not recorded");
+    assert_eq!(
+        listed_chunks(&t, &ids[0]).await,
+        vec![("c1".into(), 1)],
+        "the refused chunk was not recorded"
+    );
 }
 
 async fn sequences_increase_with_each_recorded_chunk(t: TestGraph) {
@@ -297,13 +304,85 @@ async fn sequences_increase_with_each_recorded_chunk(t: TestGraph) {
         .await
         .expect("recorded");
     assert_eq!(other.record.sequence, 1, "sequences are per experiment");
-    let chunks = t.graph.chunks(&ids[0]).await.expect("chunks");
-    let listed: Vec<_> = chunks.iter().map(|c| (c.chunk_id.as_str(), c.sequence)).collect();
-    assert_eq!(listed, vec![("a", 1), ("b", 2), ("c", 3)]);
+    let expected = vec![("a".into(), 1), ("b".into(), 2), ("c".into(), 3)];
+    assert_eq!(listed_chunks(&t, &ids[0]).await, expected);
     assert_same(
         &t.graph.measured(&ids[0]).await.expect("measured"),
         &[summary("loss", 2.0, 2)],
     );
+}
+
+async fn chunks_recorded_at_the_same_time_land_once_each_and_a_refusal_stays_their_own(t: TestGraph) {
+    let ids = experiments(&t, 6).await;
+    // Every experiment's chunk `a`, three chunks of the first, a retry of the second's `a`
+    // and a chunk the third refuses, all waiting for the write lock at once: they are
+    // committed in groups (one per experiment per group).
+    let mut asked = Vec::new();
+    for (index, id) in ids.iter().enumerate() {
+        asked.push((
+            id.clone(),
+            chunk("a", &["loss"]),
+            summary("loss", index as f64, 0),
+        ));
+    }
+    asked.push((ids[0].clone(), chunk("b", &["loss"]), summary("loss", 10.0, 1)));
+    asked.push((ids[0].clone(), chunk("c", &["loss"]), summary("loss", 20.0, 2)));
+    asked.push((ids[1].clone(), chunk("a", &["loss"]), summary("loss", 99.0, 0)));
+    let audited = NewChunk {
+        audit: Some(audit_entry(&ids[2], "maybe")),
+        ..chunk("refused", &["loss"])
+    };
+    asked.push((ids[2].clone(), audited, summary("loss", 99.0, 5)));
+    let outcomes = futures::future::join_all(asked.into_iter().map(|(id, chunk, summary)| {
+        let graph = t.graph.clone();
+        async move { graph.record_chunk(&id, chunk, vec![summary]).await }
+    }))
+    .await;
+
+    let sequences: Vec<Option<(i64, bool)>> = outcomes
+        .iter()
+        .map(|outcome| outcome.as_ref().ok().map(|o| (o.record.sequence, o.duplicate)))
+        .collect();
+    let mut expected = vec![Some((1, false)); 6];
+    expected.extend([Some((2, false)), Some((3, false)), Some((1, true)), None]);
+    assert_eq!(sequences, expected, "{outcomes:?}");
+    let refusal = outcomes
+        .last()
+        .expect("ten outcomes")
+        .clone()
+        .expect_err("refused");
+    assert_eq!(invalid_field(refusal), "outcome");
+
+    let expected = vec![("a".into(), 1), ("b".into(), 2), ("c".into(), 3)];
+    assert_eq!(listed_chunks(&t, &ids[0]).await, expected);
+    assert_same(
+        &t.graph.measured(&ids[0]).await.expect("measured"),
+        &[summary("loss", 20.0, 2)],
+    );
+    for (index, id) in ids.iter().enumerate().skip(1) {
+        let chunks = t.graph.chunks(id).await.expect("chunks");
+        assert_eq!(chunks.len(), 1, "experiment {index}: {chunks:?}");
+        assert_same(
+            &t.graph.measured(id).await.expect("measured"),
+            &[summary("loss", index as f64, 0)],
+        );
+    }
+    // The runs table's view (this process' snapshot, patched write by write) agrees; it
+    // keeps no recent values.
+    let in_project = t
+        .graph
+        .measured_in_project("p")
+        .await
+        .expect("the runs table's summaries");
+    let table = |value: f64, step: i64| MeasuredSummary {
+        recent: Vec::new(),
+        ..summary("loss", value, step)
+    };
+    assert_eq!(in_project.len(), 6, "{in_project:?}");
+    assert_same(&in_project[&1], &[table(20.0, 2)]);
+    for number in 2..=6 {
+        assert_same(&in_project[&number], &[table((number - 1) as f64, 0)]);
+    }
 }
 
 async fn nan_and_infinite_summaries_read_back_exactly(t: TestGraph) {

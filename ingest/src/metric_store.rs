@@ -99,6 +99,14 @@ impl Ack {
     }
 }
 
+/// What [`MetricStore::merged_summaries`] found.
+enum Merged {
+    /// The summaries to store with the chunk.
+    Summaries(Vec<MeasuredSummary>),
+    /// The chunk is a retry of this recorded one.
+    Recorded(ChunkRecord),
+}
+
 /// Metric series of every experiment, over the graph (manifests, summaries) and the blob
 /// store (chunk contents).
 #[derive(Clone)]
@@ -157,13 +165,29 @@ impl MetricStore {
     ) -> Result<Ack> {
         chunk.validate(&self.limits)?;
         check_steps(&chunk)?;
+        // Once under way, a chunk is stored whole even when its client goes away: the rest
+        // runs in a task of its own, which holds the experiment's ingestion lock to the end,
+        // so the experiment's next chunk never merges its summaries before this one's land.
+        let store = self.clone();
+        let experiment = experiment.clone();
+        tokio::spawn(async move { store.store_chunk(&experiment, chunk, audit).await })
+            .await
+            .map_err(|error| Error::Internal(format!("storing a chunk failed: {error}")))?
+    }
+
+    /// [`MetricStore::ingest`] of a valid chunk.
+    async fn store_chunk(
+        &self,
+        experiment: &ExperimentId,
+        chunk: Chunk,
+        audit: Option<NewAuditEntry>,
+    ) -> Result<Ack> {
         let lock = self.experiment_lock(experiment);
         let _one_at_a_time = lock.lock().await;
         let series = Arc::new(ChunkSeries::from_points(chunk.points));
-        // Whether the chunk is a retry, the blob (encoded off the async workers, then written
-        // and synced) and the stored summaries (graph reads) do not depend on each other: all
-        // three at once. A retry's blob is the one recorded when its content is the same, else
-        // an orphan for the collection.
+        // The blob (encoded off the async workers, then written and synced) and the stored
+        // summaries (a graph read) do not depend on each other: both at once. A retry's blob is
+        // the one recorded when its content is the same, else an orphan for the collection.
         let encoding = Arc::clone(&series);
         let store_blob = async {
             let encoded = tokio::task::spawn_blocking(move || metrics::encode_parquet(&encoding))
@@ -172,15 +196,18 @@ impl MetricStore {
             let receipt = self.blobs.put(encoded.clone(), None).await?;
             Ok::<_, Error>((receipt, encoded))
         };
-        let retried = async { Ok(self.graph.chunk(experiment, &chunk.chunk_id).await?) };
         let stored = async { Ok(self.graph.measured(experiment).await?) };
-        let (retried, stored, (receipt, encoded)) =
-            futures::future::try_join3(retried, stored, store_blob).await?;
-        if let Some(existing) = retried {
-            let live_chunks = self.graph.chunks(experiment).await?.len();
-            return Ok(ack(&existing, true, live_chunks));
-        }
-        let summaries = self.merged_summaries(experiment, stored, &series).await?;
+        let (stored, (receipt, encoded)) = futures::future::try_join(stored, store_blob).await?;
+        let summaries = match self
+            .merged_summaries(experiment, &chunk.chunk_id, stored, &series)
+            .await?
+        {
+            Merged::Summaries(summaries) => summaries,
+            Merged::Recorded(existing) => {
+                let live_chunks = self.graph.chunks(experiment).await?.len();
+                return Ok(ack(&existing, true, live_chunks));
+            }
+        };
         self.remember(receipt.digest, series.clone());
         let new = NewChunk {
             audit,
@@ -409,14 +436,16 @@ impl MetricStore {
         locks.entry(experiment.clone()).or_default().clone()
     }
 
-    /// The summaries to store after adding `points`: merged with the `stored` ones while steps
-    /// move forward, recomputed from every chunk for a metric whose steps were revisited.
+    /// The summaries to store after adding `chunk`: merged with the `stored` ones while steps
+    /// move forward, recomputed from every chunk for a metric whose steps were revisited —
+    /// unless chunk `chunk_id` is recorded already (a retry), which answers its record.
     async fn merged_summaries(
         &self,
         experiment: &ExperimentId,
+        chunk_id: &str,
         stored: Vec<MeasuredSummary>,
         chunk: &Arc<ChunkSeries>,
-    ) -> Result<Vec<MeasuredSummary>> {
+    ) -> Result<Merged> {
         let stored: HashMap<String, MeasuredSummary> = stored
             .into_iter()
             .map(|summary| (summary.metric.clone(), summary))
@@ -438,6 +467,11 @@ impl MetricStore {
             }
         }
         if !revisited.is_empty() {
+            // A retry of a recorded chunk revisits every step it holds: it is answered from
+            // its record before any chunk is read.
+            if let Some(existing) = self.graph.chunk(experiment, chunk_id).await? {
+                return Ok(Merged::Recorded(existing));
+            }
             let mut chunks = self.chunk_points(&self.graph.chunks(experiment).await?).await?;
             chunks.push(chunk.clone());
             for metric in revisited {
@@ -445,7 +479,7 @@ impl MetricStore {
                 merged.insert(metric, Summary::of(&series));
             }
         }
-        Ok(to_measured(merged))
+        Ok(Merged::Summaries(to_measured(merged)))
     }
 
     /// The series of each chunk, in manifest order, from the cache or else read and decoded

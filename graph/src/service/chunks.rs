@@ -2,7 +2,9 @@
 //!
 //! The ingest side writes chunks of points to blob storage and records each here with the
 //! merged per-metric summaries, in one atomic batch: a chunk is listed exactly when its
-//! summaries are stored. Chunk ids are the idempotency keys of retries.
+//! summaries are stored. Chunk ids are the idempotency keys of retries. Records of several
+//! experiments that wait for the write lock at the same time share one hold of it and one
+//! transaction ([`ChunkQueue`], group commit).
 //!
 //! Summary floats are stored as text, Rust's `{:?}` of the `f64` (shortest round-trip form,
 //! `NaN`, `inf`, `-inf`): FalkorDB takes no NaN or infinity as a parameter and prints stored
@@ -14,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tracing::instrument;
 
 use super::audit::audit_statement;
-use super::evidence_snapshot::{ExperimentFacts, ValuesChange, MAX_PROJECTS};
+use super::evidence_snapshot::{bump_values_version, ExperimentFacts, ValuesChange, MAX_PROJECTS};
 use super::metrics::{metric_key, validate_metric_name};
 use super::{now, parse_timestamp, timestamp, Graph};
 use crate::error::{Error, Result};
@@ -27,6 +29,79 @@ use crate::value::{Params, Row};
 
 const MAX_CHUNK_ID_LENGTH: usize = 200;
 const MAX_DIGEST_LENGTH: usize = 200;
+
+/// The most chunk records one group commit writes, which bounds how long it holds the
+/// write lock (a record's statements take a few milliseconds).
+const MAX_GROUP_COMMIT: usize = 32;
+
+/// Chunk records waiting to be committed, committed together ("group commit"): a writer that
+/// finds no commit running starts one, which takes every waiting record — the oldest of each
+/// experiment, at most [`MAX_GROUP_COMMIT`] — into one hold of the write lock and one atomic
+/// batch, and goes on until none waits. A record's statements are the same as alone; what the
+/// others save is the wait for each other's lock handover, context read and commit.
+#[derive(Default)]
+pub(crate) struct ChunkQueue {
+    waiting: Mutex<Vec<QueuedChunk>>,
+    /// Held by the task that commits; one at a time.
+    committing: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl std::fmt::Debug for ChunkQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkQueue")
+            .field("waiting", &self.waiting().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChunkQueue {
+    /// The waiting records. The lock only guards a push or a drain, which cannot leave the
+    /// list half-changed, so a panic elsewhere that poisoned it is harmless.
+    fn waiting(&self) -> MutexGuard<'_, Vec<QueuedChunk>> {
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next batch: the oldest waiting record of each experiment (two of one experiment
+    /// would both read the context before either writes), at most [`MAX_GROUP_COMMIT`].
+    fn next_batch(&self) -> Vec<QueuedChunk> {
+        let mut waiting = self.waiting();
+        let mut experiments = BTreeSet::new();
+        let (batch, rest): (Vec<_>, Vec<_>) = waiting.drain(..).partition(|queued| {
+            experiments.len() < MAX_GROUP_COMMIT && experiments.insert(queued.request.experiment.clone())
+        });
+        *waiting = rest;
+        batch
+    }
+}
+
+/// A chunk record asked for, and where its outcome goes.
+struct QueuedChunk {
+    request: ChunkRequest,
+    done: tokio::sync::oneshot::Sender<Result<ChunkOutcome>>,
+}
+
+/// What [`Graph::record_chunk`] was given.
+struct ChunkRequest {
+    experiment: ExperimentId,
+    chunk: NewChunk,
+    summaries: Vec<MeasuredSummary>,
+}
+
+/// A chunk record read under the write lock, before the batch is sent.
+enum Prepared {
+    /// The chunk id is recorded already: its record; nothing to write.
+    Recorded(ChunkOutcome),
+    /// What the chunk's write answers once committed, and the write.
+    Write(ChunkOutcome, SummariesWrite),
+}
+
+/// The statements of a chunk write, and what they change in the project's evidence snapshot.
+struct SummariesWrite {
+    statements: Vec<Statement>,
+    project_id: ProjectId,
+    number: i64,
+    change: ValuesChange,
+}
 
 /// What recording needs to know about the experiment, read under the write lock.
 struct ChunkContext {
@@ -423,35 +498,41 @@ impl Graph {
         Statement::new(&queries::METRIC_SET_EXPERIMENT_SUMMARIES, params)
     }
 
-    /// Sends `statements` with what `summaries` change (the `MEASURED` edges, the summaries
-    /// cached on the experiment, the project's values version), the experiment's chunk
-    /// `counters` after the write and `audit` as one atomic batch, then patches this process'
-    /// evidence snapshot.
-    async fn commit_with_summaries(
-        &self,
+    /// The write of a chunk batch: `statements`, then what `summaries` change (the `MEASURED`
+    /// edges, the summaries cached on the experiment), the experiment's chunk `counters` after
+    /// the write and `audit`; sent with the project's values version moved, after which this
+    /// process' evidence snapshot is patched.
+    fn summaries_write(
         experiment: &ExperimentId,
         context: &ChunkContext,
         mut statements: Vec<Statement>,
         counters: ChunkCounters,
         summaries: &[MeasuredSummary],
         audit: Option<Statement>,
-    ) -> Result<()> {
+    ) -> SummariesWrite {
         statements.extend(Self::summary_statements(experiment, context, summaries));
         let all = Self::all_summaries(context, summaries);
         statements.push(Self::cached_summaries_statement(experiment, &all, counters));
         statements.extend(audit);
-        let change = ValuesChange::Summaries {
-            summaries: all,
-            facts: context.facts.clone(),
-        };
-        self.execute_changing_values(statements, &context.project_id, context.number, change)
-            .await
+        SummariesWrite {
+            statements,
+            project_id: context.project_id.clone(),
+            number: context.number,
+            change: ValuesChange::Summaries {
+                summaries: all,
+                facts: context.facts.clone(),
+            },
+        }
     }
 
     /// Records a chunk with the experiment's merged summaries of the metrics it touches, in
     /// one atomic batch, under the next sequence. A chunk id recorded before answers its record
     /// as a duplicate and changes nothing. More than [`MAX_METRICS_PER_EXPERIMENT`] distinct
     /// metrics is [`Error::Invalid`] on `points`.
+    ///
+    /// Records of several experiments that wait at the same time are committed together (see
+    /// [`ChunkQueue`]): one hold of the write lock and one transaction for all of them, so ten
+    /// runs logging at the same instant do not each wait for nine commits.
     #[instrument(skip_all, fields(experiment = %experiment, chunk = %chunk.chunk_id))]
     pub async fn record_chunk(
         &self,
@@ -460,14 +541,107 @@ impl Graph {
         summaries: Vec<MeasuredSummary>,
     ) -> Result<ChunkOutcome> {
         validate_chunk(&chunk, &summaries)?;
-        let _gate = self.write_lock.acquire().await?;
-        let context = self.chunk_context(experiment, &chunk.chunk_id).await?;
+        let (done, mut recorded) = tokio::sync::oneshot::channel();
+        self.chunk_queue.waiting().push(QueuedChunk {
+            request: ChunkRequest {
+                experiment: experiment.clone(),
+                chunk,
+                summaries,
+            },
+            done,
+        });
+        let stopped = |_| {
+            Err(Error::Unavailable(
+                "the chunk's commit stopped before it finished (is the server shutting down?); retry".into(),
+            ))
+        };
+        tokio::select! {
+            biased;
+            outcome = &mut recorded => return outcome.unwrap_or_else(stopped),
+            committing = self.chunk_queue.committing.clone().lock_owned() => {
+                // No commit runs: this writer starts the next, in a task of its own, so that
+                // a writer that goes away does not stop the commit of the others' records.
+                let graph = self.clone();
+                tokio::spawn(async move {
+                    let _committing = committing;
+                    graph.commit_queued_chunks().await;
+                });
+            }
+        }
+        recorded.await.unwrap_or_else(stopped)
+    }
+
+    /// Commits the waiting chunk records, batch after batch, until none waits; run by the one
+    /// task that holds the queue's `committing` lock.
+    async fn commit_queued_chunks(&self) {
+        loop {
+            let batch = self.chunk_queue.next_batch();
+            if batch.is_empty() {
+                return;
+            }
+            let (requests, answers): (Vec<_>, Vec<_>) = batch
+                .into_iter()
+                .map(|queued| (queued.request, queued.done))
+                .unzip();
+            let outcomes = self.record_chunks(requests).await;
+            for (done, outcome) in answers.into_iter().zip(outcomes) {
+                // A writer that went away is not answered; its chunk is recorded all the same
+                // (a retry of it is then acknowledged as a duplicate).
+                let _ = done.send(outcome);
+            }
+        }
+    }
+
+    /// Records `requests` (each of a different experiment) under one hold of the write lock,
+    /// every write in one atomic batch; one outcome per request, in order. When the batch
+    /// fails, each write is tried on its own, so a failure answers only the chunk it belongs to.
+    async fn record_chunks(&self, requests: Vec<ChunkRequest>) -> Vec<Result<ChunkOutcome>> {
+        let _gate = match self.write_lock.acquire().await {
+            Ok(gate) => gate,
+            Err(error) => return requests.iter().map(|_| Err(error.clone())).collect(),
+        };
+        let mut outcomes = Vec::with_capacity(requests.len());
+        let mut writes = Vec::new();
+        for (position, request) in requests.into_iter().enumerate() {
+            // One after the other: the reads share the writer's handle anyway.
+            outcomes.push(self.prepare_chunk(request).await.map(|prepared| match prepared {
+                Prepared::Recorded(outcome) => outcome,
+                Prepared::Write(outcome, write) => {
+                    writes.push((position, write));
+                    outcome
+                }
+            }));
+        }
+        let together: Vec<&SummariesWrite> = writes.iter().map(|(_, write)| write).collect();
+        if let Err(error) = self.commit_writes(&together).await {
+            if let [(position, _)] = writes.as_slice() {
+                outcomes[*position] = Err(error);
+            } else {
+                for (position, write) in &writes {
+                    if let Err(error) = self.commit_writes(&[write]).await {
+                        outcomes[*position] = Err(error);
+                    }
+                }
+            }
+        }
+        outcomes
+    }
+
+    /// What recording `request` needs, read under the write lock: the chunk's record when its
+    /// id is recorded already, else the write that records it and what that write answers.
+    async fn prepare_chunk(&self, request: ChunkRequest) -> Result<Prepared> {
+        let ChunkRequest {
+            experiment,
+            chunk,
+            summaries,
+        } = request;
+        let context = self.chunk_context(&experiment, &chunk.chunk_id).await?;
         if context.recorded {
-            return Ok(ChunkOutcome {
-                record: self.recorded_chunk(experiment, &chunk.chunk_id).await?,
+            return Ok(Prepared::Recorded(ChunkOutcome {
+                record: self.recorded_chunk(&experiment, &chunk.chunk_id).await?,
                 duplicate: true,
                 live_chunks: context.counters.live_chunks,
-            });
+            }));
         }
         Self::check_metric_limit(&context, &metrics_named(&chunk, &summaries))?;
         let audit = chunk.audit.clone().map(audit_statement).transpose()?;
@@ -475,15 +649,36 @@ impl Graph {
             live_chunks: context.counters.live_chunks + 1,
             chunk_sequence: context.counters.chunk_sequence + 1,
         };
-        let record = new_record(experiment, chunk, counters.chunk_sequence);
-        let statements = vec![Self::chunk_statement(experiment, &record)];
-        self.commit_with_summaries(experiment, &context, statements, counters, &summaries, audit)
-            .await?;
-        Ok(ChunkOutcome {
+        let record = new_record(&experiment, chunk, counters.chunk_sequence);
+        let statements = vec![Self::chunk_statement(&experiment, &record)];
+        let write = Self::summaries_write(&experiment, &context, statements, counters, &summaries, audit);
+        let outcome = ChunkOutcome {
             record,
             duplicate: false,
             live_chunks: counters.live_chunks,
-        })
+        };
+        Ok(Prepared::Write(outcome, write))
+    }
+
+    /// Sends `writes` as one atomic batch, each followed by the move of its project's values
+    /// version, then patches this process' evidence snapshots in the same order.
+    async fn commit_writes(&self, writes: &[&SummariesWrite]) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let mut statements = Vec::new();
+        let mut bumps = Vec::with_capacity(writes.len());
+        for write in writes {
+            statements.extend(write.statements.iter().cloned());
+            statements.push(bump_values_version(&write.project_id));
+            bumps.push(statements.len() - 1);
+        }
+        let results = self.executor.execute_atomic(statements).await?;
+        for (write, bump) in writes.iter().zip(bumps) {
+            let bumped = results.get(bump).map_or(&[][..], Vec::as_slice);
+            self.patch_values(&write.project_id, write.number, bumped, write.change.clone());
+        }
+        Ok(())
     }
 
     /// Compaction: records `new` in place of the live chunks `old_chunk_ids` (which are marked
@@ -549,7 +744,8 @@ impl Graph {
             Self::chunk_statement(experiment, &record),
             Statement::new(&queries::METRIC_CHUNK_COMPACT, compact),
         ];
-        self.commit_with_summaries(experiment, &context, statements, counters, &summaries, audit)
+        let write = Self::summaries_write(experiment, &context, statements, counters, &summaries, audit);
+        self.execute_changing_values(write.statements, &write.project_id, write.number, write.change)
             .await?;
         Ok(record)
     }

@@ -332,6 +332,15 @@ fn values_from_row(row: &Row) -> Result<(i64, ExperimentValues)> {
     Ok((row.int("number")?, values))
 }
 
+/// The statement that moves the values version of `project_id`: the last of a batch that
+/// changes a value the snapshots hold (its rows go to [`Graph::patch_values`]).
+pub(super) fn bump_values_version(project_id: &ProjectId) -> Statement {
+    Statement::new(
+        &queries::PROJECT_BUMP_VALUES_VERSION,
+        Params::new().with("project_id", project_id.as_str()),
+    )
+}
+
 impl Graph {
     /// Sends `statements` as one atomic batch together with the increment of the values
     /// version of `project_id` (`project/bump_values_version`), for a batch that changes a
@@ -344,24 +353,32 @@ impl Graph {
         number: i64,
         change: ValuesChange,
     ) -> Result<()> {
-        statements.push(Statement::new(
-            &queries::PROJECT_BUMP_VALUES_VERSION,
-            Params::new().with("project_id", project_id.as_str()),
-        ));
+        statements.push(bump_values_version(project_id));
         let results = self.executor.execute_atomic(statements).await?;
-        let version = results
-            .last()
-            .and_then(|rows| rows.first())
-            .map(|row| row.int("version"))
-            .transpose()?;
-        match version {
+        let bumped = results.last().map_or(&[][..], Vec::as_slice);
+        self.patch_values(project_id, number, bumped, change);
+        Ok(())
+    }
+
+    /// Patches this process' snapshot of `project_id` with `change` to experiment `number`,
+    /// given the rows `bumped` that the batch's [`bump_values_version`] answered. No version
+    /// (the project is gone) drops the snapshot: nothing to patch, nor to read later.
+    pub(super) fn patch_values(
+        &self,
+        project_id: &ProjectId,
+        number: i64,
+        bumped: &[Row],
+        change: ValuesChange,
+    ) {
+        match bumped
+            .first()
+            .and_then(|row| row.opt_int("version").ok().flatten())
+        {
             Some(version) => self.snapshots.patch(project_id, version, number, change),
-            // The project is gone: nothing to patch, nor to read later.
             None => {
                 self.snapshots.projects().remove(project_id);
             }
         }
-        Ok(())
     }
 
     /// The project's values version (`project/bump_values_version`; 0 before any change).

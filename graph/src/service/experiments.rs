@@ -8,7 +8,7 @@ use super::{experiment_from_row, experiment_key, experiments_from_rows, now, tim
 use crate::error::{Error, Result};
 use crate::executor::Statement;
 use crate::features;
-use crate::ids::{ExperimentId, ProjectId};
+use crate::ids::ExperimentId;
 use crate::model::{Experiment, ExperimentUpdate, NewExperiment, ParentRef, Project, Status};
 use crate::queries;
 use crate::value::{Params, Row};
@@ -84,33 +84,25 @@ pub struct ExperimentPage {
 
 impl Graph {
     /// The experiment with this id, anywhere, with its project (for routes that address
-    /// experiments by id). An unknown id is `NotFound`.
+    /// experiments by id): two reads, the experiment and then its project. An unknown id is
+    /// `NotFound`.
     pub async fn experiment_by_id(&self, id: &ExperimentId) -> Result<(Project, Experiment)> {
-        let missing = || Error::NotFound {
-            entity: "experiment",
-            id: id.to_string(),
-        };
         let rows = self
             .executor
             .execute(
-                &queries::EXPERIMENT_PROJECT_ID,
+                &queries::EXPERIMENT_BY_ID_ANYWHERE,
                 Params::new().with("id", id.as_str()),
             )
             .await?;
-        let project_id = ProjectId(rows.first().ok_or_else(missing)?.string("project_id")?);
-        let params = Params::new()
-            .with("id", id.as_str())
-            .with("project_id", project_id.as_str());
-        let (project, rows) = futures::future::try_join(
-            self.project_by_id(&project_id),
-            self.executor.execute(&queries::EXPERIMENT_BY_ID, params),
-        )
-        .await?;
         let experiment = rows
             .first()
             .map(experiment_from_row)
             .transpose()?
-            .ok_or_else(missing)?;
+            .ok_or_else(|| Error::NotFound {
+                entity: "experiment",
+                id: id.to_string(),
+            })?;
+        let project = self.project_by_id(&experiment.project_id).await?;
         Ok((project, experiment))
     }
 

@@ -80,6 +80,8 @@ pub struct Graph {
     table_values: Arc<metrics_table::ValuesCache>,
     /// Statements run on the engine since this graph opened.
     statements: Arc<AtomicU64>,
+    /// Chunk records waiting for their group commit.
+    chunk_queue: Arc<chunks::ChunkQueue>,
 }
 
 impl Graph {
@@ -104,6 +106,7 @@ impl Graph {
             evidence_units: Arc::default(),
             summaries: Arc::default(),
             table_values: Arc::default(),
+            chunk_queue: Arc::default(),
         })
     }
 
@@ -125,6 +128,7 @@ impl Graph {
             summaries: self.summaries.clone(),
             table_values: self.table_values.clone(),
             statements: self.statements.clone(),
+            chunk_queue: Arc::default(),
         };
         (graph, trace)
     }
