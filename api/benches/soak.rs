@@ -15,8 +15,8 @@
 //! tiers are still growing towards their bound) and file descriptors other than sockets stable
 //! (sockets follow the connections in flight, which grow whenever answers slow down: the
 //! dashboards ask on a clock, not after each answer; their count is printed). Each sample
-//! (resident memory, anonymous and file-backed, and descriptors) is printed as it is taken,
-//! and three more after the load stops.
+//! (resident memory, anonymous and file-backed, descriptors and threads) is printed as it is
+//! taken, and three more after the load stops.
 //!
 //! `cargo bench -p api --bench soak`; `RSDK_BENCH_DIR` picks the parent of the data directory.
 
@@ -71,6 +71,8 @@ struct Sample {
     /// Of those, sockets: the listener and the connections in flight, which follow the load
     /// (the dashboards do not wait for one answer before asking again).
     sockets: usize,
+    /// Threads (the async workers and the blocking pool, whose threads each keep a heap).
+    threads: u64,
 }
 
 impl Sample {
@@ -80,16 +82,33 @@ impl Sample {
     }
 }
 
+/// One line of the running log.
+impl std::fmt::Display for Sample {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "resident {:>5.0} MiB (anonymous {:.0}, file {:.0})  fds {} ({} sockets)  threads {}",
+            mib(self.resident),
+            mib(self.anonymous),
+            mib(self.file),
+            self.descriptors,
+            self.sockets,
+            self.threads
+        )
+    }
+}
+
 /// A sample of process `pid`, from `/proc`.
 fn sample(pid: u32) -> Sample {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib = |field: &str| -> u64 {
+    let number = |field: &str| -> u64 {
         status
             .lines()
             .find_map(|line| line.strip_prefix(field))
             .and_then(|value| value.split_whitespace().next()?.parse::<u64>().ok())
-            .map_or(0, |kib| kib * 1024)
+            .unwrap_or(0)
     };
+    let kib = |field: &str| number(field) * 1024;
     let targets: Vec<std::path::PathBuf> = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .map(|entries| {
             entries
@@ -106,6 +125,7 @@ fn sample(pid: u32) -> Sample {
             .iter()
             .filter(|target| target.to_string_lossy().starts_with("socket:"))
             .count(),
+        threads: number("Threads:"),
     }
 }
 
@@ -305,15 +325,7 @@ async fn soak() {
     while Instant::now() < deadline {
         tokio::time::sleep(SAMPLE_EVERY.min(deadline.saturating_duration_since(Instant::now()))).await;
         let now = sample(pid);
-        eprintln!(
-            "soak: {:>4} s  resident {:>5.0} MiB (anonymous {:.0}, file {:.0})  fds {} ({} sockets)",
-            began.elapsed().as_secs(),
-            mib(now.resident),
-            mib(now.anonymous),
-            mib(now.file),
-            now.descriptors,
-            now.sockets
-        );
+        eprintln!("soak: {:>4} s  {now}", began.elapsed().as_secs());
         samples.push((began.elapsed(), now));
     }
     for task in tasks {
@@ -326,14 +338,7 @@ async fn soak() {
     for _ in 0..IDLE_SAMPLES {
         tokio::time::sleep(SAMPLE_EVERY).await;
         idle = sample(pid);
-        eprintln!(
-            "soak: idle  resident {:>5.0} MiB (anonymous {:.0}, file {:.0})  fds {} ({} sockets)",
-            mib(idle.resident),
-            mib(idle.anonymous),
-            mib(idle.file),
-            idle.descriptors,
-            idle.sockets
-        );
+        eprintln!("soak: idle  {idle}");
     }
 
     let acks = acks.lock().expect("acks").clone();

@@ -84,6 +84,11 @@ pub struct Config {
     /// custom S3 endpoint on loopback, private or link-local addresses are refused unless
     /// listed. `RSDK_OUTBOUND_ALLOW`, default empty.
     pub outbound_allow: String,
+    /// Threads for blocking work (graph statements, file writes and syncs, encoding). Each
+    /// keeps its own allocator heap, and a pool grown in a burst stays grown while work comes
+    /// round to every thread, so the bound is also a memory bound. `RSDK_BLOCKING_THREADS`,
+    /// default 32.
+    pub blocking_threads: usize,
     /// Below this many free bytes on the data directory's disk `/readyz` reports the server
     /// degraded (writes still run until the disk is really full; they then fail with 507).
     /// `RSDK_MIN_FREE_DISK_BYTES`, default 64 MiB.
@@ -124,6 +129,7 @@ impl Default for Config {
             header_timeout_seconds: 10,
             query_timeout_seconds: 30,
             outbound_allow: String::new(),
+            blocking_threads: 32,
             min_free_disk_bytes: 64 * 1024 * 1024,
             failpoint_trace: None,
             crash_at: None,
@@ -158,6 +164,7 @@ pub const ENV_VARS: &[&str] = &[
     "RSDK_HEADER_TIMEOUT_SECONDS",
     "RSDK_QUERY_TIMEOUT_SECONDS",
     "RSDK_OUTBOUND_ALLOW",
+    "RSDK_BLOCKING_THREADS",
     "RSDK_MIN_FREE_DISK_BYTES",
     "RSDK_FAILPOINT_TRACE",
     "RSDK_CRASH_AT",
@@ -257,6 +264,7 @@ impl Config {
         parse_env("RSDK_HEADER_TIMEOUT_SECONDS", &mut self.header_timeout_seconds)?;
         parse_env("RSDK_QUERY_TIMEOUT_SECONDS", &mut self.query_timeout_seconds)?;
         parse_env("RSDK_OUTBOUND_ALLOW", &mut self.outbound_allow)?;
+        parse_env("RSDK_BLOCKING_THREADS", &mut self.blocking_threads)?;
         parse_env("RSDK_MIN_FREE_DISK_BYTES", &mut self.min_free_disk_bytes)?;
         if let Ok(path) = std::env::var("RSDK_FAILPOINT_TRACE") {
             self.failpoint_trace = Some(PathBuf::from(path)).filter(|path| !path.as_os_str().is_empty());
@@ -294,6 +302,9 @@ impl Config {
         }
         if !(1..=3600).contains(&self.query_timeout_seconds) {
             bail!("query_timeout_seconds must be 1 to 3600");
+        }
+        if !(4..=1024).contains(&self.blocking_threads) {
+            bail!("blocking_threads must be 4 to 1024");
         }
         self.outbound()?;
         if let Some(secret) = &self.auth_secret {
@@ -380,6 +391,20 @@ mod tests {
         assert_eq!(config.bind.port(), 9000);
         assert_eq!(config.max_batch, 3);
         assert_eq!(config.data_dir, PathBuf::from("data"));
+    }
+
+    #[test]
+    fn a_blocking_pool_out_of_range_is_refused_by_name() {
+        for threads in [0, 3, 1025] {
+            let config: Config = toml::from_str(&format!("blocking_threads = {threads}")).expect("a number");
+            let error = config.validate().expect_err("out of range");
+            assert!(
+                error.to_string().contains("blocking_threads must be 4 to 1024"),
+                "{error}"
+            );
+        }
+        let config: Config = toml::from_str("blocking_threads = 4").expect("a number");
+        config.validate().expect("the smallest pool is allowed");
     }
 
     #[test]

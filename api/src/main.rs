@@ -115,8 +115,7 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
     }
 }
 
-#[tokio::main]
-async fn server(command: Command) -> anyhow::Result<()> {
+fn server(command: Command) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RSDK_LOG").unwrap_or_else(|_| "info".into()),
@@ -152,11 +151,20 @@ async fn server(command: Command) -> anyhow::Result<()> {
             if let Some(redis) = redis {
                 settings.redis = Some(Secret(redis));
             }
-            let (address, serving) = api::server::start(&settings, shutdown_signal()).await?;
-            let graph = GraphUrl::parse(&settings.graph_url())?.redacted();
-            tracing::info!(%address, %graph, "rsdk serving: GraphQL and GraphiQL at http://{address}/graphql");
-            serving.await?;
-            Ok(())
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .max_blocking_threads(settings.blocking_threads)
+                .build()?
+                .block_on(serve(settings))
         }
     }
+}
+
+/// Serves with `settings` until a shutdown signal.
+async fn serve(settings: Config) -> anyhow::Result<()> {
+    let (address, serving) = api::server::start(&settings, shutdown_signal()).await?;
+    let graph = GraphUrl::parse(&settings.graph_url())?.redacted();
+    tracing::info!(%address, %graph, "rsdk serving: GraphQL and GraphiQL at http://{address}/graphql");
+    serving.await?;
+    Ok(())
 }

@@ -58,9 +58,13 @@ fn queue() -> &'static Mutex<mpsc::Sender<Work>> {
 /// `setpriority(PRIO_PROCESS, 0)` sets the caller's). Elsewhere the value is per process, so
 /// nothing changes. Failing only costs latency elsewhere, so it is logged, not fatal.
 fn lower_priority() {
+    // Relative to the process' own (a server started under `nice` keeps its background work
+    // below its requests), up to the lowest priority there is.
     #[cfg(target_os = "linux")]
-    if let Err(error) = rustix::process::setpriority_process(None, NICENESS) {
-        tracing::warn!(%error, "the background thread keeps normal priority");
+    if let Err(error) = rustix::process::getpriority_process(None)
+        .and_then(|own| rustix::process::setpriority_process(None, (own + NICENESS).min(19)))
+    {
+        tracing::warn!(%error, "the background thread keeps the process' priority");
     }
     #[cfg(not(target_os = "linux"))]
     let _ = NICENESS;
