@@ -12,7 +12,8 @@
 //! 0 errors, server memory ≤ 512 MiB, dashboard p95 ≤ 200 ms, memory drift ≤ 10 % (the median
 //! of the last minute's samples against that of the first minute after the first tenth;
 //! `RELIABILITY.md` states it for the hour: a 10-minute run ends while a live run's compacted
-//! tiers are still growing towards their bound) and file descriptors other than sockets stable
+//! tiers are still growing towards their bound; the second half's drift is printed as a
+//! figure) and file descriptors other than sockets stable
 //! (sockets follow the connections in flight, which grow whenever answers slow down: the
 //! dashboards ask on a clock, not after each answer; their count is printed). Each sample
 //! (resident memory, anonymous and file-backed, descriptors and threads) is printed as it is
@@ -360,6 +361,18 @@ async fn soak() {
     let first = median_resident(settled.iter().filter(|(at, _)| *at < first_at + DRIFT_WINDOW));
     let last = median_resident(settled.iter().filter(|(at, _)| *at + DRIFT_WINDOW > last_at));
     let drift = last as f64 / first.max(1) as f64 - 1.0;
+    // The second half's drift (the minute from half-time against the last), as a figure: what
+    // only fills up (the graph file's mapping, the page caches, the compacted tiers) has filled
+    // by then in the hour, what leaks has not stopped.
+    let half_at = Duration::from_secs(seconds) / 2;
+    let half = median_resident(
+        settled
+            .iter()
+            .filter(|(at, _)| *at >= half_at && *at < half_at + DRIFT_WINDOW),
+    );
+    let second_half = last as f64 / half.max(1) as f64 - 1.0;
+    let threads = settled.iter().map(|(_, sample)| sample.threads);
+    let (fewest_threads, most_threads) = (threads.clone().min().unwrap_or(0), threads.max().unwrap_or(0));
     let files: Vec<usize> = settled.iter().map(|(_, sample)| sample.files()).collect();
     let (fewest, most) = (
         files.iter().min().copied().unwrap_or(0),
@@ -421,6 +434,23 @@ async fn soak() {
             ),
             "≤ 10 %",
             drift <= DRIFT_TARGET,
+        ),
+        (
+            "memory drift in the second half (last minute vs the minute from half-time, figure only)",
+            format!(
+                "{:+.1} % ({:.0} → {:.0} MiB)",
+                second_half * 100.0,
+                mib(half),
+                mib(last)
+            ),
+            "",
+            true,
+        ),
+        (
+            "server threads (min–max, figure only)",
+            format!("{fewest_threads}–{most_threads}"),
+            "",
+            true,
         ),
         (
             "server memory 15 s after the load (figure only)",
