@@ -16,10 +16,12 @@ PYTHON_TEST_PACKAGES = maturin==1.16.0 pytest==9.2.0 numpy pillow pandas tensorb
 run: web
 	cargo run --release -p api --bin rsdk -- serve
 
-## test: every check and test (formatting, lints, unit, property, engine and server tests).
+## test: every check and test (formatting, lints, unit, property, engine and server tests,
+## and the unit tests of the patched graphdblite in vendor/, a package of its own).
 ## The tests start their own FalkorDB, Redis and S3 servers on loopback ports and stop them.
 test: test-services lint audit
 	cargo test --workspace
+	cargo test --manifest-path vendor/graphdblite/Cargo.toml --lib
 	$(MAKE) test-python
 	$(MAKE) test-web
 	$(MAKE) fuzz

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::path::path_segments_to_string;
-use super::tree::leaves;
+use super::tree::{leaves, leaves_below, LeafMap};
 
 /// What happened to one leaf.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,28 +52,80 @@ pub struct FeatureChange {
 /// or the reverse, shows as a `Remove` of every old leaf and an `Add` of every new one; a
 /// `Replace` always means the same path holds a leaf on both sides.
 pub fn explain(before: &Value, after: &Value) -> Vec<FeatureChange> {
-    let before_leaves = leaves(before);
-    let after_leaves = leaves(after);
-    let all_paths: BTreeSet<&Vec<String>> = before_leaves.keys().chain(after_leaves.keys()).collect();
-    all_paths
-        .into_iter()
-        .filter_map(|segments| {
-            let old = before_leaves.get(segments).copied();
-            let new = after_leaves.get(segments).copied();
-            let op = match (old, new) {
-                (None, Some(_)) => ChangeOp::Add,
-                (Some(_), None) => ChangeOp::Remove,
-                (Some(old), Some(new)) if old != new => ChangeOp::Replace,
-                _ => return None,
-            };
-            Some(FeatureChange {
-                path: path_segments_to_string(segments),
-                op,
-                before: old.cloned(),
-                after: new.cloned(),
-            })
-        })
-        .collect()
+    let mut changes = Vec::new();
+    explain_below(before, after, &mut Vec::new(), &mut changes);
+    changes
+}
+
+/// Appends the changes under `prefix`, where `before` and `after` sit (both present). Equal
+/// subtrees are skipped whole and objects on both sides are compared key by key, so a child
+/// that changes a few leaves of its parent's features costs a walk, not a list of every leaf
+/// of both (creation computes this for every experiment).
+fn explain_below<'a>(
+    before: &'a Value,
+    after: &'a Value,
+    prefix: &mut Vec<&'a str>,
+    changes: &mut Vec<FeatureChange>,
+) {
+    if before == after {
+        return;
+    }
+    let at_root = prefix.is_empty();
+    match (before, after) {
+        (Value::Object(old), Value::Object(new)) if at_root || (!old.is_empty() && !new.is_empty()) => {
+            let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+            for key in keys {
+                prefix.push(key);
+                match (old.get(key), new.get(key)) {
+                    (Some(old), Some(new)) => explain_below(old, new, prefix, changes),
+                    (old, new) => {
+                        explain_leaves(prefix, old.map(leaves_below), new.map(leaves_below), changes)
+                    }
+                }
+                prefix.pop();
+            }
+        }
+        _ if at_root => explain_leaves(prefix, Some(leaves(before)), Some(leaves(after)), changes),
+        _ => explain_leaves(
+            prefix,
+            Some(leaves_below(before)),
+            Some(leaves_below(after)),
+            changes,
+        ),
+    }
+}
+
+/// Appends the leaf-by-leaf changes between two sets of leaves found under `prefix` (keyed by
+/// their key lists below it), in key-list order.
+fn explain_leaves(
+    prefix: &[&str],
+    before: Option<LeafMap<'_>>,
+    after: Option<LeafMap<'_>>,
+    changes: &mut Vec<FeatureChange>,
+) {
+    let (before, after) = (before.unwrap_or_default(), after.unwrap_or_default());
+    let all_paths: BTreeSet<&Vec<String>> = before.keys().chain(after.keys()).collect();
+    for segments in all_paths {
+        let old = before.get(segments).copied();
+        let new = after.get(segments).copied();
+        let op = match (old, new) {
+            (None, Some(_)) => ChangeOp::Add,
+            (Some(_), None) => ChangeOp::Remove,
+            (Some(old), Some(new)) if old != new => ChangeOp::Replace,
+            _ => continue,
+        };
+        let path: Vec<&str> = prefix
+            .iter()
+            .copied()
+            .chain(segments.iter().map(String::as_str))
+            .collect();
+        changes.push(FeatureChange {
+            path: path_segments_to_string(&path),
+            op,
+            before: old.cloned(),
+            after: new.cloned(),
+        });
+    }
 }
 
 #[cfg(test)]

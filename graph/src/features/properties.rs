@@ -86,6 +86,26 @@ proptest! {
     }
 
     #[test]
+    fn explaining_walks_to_the_same_changes_as_comparing_every_leaf(
+        before in features(),
+        after in features(),
+    ) {
+        let (old, new) = (leaves(&before), leaves(&after));
+        let every_path: std::collections::BTreeSet<&Vec<String>> = old.keys().chain(new.keys()).collect();
+        let compared: Vec<(String, Option<Value>, Option<Value>)> = every_path
+            .into_iter()
+            .map(|segments| (segments, old.get(segments).copied(), new.get(segments).copied()))
+            .filter(|(_, old, new)| old != new)
+            .map(|(segments, old, new)| (path_segments_to_string(segments), old.cloned(), new.cloned()))
+            .collect();
+        let explained: Vec<(String, Option<Value>, Option<Value>)> = explain(&before, &after)
+            .into_iter()
+            .map(|change| (change.path, change.before, change.after))
+            .collect();
+        prop_assert_eq!(explained, compared);
+    }
+
+    #[test]
     fn explained_changes_are_sorted_and_well_formed(before in features(), after in features()) {
         let changes = explain(&before, &after);
         let segment_lists = changes

@@ -39,6 +39,19 @@ pub(crate) fn leaves(root: &Value) -> LeafMap<'_> {
     found
 }
 
+/// The leaves of `value` found below the root (an empty object there is a leaf), keyed by the
+/// key lists below `value`: a leaf gives the single key list `[]`.
+pub(crate) fn leaves_below(value: &Value) -> LeafMap<'_> {
+    let mut found = LeafMap::new();
+    match value {
+        Value::Object(map) if !map.is_empty() => collect_leaves(map, &mut Vec::new(), &mut found),
+        leaf => {
+            found.insert(Vec::new(), leaf);
+        }
+    }
+    found
+}
+
 fn collect_leaves<'a>(map: &'a Map<String, Value>, prefix: &mut Vec<String>, found: &mut LeafMap<'a>) {
     for (key, value) in map {
         prefix.push(key.clone());

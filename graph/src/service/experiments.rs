@@ -183,7 +183,7 @@ impl Graph {
         let status = input.status.unwrap_or(Status::Planned);
 
         let _gate = self.write_lock.acquire().await?;
-        let project = self.project(&input.project).await?;
+        let project = self.project_under_write_lock(&input.project).await?;
         let name_parts = project.settings.parse_name(&input.name)?;
         // A rerun repeats the original's name, number included: that number is taken, so a
         // rerun takes the next free one.
@@ -261,7 +261,8 @@ impl Graph {
 
     /// Checks that a number from the name is free, finds the experiment a rerun repeats
     /// and the new experiment's primary parent (explicit, else from the name) with its
-    /// full features; one read in the common case.
+    /// full features; one read in the common case, on the writer's side (the caller holds
+    /// the write lock).
     async fn creation_context(
         &self,
         project: &Project,
@@ -285,7 +286,7 @@ impl Graph {
             .with("rerun_key", key(rerun_of));
         let rows = self
             .executor
-            .execute(&queries::EXPERIMENT_CREATION_CONTEXT, params)
+            .execute_read_for_write(&queries::EXPERIMENT_CREATION_CONTEXT, params)
             .await?;
         let row = rows
             .first()

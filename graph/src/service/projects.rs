@@ -69,7 +69,7 @@ impl Graph {
         let settings = input.settings.unwrap_or_default();
         settings.validate()?;
         let _gate = self.write_lock.acquire().await?;
-        if self.find_project(&input.name).await?.is_some() {
+        if self.find_project(&input.name, true).await?.is_some() {
             return Err(Error::conflict(
                 "name",
                 format!("a project named `{}` already exists", input.name),
@@ -93,20 +93,38 @@ impl Graph {
         Ok(project)
     }
 
-    async fn find_project(&self, name: &str) -> Result<Option<Project>> {
-        let rows = self
-            .executor
-            .execute(&queries::PROJECT_BY_NAME, Params::new().with("name", name))
-            .await?;
+    /// The project called `name`, if any; `under_write_lock` reads it where a caller that holds
+    /// the write lock reads (`Executor::execute_read_for_write`: the embedded engine's writer
+    /// handle, whose page cache the last write left warm).
+    async fn find_project(&self, name: &str, under_write_lock: bool) -> Result<Option<Project>> {
+        let params = Params::new().with("name", name);
+        let rows = if under_write_lock {
+            self.executor
+                .execute_read_for_write(&queries::PROJECT_BY_NAME, params)
+                .await?
+        } else {
+            self.executor.execute(&queries::PROJECT_BY_NAME, params).await?
+        };
         rows.first().map(project_from_row).transpose()
     }
 
     /// The project called `name`.
     pub async fn project(&self, name: &str) -> Result<Project> {
-        self.find_project(name).await?.ok_or_else(|| Error::NotFound {
-            entity: "project",
-            id: name.to_owned(),
-        })
+        self.existing_project(name, false).await
+    }
+
+    /// The project called `name`, read by a caller that holds the write lock.
+    pub(crate) async fn project_under_write_lock(&self, name: &str) -> Result<Project> {
+        self.existing_project(name, true).await
+    }
+
+    async fn existing_project(&self, name: &str, under_write_lock: bool) -> Result<Project> {
+        self.find_project(name, under_write_lock)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                entity: "project",
+                id: name.to_owned(),
+            })
     }
 
     /// The project with this id.
