@@ -78,20 +78,20 @@ fn explain_below<'a>(
                 prefix.push(key);
                 match (old.get(key), new.get(key)) {
                     (Some(old), Some(new)) => explain_below(old, new, prefix, changes),
-                    (old, new) => {
-                        explain_leaves(prefix, old.map(leaves_below), new.map(leaves_below), changes)
-                    }
+                    (old, new) => explain_leaves(
+                        prefix,
+                        old.map(leaves_below).unwrap_or_default(),
+                        new.map(leaves_below).unwrap_or_default(),
+                        changes,
+                    ),
                 }
                 prefix.pop();
             }
         }
-        _ if at_root => explain_leaves(prefix, Some(leaves(before)), Some(leaves(after)), changes),
-        _ => explain_leaves(
-            prefix,
-            Some(leaves_below(before)),
-            Some(leaves_below(after)),
-            changes,
-        ),
+        _ => {
+            let leaves_of = if at_root { leaves } else { leaves_below };
+            explain_leaves(prefix, leaves_of(before), leaves_of(after), changes);
+        }
     }
 }
 
@@ -99,11 +99,10 @@ fn explain_below<'a>(
 /// their key lists below it), in key-list order.
 fn explain_leaves(
     prefix: &[&str],
-    before: Option<LeafMap<'_>>,
-    after: Option<LeafMap<'_>>,
+    before: LeafMap<'_>,
+    after: LeafMap<'_>,
     changes: &mut Vec<FeatureChange>,
 ) {
-    let (before, after) = (before.unwrap_or_default(), after.unwrap_or_default());
     let all_paths: BTreeSet<&Vec<String>> = before.keys().chain(after.keys()).collect();
     for segments in all_paths {
         let old = before.get(segments).copied();
