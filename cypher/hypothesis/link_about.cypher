@@ -1,5 +1,5 @@
 // One ABOUT edge; the Feature node is shared within the project and created when missing,
-// exactly as `experiment/link_feature` creates it for a SETS edge.
+// exactly as `experiment/link_features` creates it for a SETS edge.
 MATCH (h:Hypothesis {id: $id})
 MERGE (f:Feature {key: $key})
   ON CREATE SET f.path = $path, f.project_id = $project_id

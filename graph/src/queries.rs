@@ -55,7 +55,7 @@ queries! {
     EXPERIMENT_FEATURES = read "experiment/features";
     EXPERIMENT_SET_FEATURES = write "experiment/set_features";
     EXPERIMENT_SET_FULL_FEATURES = write "experiment/set_full_features";
-    EXPERIMENT_LINK_FEATURE = write "experiment/link_feature";
+    EXPERIMENT_LINK_FEATURES = write "experiment/link_features";
     EXPERIMENT_UNLINK_FEATURES = write "experiment/unlink_features";
     EXPERIMENT_FEATURE_SETS = read "experiment/feature_sets";
     EXPERIMENT_ENVIRONMENT = read "experiment/environment";
@@ -71,7 +71,6 @@ queries! {
     KNOWLEDGE_FEATURE_SETS = read "knowledge/feature_sets";
 
     ADD_PRIMARY_PARENT = write "lineage/add_primary_parent";
-    LINK_NEW_CHILD = write "lineage/link_new_child";
     REMOVE_PRIMARY_PARENT = write "lineage/remove_primary_parent";
     ADD_MERGE_PARENT = write "lineage/add_merge_parent";
     REMOVE_MERGE_PARENT = write "lineage/remove_merge_parent";

@@ -236,16 +236,9 @@ impl Graph {
             .with("features_diff", changes.diff_json.as_str())
             .with("features_full", changes.full_json.as_str())
             .with("next_number", project.next_number.max(number + 1))
-            .with("parent_number", parent.as_ref().map(|parent| parent.number));
+            .with("parent_number", parent.as_ref().map(|parent| parent.number))
+            .with("parent_id", parent.as_ref().map(|parent| parent.id.as_str()));
         let mut statements = vec![Statement::new(&queries::EXPERIMENT_CREATE, create)];
-        if let Some(parent) = &parent {
-            statements.push(Statement::new(
-                &queries::LINK_NEW_CHILD,
-                Params::new()
-                    .with("child_id", experiment.id.as_str())
-                    .with("parent_id", parent.id.as_str()),
-            ));
-        }
         if let Some(original_id) = &links.rerun_of {
             statements.push(Statement::new(
                 &queries::EXPERIMENT_LINK_RERUN,
@@ -254,7 +247,7 @@ impl Graph {
                     .with("original_id", original_id.as_str()),
             ));
         }
-        statements.extend(changes.link_statements(&experiment.id));
+        statements.extend(changes.link_statement(&experiment.id));
         self.executor.execute_atomic(statements).await?;
         Ok(experiment)
     }

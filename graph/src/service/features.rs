@@ -13,7 +13,7 @@ use crate::features::{self, FeatureChange, MergePreview};
 use crate::ids::ExperimentId;
 use crate::model::{Experiment, Project};
 use crate::queries;
-use crate::value::{Params, Row};
+use crate::value::{Params, Row, Value};
 
 /// An experiment's stored features.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,28 +105,36 @@ impl FeatureChangeSet {
             ),
             Statement::new(&queries::EXPERIMENT_UNLINK_FEATURES, Params::new().with("id", id)),
         ];
-        statements.extend(self.link_statements(experiment));
+        statements.extend(self.link_statement(experiment));
         statements
     }
 
-    /// One statement per changed leaf: a `SETS` edge to its `Feature` node.
-    pub fn link_statements(&self, experiment: &ExperimentId) -> Vec<Statement> {
-        self.changes
-            .iter()
-            .map(|change| {
-                let value = change.after.as_ref().map(|after| after.to_string());
-                Statement::new(
-                    &queries::EXPERIMENT_LINK_FEATURE,
-                    Params::new()
-                        .with("id", experiment.as_str())
-                        .with("project_id", self.project_id.as_str())
-                        .with("key", format!("{}/{}", self.project_id, change.path))
-                        .with("path", change.path.as_str())
-                        .with("op", change.op.as_str())
-                        .with("value", value),
+    /// The statement that links `experiment` to a `Feature` node per changed leaf (`SETS`
+    /// edges), `None` when nothing changed.
+    pub fn link_statement(&self, experiment: &ExperimentId) -> Option<Statement> {
+        if self.changes.is_empty() {
+            return None;
+        }
+        let project_id = self.project_id.as_str();
+        let column = |field: &dyn Fn(&FeatureChange) -> Value| -> Vec<Value> {
+            self.changes.iter().map(field).collect()
+        };
+        Some(Statement::new(
+            &queries::EXPERIMENT_LINK_FEATURES,
+            Params::new()
+                .with("id", experiment.as_str())
+                .with("project_id", project_id)
+                .with(
+                    "keys",
+                    column(&|change| format!("{project_id}/{}", change.path).into()),
                 )
-            })
-            .collect()
+                .with("paths", column(&|change| change.path.as_str().into()))
+                .with("ops", column(&|change| change.op.as_str().into()))
+                .with(
+                    "values",
+                    column(&|change| change.after.as_ref().map(|after| after.to_string()).into()),
+                ),
+        ))
     }
 }
 
