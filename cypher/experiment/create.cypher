@@ -1,5 +1,5 @@
 // A new experiment in its project, its CHILD_OF edge to its primary parent, and the project's
-// number counter advanced: one statement. The parent's number is cached on the node from the
+// number counter and DAG version (`project/bump_dag_version`) advanced: one statement. The parent's number is cached on the node from the
 // start. For a root `$parent_id` is null: the last MATCH finds nothing and the statement ends
 // after the CREATE (which stays), so it returns no row.
 // Membership is the indexed `project_id` property, not an edge to the project: graphdblite
@@ -12,7 +12,7 @@ CREATE (e:Experiment {
   created_at: $now, updated_at: $now, started_at: $started_at, ended_at: $ended_at,
   features_diff: $features_diff, features_full: $features_full, parent_number: $parent_number
 })
-SET p.next_number = $next_number
+SET p.next_number = $next_number, p.dag_version = coalesce(p.dag_version, 0) + 1
 WITH e
 MATCH (parent:Experiment {id: $parent_id})
 CREATE (e)-[:CHILD_OF]->(parent)

@@ -42,6 +42,7 @@ queries! {
     PROJECT_LIST = read "project/list";
     PROJECT_UPDATE = write "project/update";
     PROJECT_BUMP_VALUES_VERSION = write "project/bump_values_version";
+    PROJECT_BUMP_DAG_VERSION = write "project/bump_dag_version";
     PROJECT_DISMISSED_SUGGESTIONS = read "project/dismissed_suggestions";
     PROJECT_SET_DISMISSED_SUGGESTIONS = write "project/set_dismissed_suggestions";
 
@@ -82,6 +83,7 @@ queries! {
     PRIMARY_SUBTREE = read "lineage/primary_subtree";
     FIND_PATH = read "lineage/find_path";
     DAG_NODES = read "lineage/dag_nodes";
+    DAG_VERSION = read "lineage/dag_version";
 
     JOB_CREATE = write "job/create";
     JOB_BY_ID = read "job/by_id";

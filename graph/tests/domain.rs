@@ -21,6 +21,7 @@ support::on_every_engine!(
     projects_are_unique_and_their_settings_are_validated_on_write,
     experiments_page_by_number_and_filter_by_status,
     dag_and_kanban_show_the_whole_project,
+    the_kept_dag_follows_every_change_it_shows_from_any_process,
     reopening_the_graph_keeps_everything_and_does_not_migrate_twice,
     every_named_query_runs_on_the_engine,
     cypher_in_user_values_is_stored_verbatim_and_changes_nothing_else,
@@ -697,6 +698,92 @@ async fn dag_and_kanban_show_the_whole_project(t: TestGraph) {
             (Status::Complete, vec![]),
             (Status::Failed, vec![])
         ]
+    );
+}
+
+/// `dag` keeps a project's DAG between reads; every change to what it shows (creations,
+/// status, progress, primary and merge parents), made by this process or by another one on
+/// the same data, is in the next read.
+async fn the_kept_dag_follows_every_change_it_shows_from_any_process(t: TestGraph) {
+    use graph::model::EdgeKind::{ChildOf, MergedFrom};
+    project(&t.graph, "vit").await;
+    let other = graph::Graph::open(t.open_engine().await)
+        .await
+        .expect("a second process on the same data");
+    let shown = |dag: graph::model::Dag| {
+        (
+            dag.nodes
+                .iter()
+                .map(|n| (n.number, n.status, n.progress))
+                .collect::<Vec<_>>(),
+            dag.edges
+                .iter()
+                .map(|e| (e.from, e.to, e.kind))
+                .collect::<Vec<_>>(),
+        )
+    };
+    for name in ["1", "2_from_1"] {
+        t.graph
+            .create_experiment(experiment("vit", name, None))
+            .await
+            .expect("created");
+    }
+    let planned = (Status::Planned, 0);
+    let first = shown(t.graph.dag("vit").await.expect("dag"));
+    assert_eq!(first.1, vec![(1, 2, ChildOf)]);
+    assert_eq!(shown(t.graph.dag("vit").await.expect("kept")), first);
+
+    other
+        .create_experiment(experiment("vit", "3_from_1", None))
+        .await
+        .expect("created elsewhere");
+    let update = |status, progress| ExperimentUpdate {
+        status,
+        progress,
+        ..Default::default()
+    };
+    other
+        .update_experiment("vit", 2, update(Some(Status::Running), None))
+        .await
+        .expect("status");
+    assert_eq!(
+        shown(t.graph.dag("vit").await.expect("dag")),
+        (
+            vec![
+                (1, planned.0, planned.1),
+                (2, Status::Running, 0),
+                (3, planned.0, planned.1)
+            ],
+            vec![(1, 2, ChildOf), (1, 3, ChildOf)]
+        )
+    );
+    other
+        .update_experiment("vit", 2, update(None, Some(40)))
+        .await
+        .expect("progress");
+    assert_eq!(
+        shown(t.graph.dag("vit").await.expect("dag")).0[1],
+        (2, Status::Running, 40)
+    );
+    other.add_merge_parent("vit", 3, 2).await.expect("merged");
+    assert_eq!(
+        shown(t.graph.dag("vit").await.expect("dag")).1,
+        vec![(1, 2, ChildOf), (1, 3, ChildOf), (2, 3, MergedFrom)]
+    );
+    other.remove_merge_parent("vit", 3, 2).await.expect("unmerged");
+    assert_eq!(
+        shown(t.graph.dag("vit").await.expect("dag")).1,
+        vec![(1, 2, ChildOf), (1, 3, ChildOf)]
+    );
+    other.reparent("vit", 3, Some(2)).await.expect("reparented");
+    assert_eq!(
+        shown(t.graph.dag("vit").await.expect("dag")).1,
+        vec![(1, 2, ChildOf), (2, 3, ChildOf)]
+    );
+    other.reparent("vit", 3, None).await.expect("made a root");
+    assert_eq!(
+        shown(t.graph.dag("vit").await.expect("dag")).1,
+        vec![(1, 2, ChildOf)]
     );
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use graph::engine::GraphUrl;
 use graph::executor::Statement;
-use graph::model::{Experiment, NewExperiment, NewProject, ParentRef};
+use graph::model::{Experiment, ExperimentUpdate, NewExperiment, NewProject, ParentRef};
 use graph::queries::{self, Query};
 use graph::value::Params;
 use graph::Graph;

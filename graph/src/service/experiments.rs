@@ -4,6 +4,7 @@ use tracing::instrument;
 
 use super::evidence_snapshot::ValuesChange;
 use super::features::{stored_json, FeatureChangeSet};
+use super::lineage::bump_dag_version;
 use super::{experiment_from_row, experiment_key, experiments_from_rows, now, timestamp, Graph};
 use crate::error::{Error, Result};
 use crate::executor::Statement;
@@ -378,7 +379,7 @@ impl Graph {
 
         let _gate = self.write_lock.acquire().await?;
         let mut experiment = self.experiment(project, number).await?;
-        let previous_status = experiment.status;
+        let (previous_status, previous_progress) = (experiment.status, experiment.progress);
         let changed_at = now();
         if let Some(status) = update.status {
             if status == Status::Running && experiment.started_at.is_none() {
@@ -414,12 +415,16 @@ impl Graph {
             .with("started_at", experiment.started_at.map(timestamp))
             .with("ended_at", experiment.ended_at.map(timestamp))
             .with("now", timestamp(changed_at));
+        let mut statements = vec![Statement::new(&queries::EXPERIMENT_UPDATE, params)];
+        if experiment.status != previous_status || experiment.progress != previous_progress {
+            statements.push(bump_dag_version(&experiment.project_id));
+        }
         if experiment.status == previous_status {
-            self.executor.execute(&queries::EXPERIMENT_UPDATE, params).await?;
+            self.executor.execute_atomic(statements).await?;
         } else {
             // The status is one of the values the evidence snapshots hold.
             self.execute_changing_values(
-                vec![Statement::new(&queries::EXPERIMENT_UPDATE, params)],
+                statements,
                 &experiment.project_id,
                 experiment.number,
                 ValuesChange::Status(experiment.status),

@@ -2,6 +2,8 @@
 //! merge parents, and the whole-project views (DAG, Kanban). Every edge insert
 //! is checked for cycles first.
 
+use std::sync::Arc;
+
 use tracing::instrument;
 
 use super::evidence_snapshot::ValuesChange;
@@ -9,13 +11,25 @@ use super::features::FeatureChangeSet;
 use super::{experiment_from_row, experiments_from_rows, Graph};
 use crate::error::{Error, Result};
 use crate::executor::Statement;
-use crate::ids::ExperimentId;
+use crate::ids::{ExperimentId, ProjectId};
 use crate::model::{Dag, DagEdge, DagNode, EdgeKind, Experiment, KanbanColumn, Project, Status};
 use crate::queries::{self, Query};
 use crate::value::Params;
 
 /// Kanban reads a whole project; beyond this many experiments it shows the first ones.
 const MAX_KANBAN_EXPERIMENTS: i64 = 50_000;
+
+/// Each project's DAG by DAG version (`project/bump_dag_version`).
+pub(crate) type DagCache = super::chunks::VersionedCache<i64, Dag>;
+
+/// The statement that moves a project's DAG version, in the batch of a change to what
+/// [`Graph::dag`] reads.
+pub(super) fn bump_dag_version(project_id: &ProjectId) -> Statement {
+    Statement::new(
+        &queries::PROJECT_BUMP_DAG_VERSION,
+        Params::new().with("project_id", project_id.as_str()),
+    )
+}
 
 fn edge_params(child: &ExperimentId, parent: &ExperimentId) -> Params {
     Params::new()
@@ -182,6 +196,7 @@ impl Graph {
             self.refresh_descendant_features(&experiment.id, &own.full)
                 .await?,
         );
+        statements.push(bump_dag_version(&project.id));
         let change = ValuesChange::Parent(new_parent.as_ref().map(|parent| parent.number));
         self.execute_changing_values(statements, &project.id, experiment.number, change)
             .await?;
@@ -204,10 +219,13 @@ impl Graph {
         }
         self.check_acyclic(&experiment, &parent).await?;
         self.executor
-            .execute(
-                &queries::ADD_MERGE_PARENT,
-                edge_params(&experiment.id, &parent.id),
-            )
+            .execute_atomic(vec![
+                Statement::new(
+                    &queries::ADD_MERGE_PARENT,
+                    edge_params(&experiment.id, &parent.id),
+                ),
+                bump_dag_version(&project.id),
+            ])
             .await?;
         Ok(experiment)
     }
@@ -219,15 +237,19 @@ impl Graph {
         let project = self.project(project).await?;
         let experiment = self.experiment_in(&project, number).await?;
         let parent_experiment = self.experiment_in(&project, parent).await?;
-        let rows = self
+        let results = self
             .executor
-            .execute(
-                &queries::REMOVE_MERGE_PARENT,
-                edge_params(&experiment.id, &parent_experiment.id),
-            )
+            .execute_atomic(vec![
+                Statement::new(
+                    &queries::REMOVE_MERGE_PARENT,
+                    edge_params(&experiment.id, &parent_experiment.id),
+                ),
+                bump_dag_version(&project.id),
+            ])
             .await?;
-        let removed = rows
+        let removed = results
             .first()
+            .and_then(|rows| rows.first())
             .map(|row| row.int("removed"))
             .transpose()?
             .unwrap_or(0);
@@ -241,10 +263,26 @@ impl Graph {
     }
 
     /// The whole lineage graph of a project, read in one query from the parent
-    /// numbers each experiment caches alongside its edges.
+    /// numbers each experiment caches alongside its edges, and kept by this process while
+    /// the project's DAG version holds (every creation, status or progress change and
+    /// parent edge moves it).
     pub async fn dag(&self, project: &str) -> Result<Dag> {
         let project = self.project(project).await?;
         let params = Params::new().with("project_id", project.id.as_str());
+        let version = self
+            .executor
+            .execute(&queries::DAG_VERSION, params.clone())
+            .await?
+            .first()
+            .map(|row| row.opt_int("version"))
+            .transpose()?
+            .flatten()
+            .unwrap_or_default();
+        if let Some(kept) = self.dags.current(&project.id, &version) {
+            return Ok(Dag::clone(&kept));
+        }
+        // Read after the version: a change landing meanwhile makes the version newer, so the
+        // next call reads again.
         let rows = self.executor.execute(&queries::DAG_NODES, params).await?;
         let mut dag = Dag::default();
         for row in &rows {
@@ -272,6 +310,7 @@ impl Graph {
         }
         dag.nodes.sort_by_key(|node| node.number);
         dag.edges.sort_by_key(|edge| (edge.to, edge.from));
+        self.dags.keep(&project.id, version, Arc::new(dag.clone()));
         Ok(dag)
     }
 

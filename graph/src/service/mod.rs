@@ -78,6 +78,8 @@ pub struct Graph {
     summaries: Arc<chunks::SummariesCache>,
     /// Each project's table values as computed last, by values version and configuration.
     table_values: Arc<metrics_table::ValuesCache>,
+    /// Each project's DAG as read last, by DAG version.
+    dags: Arc<lineage::DagCache>,
     /// Statements run on the engine since this graph opened.
     statements: Arc<AtomicU64>,
     /// Chunk records waiting for their group commit.
@@ -106,6 +108,7 @@ impl Graph {
             evidence_units: Arc::default(),
             summaries: Arc::default(),
             table_values: Arc::default(),
+            dags: Arc::default(),
             chunk_queue: Arc::default(),
         })
     }
@@ -127,6 +130,7 @@ impl Graph {
             evidence_units: self.evidence_units.clone(),
             summaries: self.summaries.clone(),
             table_values: self.table_values.clone(),
+            dags: self.dags.clone(),
             statements: self.statements.clone(),
             chunk_queue: Arc::default(),
         };
