@@ -1,8 +1,10 @@
 //! The one seam between the domain and a graph engine.
 //!
 //! The domain runs named Cypher from `cypher/` through [`Executor`]; an engine
-//! (embedded graphdblite today, FalkorDB and Neo4j later) only has to run a
-//! statement with parameters, run several atomically, and create indexes.
+//! (embedded graphdblite, FalkorDB, Neo4j) only has to run a statement with parameters, run
+//! several atomically, and create indexes. An engine that can also hold a write transaction
+//! open on the calling thread (the embedded one) offers it through
+//! [`Executor::write_transactions`], so that a write's reads and batch run in one transaction.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -75,6 +77,31 @@ pub trait Executor: Send + Sync + std::fmt::Debug {
 
     /// A short engine name for logs and `/readyz` (`embedded`, `falkordb`, …).
     fn engine_name(&self) -> &'static str;
+
+    /// Where the engine can hold a write transaction open on the calling thread while the
+    /// domain reads, decides and writes (the embedded engine), the source of such
+    /// transactions; `None` where it cannot (server engines, views that only read), and the
+    /// domain runs its reads and its batch one by one. See `Graph::in_write_transaction`.
+    fn write_transactions(&self) -> Option<Arc<dyn TransactionSource>> {
+        None
+    }
+}
+
+/// Write transactions that run on the calling thread: see [`Executor::write_transactions`].
+pub trait TransactionSource: Send + Sync {
+    /// Opens a write transaction on the engine's writer, waiting until the writer is free.
+    /// It blocks: call it on a thread that may block, never on an async worker.
+    fn begin(&self) -> Result<Arc<dyn Transaction>>;
+}
+
+/// One open write transaction seen as an [`Executor`]: everything run through it joins the
+/// transaction (its reads see its own writes, an atomic batch becomes a part of it) and runs
+/// on the calling thread, so its futures complete without waiting. Nothing lands before
+/// [`Transaction::commit`]; dropped uncommitted, it rolls back. It makes no indexes and opens
+/// no transaction inside itself.
+pub trait Transaction: Executor {
+    /// Commits everything run through it.
+    fn commit(&self) -> Result<()>;
 }
 
 /// Passes everything to the engine underneath and counts the statements (each statement of an
@@ -125,5 +152,9 @@ impl Executor for CountingExecutor {
 
     fn engine_name(&self) -> &'static str {
         self.inner.engine_name()
+    }
+
+    fn write_transactions(&self) -> Option<Arc<dyn TransactionSource>> {
+        self.inner.write_transactions()
     }
 }

@@ -1,9 +1,14 @@
-//! The patched graphdblite (vendor/graphdblite/PATCHES.md) keeps each database's index lists
-//! between schema changes instead of reading `sqlite_master` on every write. A write must
-//! still maintain every index that exists when it runs: these drive the ways the schema can
-//! change under a kept list — another connection's index, this connection's index rolled back
-//! and another one created at the same schema cookie — and check through an index seek that
-//! the written node is found.
+//! The patched graphdblite (vendor/graphdblite/PATCHES.md).
+//!
+//! It keeps each database's index lists between schema changes instead of reading
+//! `sqlite_master` on every write. A write must still maintain every index that exists when it
+//! runs: the first tests drive the ways the schema can change under a kept list — another
+//! connection's index, this connection's index rolled back and another one created at the same
+//! schema cookie — and check through an index seek that the written node is found.
+//!
+//! Its all-or-nothing write transactions run statements without savepoints of their own: the
+//! last tests check that one failed statement then blocks the commit, so a partly applied
+//! statement can only be rolled back with everything else.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -123,4 +128,81 @@ fn a_write_after_a_failed_index_creation_maintains_the_indexes_that_exist() {
     transaction.commit().expect("commit");
 
     assert_eq!(found_by_name_index(&mut database, "kept"), ["kept"]);
+}
+
+/// People named `name`, read in a transaction of their own.
+fn count_named(database: &mut Database, name: &str) -> usize {
+    let params = HashMap::from([("name".to_owned(), Value::String(name.to_owned()))]);
+    let transaction = database.read_tx().expect("begin");
+    transaction
+        .query_with_params(
+            "MATCH (p:Person {name: $name}) RETURN p.name AS name",
+            Some(&params),
+        )
+        .expect("query")
+        .len()
+}
+
+/// Creates two people, then fails on the third row: a statement that fails part-way.
+const FAILS_ON_THE_THIRD_ROW: &str = "UNWIND [1, 2, 0] AS d CREATE (:Person {name: 'partial', age: 10 / d})";
+
+/// In the open transaction: creates `first`, then runs [`FAILS_ON_THE_THIRD_ROW`].
+fn create_first_then_fail(database: &mut Database) {
+    database
+        .execute("CREATE (:Person {name: 'first', age: 1})")
+        .expect("create a person");
+    database
+        .execute(FAILS_ON_THE_THIRD_ROW)
+        .expect_err("division by zero on the third row");
+}
+
+#[test]
+fn an_all_or_nothing_transaction_after_a_failed_statement_refuses_to_commit_and_rolls_back_whole() {
+    let (_directory, mut database, _other) = two_connections();
+
+    database.begin_write_all_or_nothing().expect("begin");
+    create_first_then_fail(&mut database);
+    // No savepoint undid the failed statement's first two rows: they wait for the rollback.
+    let partial = database
+        .execute("MATCH (p:Person {name: 'partial'}) RETURN p.age AS age")
+        .expect("read inside the transaction");
+    assert_eq!(partial.len(), 2);
+    let refused = database.commit().expect_err("commit after a failed statement");
+    assert!(
+        refused.to_string().contains("can only be rolled back"),
+        "{refused}"
+    );
+    database.rollback().expect("rollback");
+    assert_eq!(count_named(&mut database, "first"), 0);
+    assert_eq!(count_named(&mut database, "partial"), 0);
+
+    // A plain write transaction keeps statement-level atomicity: the failed statement is
+    // undone alone, and the rest commits.
+    database.begin_write().expect("begin");
+    create_first_then_fail(&mut database);
+    database.commit().expect("commit");
+    assert_eq!(count_named(&mut database, "first"), 1);
+    assert_eq!(count_named(&mut database, "partial"), 0);
+}
+
+#[test]
+fn an_all_or_nothing_transaction_commits_every_statement_together() {
+    let (_directory, mut database, mut other) = two_connections();
+
+    database.begin_write_all_or_nothing().expect("begin");
+    database
+        .execute("CREATE (:Person {name: 'first', age: 1})")
+        .expect("create a person");
+    database
+        .execute("UNWIND [1, 2] AS i CREATE (:Person {name: 'second', age: i})")
+        .expect("create two people");
+    assert_eq!(
+        count_named(&mut other, "first"),
+        0,
+        "nothing is seen before the commit"
+    );
+    database.commit().expect("commit");
+
+    assert_eq!(count_named(&mut other, "first"), 1);
+    assert_eq!(count_named(&mut other, "second"), 2);
 }

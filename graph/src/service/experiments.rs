@@ -172,18 +172,38 @@ impl Graph {
     /// Creates an experiment: numbers it, links its parent (and the experiment it reruns) and
     /// stores its features as a diff.
     #[instrument(skip_all, fields(project = %input.project, name = %input.name))]
-    pub async fn create_experiment(&self, input: NewExperiment) -> Result<Experiment> {
-        let notes = input.notes.unwrap_or_default();
+    pub async fn create_experiment(&self, mut input: NewExperiment) -> Result<Experiment> {
+        let notes = input.notes.take().unwrap_or_default();
         validate_notes(&notes)?;
-        let tags = normalize_tags(input.tags.unwrap_or_default())?;
+        let tags = normalize_tags(input.tags.take().unwrap_or_default())?;
         let given_features = input
             .features
+            .take()
             .as_deref()
             .map(features::parse_features)
             .transpose()?;
         let status = input.status.unwrap_or(Status::Planned);
 
         let _gate = self.write_lock.acquire().await?;
+        // The reads it depends on (the project, the creation context) and its batch in one
+        // transaction where the engine has them.
+        self.in_write_transaction(move |graph| async move {
+            graph
+                .insert_experiment(input, notes, tags, given_features, status)
+                .await
+        })
+        .await
+    }
+
+    /// [`Graph::create_experiment`] once its input is checked, under the write lock.
+    async fn insert_experiment(
+        &self,
+        input: NewExperiment,
+        notes: String,
+        tags: Vec<String>,
+        given_features: Option<serde_json::Value>,
+        status: Status,
+    ) -> Result<Experiment> {
         let project = self.project_under_write_lock(&input.project).await?;
         let name_parts = project.settings.parse_name(&input.name)?;
         // A rerun repeats the original's name, number included: that number is taken, so a

@@ -5,7 +5,9 @@
 //! assignment, cycle checks, feature recomputation) hold the [`WriteLock`], so two of
 //! them never interleave, and send their statements as one atomic batch. The lock is
 //! per process on the embedded engine (one process by design) and a Redis lease when
-//! replicas share a server engine.
+//! replicas share a server engine. On the embedded engine a write can also run its reads and
+//! its batch in one transaction on one blocking thread (`Graph::in_write_transaction`;
+//! experiment creation does).
 
 mod audit;
 mod blobs;
@@ -99,8 +101,17 @@ impl Graph {
             let _migrating = write_lock.acquire().await?;
             crate::schema::migrate(executor.as_ref()).await?;
         }
-        let statements = Arc::new(AtomicU64::new(0));
-        Ok(Self {
+        Ok(Self::with_fresh_caches(executor, write_lock, Arc::default()))
+    }
+
+    /// A graph over `executor`, counting its statements into `statements`, with nothing kept
+    /// in memory yet.
+    fn with_fresh_caches(
+        executor: Arc<dyn Executor>,
+        write_lock: Arc<dyn WriteLock>,
+        statements: Arc<AtomicU64>,
+    ) -> Self {
+        Self {
             executor: Arc::new(CountingExecutor::new(executor, statements.clone())),
             statements,
             write_lock,
@@ -110,7 +121,7 @@ impl Graph {
             table_values: Arc::default(),
             dags: Arc::default(),
             chunk_queue: Arc::default(),
-        })
+        }
     }
 
     /// The engine underneath (for readiness checks and benchmarks).
@@ -135,6 +146,39 @@ impl Graph {
             chunk_queue: Arc::default(),
         };
         (graph, trace)
+    }
+
+    /// Runs `work` on a view of this graph whose every query and batch joins one write
+    /// transaction, committed when `work` succeeds and rolled back when it fails, where the
+    /// engine offers such transactions (the embedded engine). All of `work` then runs on one
+    /// thread of the blocking pool: one hand-off instead of one per query, and reads that see
+    /// the transaction's own writes. Elsewhere `work` runs on this graph as it is (its reads,
+    /// then its atomic batch). The caller holds the write lock, which `work` must not take
+    /// again. The view starts with empty caches, so nothing read inside an uncommitted
+    /// transaction is kept.
+    pub(crate) async fn in_write_transaction<T, F, Fut>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Graph) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<T>> + Send,
+    {
+        let Some(transactions) = self.executor.write_transactions() else {
+            return work(self.clone()).await;
+        };
+        let (write_lock, statements) = (self.write_lock.clone(), self.statements.clone());
+        // The transaction's futures never wait (it runs on this thread), so driving `work` here
+        // blocks only on the engine.
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let transaction = transactions.begin()?;
+            let view = Graph::with_fresh_caches(transaction.clone(), write_lock, statements);
+            // An error drops the transaction uncommitted, which rolls it back.
+            let value = runtime.block_on(work(view))?;
+            transaction.commit()?;
+            Ok(value)
+        })
+        .await
+        .map_err(|error| Error::Internal(format!("graph write task failed: {error}")))?
     }
 
     /// Statements run on the engine since this graph opened (schema migrations excluded).
@@ -204,4 +248,58 @@ fn experiment_from_row(row: &Row) -> Result<Experiment> {
 
 fn experiments_from_rows(rows: &[Row]) -> Result<Vec<Experiment>> {
     rows.iter().map(experiment_from_row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EmbeddedEngine;
+    use crate::model::NewProject;
+
+    async fn embedded_graph(directory: &tempfile::TempDir) -> Graph {
+        let engine = EmbeddedEngine::open(directory.path().join("graph.db"))
+            .await
+            .expect("the engine opens");
+        Graph::open(Arc::new(engine)).await.expect("the graph opens")
+    }
+
+    fn new_project(name: &str) -> NewProject {
+        NewProject {
+            name: name.into(),
+            ..NewProject::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_transaction_reads_its_own_writes_and_lands_only_when_its_work_succeeds() {
+        let directory = tempfile::tempdir().expect("temp dir");
+        let graph = embedded_graph(&directory).await;
+        assert!(
+            graph.executor.write_transactions().is_some(),
+            "the embedded engine has them"
+        );
+
+        let outside = graph.clone();
+        let failed = graph
+            .in_write_transaction(move |inside| async move {
+                inside.create_project(new_project("vit")).await?;
+                let seen_inside = inside.project("vit").await.map(|project| project.name);
+                let seen_outside = outside.project("vit").await.map(|project| project.name);
+                assert_eq!(seen_inside.ok().as_deref(), Some("vit"), "its own write");
+                assert!(
+                    matches!(seen_outside, Err(Error::NotFound { .. })),
+                    "uncommitted: {seen_outside:?}"
+                );
+                Err::<(), _>(Error::invalid("name", "refused after the write"))
+            })
+            .await;
+        assert!(matches!(failed, Err(Error::Invalid { .. })), "{failed:?}");
+        assert!(matches!(graph.project("vit").await, Err(Error::NotFound { .. })));
+
+        let created = graph
+            .in_write_transaction(|inside| async move { inside.create_project(new_project("vit")).await })
+            .await
+            .expect("committed");
+        assert_eq!(graph.project("vit").await.expect("landed").id, created.id);
+    }
 }

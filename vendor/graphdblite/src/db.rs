@@ -144,6 +144,11 @@ pub struct Database {
     /// The typed `read_tx`/`write_tx` API does NOT touch this field —
     /// it manages its own scoped `rusqlite::Transaction`.
     tx_state: TxState,
+    /// rsdk patch: the active stateful write transaction is all-or-nothing
+    /// (`begin_write_all_or_nothing`): its statements take no savepoint of their own.
+    all_or_nothing: bool,
+    /// rsdk patch: a statement of the all-or-nothing transaction failed; it can only roll back.
+    statement_failed: bool,
     /// Maximum byte length for a single property value.
     pub max_property_value_bytes: usize,
     /// Maximum byte length for label and property key names.
@@ -264,6 +269,8 @@ impl Database {
         Ok(Self {
             conn,
             tx_state: TxState::None,
+            all_or_nothing: false,
+            statement_failed: false,
             max_property_value_bytes: config.max_property_value_bytes,
             max_name_bytes: config.max_name_bytes,
             max_result_rows: config.max_result_rows,
@@ -345,6 +352,20 @@ impl Database {
         self.ensure_no_active_tx("begin_write")?;
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         self.tx_state = TxState::Write;
+        // rsdk patch: a plain write transaction keeps its statement savepoints.
+        self.all_or_nothing = false;
+        self.statement_failed = false;
+        Ok(())
+    }
+
+    /// rsdk patch: [`begin_write`](Self::begin_write) for a caller that rolls the whole
+    /// transaction back when any statement fails, so statements run without a savepoint of
+    /// their own (with one, SQLite first copies every page a statement changes to its
+    /// sub-journal). A statement that fails part-way leaves its first writes in the
+    /// transaction: from then on `commit` refuses, and only `rollback` ends the transaction.
+    pub fn begin_write_all_or_nothing(&mut self) -> Result<()> {
+        self.begin_write()?;
+        self.all_or_nothing = true;
         Ok(())
     }
 
@@ -394,7 +415,8 @@ impl Database {
             // error). Running the statement anyway would silently
             // auto-commit it outside the caller's transaction.
             if self.conn.is_autocommit() {
-                self.tx_state = TxState::None;
+                // rsdk patch: `resync_tx_state` also ends the all-or-nothing state.
+                self.resync_tx_state();
                 return Err(GraphError::Transaction {
                     message: "the active transaction was already rolled back by SQLite \
                               (for example after a disk-full or I/O error)"
@@ -410,9 +432,14 @@ impl Database {
                 require_read_only: self.tx_state == TxState::Read,
                 max_property_value_bytes: self.max_property_value_bytes,
                 max_name_bytes: self.max_name_bytes,
+                statement_savepoint: !self.all_or_nothing,
                 ..Default::default()
             };
             let result = execute_cypher(&self.conn, cypher, params, ctx, self.exec_caches());
+            // rsdk patch: see `begin_write_all_or_nothing`.
+            if result.is_err() && self.all_or_nothing {
+                self.statement_failed = true;
+            }
             self.resync_tx_state();
             return result;
         }
@@ -516,6 +543,15 @@ impl Database {
                 hint: None,
             });
         }
+        // rsdk patch: see `begin_write_all_or_nothing`.
+        if self.statement_failed {
+            return Err(GraphError::Transaction {
+                message: "a statement of this all-or-nothing transaction failed; \
+                          it can only be rolled back"
+                    .to_string(),
+                hint: Some("roll back and run the transaction again".to_string()),
+            });
+        }
         let result = self.conn.execute_batch("COMMIT");
         self.resync_tx_state();
         result?;
@@ -545,6 +581,9 @@ impl Database {
     fn resync_tx_state(&mut self) {
         if self.conn.is_autocommit() {
             self.tx_state = TxState::None;
+            // rsdk patch: the all-or-nothing state ends with its transaction.
+            self.all_or_nothing = false;
+            self.statement_failed = false;
         }
     }
 

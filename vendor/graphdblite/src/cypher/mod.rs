@@ -118,7 +118,9 @@ fn execute_cypher_inner(
     // gets its own savepoint so that, if it fails part-way, only its own
     // writes are undone and the transaction stays usable (statement-level
     // atomicity). Read-only plans have nothing to undo.
-    let result = if executor::is_read_only(&plan) {
+    // rsdk patch: no savepoint inside an all-or-nothing transaction, whose caller rolls the
+    // whole transaction back on any failure (`Database::begin_write_all_or_nothing`).
+    let result = if executor::is_read_only(&plan) || !ctx.statement_savepoint {
         executor::execute_with_ctx(conn, &plan, &ctx)
     } else {
         run_in_savepoint(conn, || executor::execute_with_ctx(conn, &plan, &ctx))

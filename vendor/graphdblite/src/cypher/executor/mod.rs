@@ -54,6 +54,10 @@ pub struct ExecContext {
     /// Maximum byte length of label / relationship-type / property-key names
     /// written by the query. 0 = unlimited. Mirrors `Config::max_name_bytes`.
     pub max_name_bytes: usize,
+    /// rsdk patch: whether a write statement runs in a savepoint of its own (statement-level
+    /// atomicity). False inside an all-or-nothing transaction
+    /// (`Database::begin_write_all_or_nothing`).
+    pub statement_savepoint: bool,
 }
 
 impl Default for ExecContext {
@@ -70,6 +74,7 @@ impl Default for ExecContext {
             materialized_used: Rc::new(Cell::new(0)),
             max_property_value_bytes: 0,
             max_name_bytes: 0,
+            statement_savepoint: true,
         }
     }
 }
