@@ -169,11 +169,12 @@ impl Graph {
         // The transaction's futures never wait (it runs on this thread), so driving `work` here
         // blocks only on the engine.
         let runtime = tokio::runtime::Handle::current();
+        let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let transaction = transactions.begin()?;
             let view = Graph::with_fresh_caches(transaction.clone(), write_lock, statements);
             // An error drops the transaction uncommitted, which rolls it back.
-            let value = runtime.block_on(work(view))?;
+            let value = runtime.block_on(tracing::Instrument::instrument(work(view), span))?;
             transaction.commit()?;
             Ok(value)
         })
