@@ -49,9 +49,7 @@ impl ReaderPool {
     /// The idle handles. The lock only guards a push or a pop, which cannot leave the
     /// list half-changed, so a panic elsewhere that poisoned it is harmless.
     fn idle_handles(&self) -> std::sync::MutexGuard<'_, Vec<Database>> {
-        self.idle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        held(&self.idle)
     }
 }
 
@@ -339,7 +337,8 @@ impl std::fmt::Debug for EmbeddedTransaction {
     }
 }
 
-/// Locks a mutex whose holder cannot leave it half-changed (it only swaps an `Option`).
+/// Locks a mutex whose holders cannot leave it half-changed (a push or a pop, a swapped
+/// `Option`), so a panic elsewhere that poisoned it is harmless.
 fn held<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
