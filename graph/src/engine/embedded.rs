@@ -261,9 +261,9 @@ impl Executor for EmbeddedEngine {
     async fn ensure_index(&self, index: IndexSpec) -> Result<()> {
         let created = self
             .with_writer(move |database| {
-                let transaction = database.write_tx().map_err(|error| {
-                    Error::from_write_failure(format!("cannot begin a write: {error}"), Error::Unavailable)
-                })?;
+                let transaction = database
+                    .write_tx()
+                    .map_err(|error| write_failure("cannot begin a write", error))?;
                 let created = match transaction.create_index(index.label, index.property) {
                     Ok(()) => true,
                     Err(GraphError::IndexAlreadyExists { .. }) => false,
@@ -274,9 +274,9 @@ impl Executor for EmbeddedEngine {
                         )))
                     }
                 };
-                transaction.commit().map_err(|error| {
-                    Error::from_write_failure(format!("commit failed: {error}"), Error::Unavailable)
-                })?;
+                transaction
+                    .commit()
+                    .map_err(|error| write_failure("commit failed", error))?;
                 Ok(created)
             })
             .await?;
@@ -304,9 +304,9 @@ impl EmbeddedTransactions {
         // The caller rolls the whole transaction back when any statement fails, so statements
         // take no savepoint of their own (patched engine: with them, every page a statement
         // changed was first copied to SQLite's sub-journal, ~9 % of a creation).
-        database.begin_write_all_or_nothing().map_err(|error| {
-            Error::from_write_failure(format!("cannot begin a write: {error}"), Error::Unavailable)
-        })?;
+        database
+            .begin_write_all_or_nothing()
+            .map_err(|error| write_failure("cannot begin a write", error))?;
         Ok(EmbeddedTransaction {
             writer: Mutex::new(Some(database)),
             first_write: Mutex::new(None),
@@ -398,9 +398,9 @@ impl Transaction for EmbeddedTransaction {
             .as_mut()
             .ok_or_else(|| Error::Internal("a write transaction committed twice".into()))?;
         failpoint::hit(failpoint::GRAPH_COMMIT, name);
-        database.commit().map_err(|error| {
-            Error::from_write_failure(format!("commit failed: {error}"), Error::Unavailable)
-        })?;
+        database
+            .commit()
+            .map_err(|error| write_failure("commit failed", error))?;
         *writer = None;
         failpoint::hit(failpoint::GRAPH_COMMITTED, name);
         Ok(())
@@ -425,6 +425,11 @@ impl Drop for EmbeddedTransaction {
 /// refused as invalid, naming the engine's reason.
 fn generated_error(error: GraphError) -> Error {
     Error::invalid("cypher", format!("the engine refused the statement: {error}"))
+}
+
+/// A write that could not begin or commit: storage full, else unavailable.
+fn write_failure(what: &str, error: GraphError) -> Error {
+    Error::from_write_failure(format!("{what}: {error}"), Error::Unavailable)
 }
 
 fn engine_error(query: &Query, error: GraphError) -> Error {

@@ -383,15 +383,8 @@ impl Graph {
 
     /// The project's values version (`project/bump_values_version`; 0 before any change).
     pub(super) async fn values_version(&self, project_id: &ProjectId) -> Result<i64> {
-        let params = Params::new().with("project_id", project_id.as_str());
-        let rows = self
-            .executor
-            .execute(&queries::EVIDENCE_VALUES_VERSION, params)
-            .await?;
-        Ok(match rows.first() {
-            Some(row) => row.opt_int("version")?.unwrap_or_default(),
-            None => 0,
-        })
+        self.project_version(&queries::EVIDENCE_VALUES_VERSION, project_id)
+            .await
     }
 
     /// The project's snapshot at its current version, holding at least the experiments

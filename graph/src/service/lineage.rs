@@ -269,15 +269,7 @@ impl Graph {
     pub async fn dag(&self, project: &str) -> Result<Dag> {
         let project = self.project(project).await?;
         let params = Params::new().with("project_id", project.id.as_str());
-        let version = self
-            .executor
-            .execute(&queries::DAG_VERSION, params.clone())
-            .await?
-            .first()
-            .map(|row| row.opt_int("version"))
-            .transpose()?
-            .flatten()
-            .unwrap_or_default();
+        let version = self.project_version(&queries::DAG_VERSION, &project.id).await?;
         if let Some(kept) = self.dags.current(&project.id, &version) {
             return Ok(Dag::clone(&kept));
         }

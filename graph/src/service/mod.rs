@@ -53,6 +53,7 @@ use crate::executor::{CountingExecutor, Executor};
 use crate::ids::{ExperimentId, ProjectId};
 use crate::lock::{LocalWriteLock, WriteLock};
 use crate::model::{Experiment, Status};
+use crate::queries::Query;
 use crate::read_only::{QueryTrace, ReadOnlyExecutor};
 use crate::value::Row;
 
@@ -180,6 +181,17 @@ impl Graph {
         })
         .await
         .map_err(|error| Error::Internal(format!("graph write task failed: {error}")))?
+    }
+
+    /// One of a project's version counters (its values or its DAG version), read with `query`
+    /// (which returns it as `version`); 0 before the first change, or for a missing project.
+    pub(super) async fn project_version(&self, query: &'static Query, project_id: &ProjectId) -> Result<i64> {
+        let params = crate::value::Params::new().with("project_id", project_id.as_str());
+        let rows = self.executor.execute(query, params).await?;
+        Ok(match rows.first() {
+            Some(row) => row.opt_int("version")?.unwrap_or_default(),
+            None => 0,
+        })
     }
 
     /// Statements run on the engine since this graph opened (schema migrations excluded).
