@@ -125,6 +125,7 @@ schema:
 ## search benchmark; see bench/RESULTS.md
 bench: test-services
 	cargo bench -p graph --bench dag
+	cargo bench -p graph --bench set_runs
 	cargo bench -p api --bench metrics
 	cargo bench -p api --bench files
 	cargo bench -p api --bench evidence

@@ -18,6 +18,7 @@ support::on_every_engine!(
     merge_preview_merges_against_the_common_ancestor_and_lists_conflicts,
     lifecycle_updates_set_timestamps_and_validate_fields,
     bad_input_is_refused_with_field_and_reason_and_stores_nothing,
+    a_large_features_document_is_parsed_whole_and_its_errors_keep_their_line,
     projects_are_unique_and_their_settings_are_validated_on_write,
     experiments_page_by_number_and_filter_by_status,
     dag_and_kanban_show_the_whole_project,
@@ -570,6 +571,49 @@ async fn bad_input_is_refused_with_field_and_reason_and_stores_nothing(t: TestGr
     let page = t.graph.experiments("vit", None, 10, None).await.expect("list");
     assert!(page.experiments.is_empty(), "nothing was stored");
     assert_eq!(t.graph.project("vit").await.expect("project").next_number, 1);
+}
+
+/// A document past 16 KiB is parsed on the blocking pool rather than on the async runtime;
+/// it must come out the same, and its errors must still point into it.
+async fn a_large_features_document_is_parsed_whole_and_its_errors_keep_their_line(t: TestGraph) {
+    project(&t.graph, "vit").await;
+    let mut yaml = String::new();
+    let mut expected = serde_json::Map::new();
+    for section in 0..200 {
+        let note = format!("{section:03}").repeat(340);
+        yaml.push_str(&format!(
+            "s{section:03}:\n  note: \"{note}\"\n  width: {section}\n"
+        ));
+        expected.insert(format!("s{section:03}"), json!({"note": note, "width": section}));
+    }
+    assert!(yaml.len() > 200 * 1024, "{} bytes", yaml.len());
+    let root = t
+        .graph
+        .create_experiment(experiment("vit", "1_large", Some(&yaml)))
+        .await
+        .expect("created");
+    let stored = t.graph.features(&root).await.expect("features");
+    assert_eq!(stored.full, serde_json::Value::Object(expected));
+
+    let broken = format!("{yaml}s200: [unclosed\n");
+    let error = t
+        .graph
+        .create_experiment(experiment("vit", "2_from_1", Some(&broken)))
+        .await
+        .expect_err("invalid yaml");
+    assert!(error.to_string().starts_with("features:"), "{error}");
+    assert!(error.to_string().contains("line 602"), "{error}");
+
+    let corrected = yaml.replace("  width: 7\n", "  width: 8\n");
+    t.graph
+        .update_features("vit", 1, &corrected)
+        .await
+        .expect("corrected");
+    let stored = t.graph.features(&root).await.expect("features");
+    assert_eq!(stored.full["s007"]["width"], json!(8));
+    assert_eq!(stored.full["s008"]["width"], json!(8));
+    let page = t.graph.experiments("vit", None, 10, None).await.expect("list");
+    assert_eq!(page.experiments.len(), 1, "the broken document stored nothing");
 }
 
 async fn projects_are_unique_and_their_settings_are_validated_on_write(t: TestGraph) {

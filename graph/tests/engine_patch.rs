@@ -9,6 +9,10 @@
 //! Its all-or-nothing write transactions run statements without savepoints of their own: the
 //! last tests check that one failed statement then blocks the commit, so a partly applied
 //! statement can only be rolled back with everything else.
+//!
+//! It writes a run of `SET` items on one variable once: the tests after those check that each
+//! item still sees the ones before it, that indexes follow the final values, that a clause's
+//! items reach every row in order, and that a failing item leaves nothing.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -205,4 +209,103 @@ fn an_all_or_nothing_transaction_commits_every_statement_together() {
 
     assert_eq!(count_named(&mut other, "first"), 1);
     assert_eq!(count_named(&mut other, "second"), 2);
+}
+
+/// The single row `query` returns, its columns by name.
+fn only_row(database: &mut Database, query: &str) -> HashMap<String, Value> {
+    let transaction = database.read_tx().expect("begin");
+    let records = transaction.query(query).expect("query");
+    assert_eq!(records.len(), 1, "{query}");
+    let record = &records[0];
+    record
+        .keys()
+        .map(|key| (key.clone(), record.get(key).cloned().unwrap_or(Value::Null)))
+        .collect()
+}
+
+#[test]
+fn a_run_of_set_items_sees_each_earlier_item_and_indexes_follow_the_last_value() {
+    let (_directory, mut database, mut other) = two_connections();
+    create_index(&mut database, "name");
+    create_person(&mut database, "ada", 36);
+
+    database
+        .execute(
+            "MATCH (p:Person {name: 'ada'}) \
+             SET p.age = p.age + 1, p.next = p.age + 1, p.name = 'grace', p.first = p.name, \
+                 p.gone = 1, p.gone = null",
+        )
+        .expect("set a run of items");
+
+    let row = only_row(
+        &mut other,
+        "MATCH (p:Person) RETURN p.age AS age, p.next AS next, p.first AS first, p.gone AS gone",
+    );
+    assert_eq!(row["age"], Value::I64(37));
+    assert_eq!(row["next"], Value::I64(38), "the second item saw the first");
+    assert_eq!(
+        row["first"],
+        Value::String("grace".into()),
+        "and the renamed node"
+    );
+    assert_eq!(row["gone"], Value::Null, "a later null removes an earlier value");
+    assert_eq!(found_by_name_index(&mut other, "grace"), vec!["grace".to_owned()]);
+    assert!(
+        found_by_name_index(&mut other, "ada").is_empty(),
+        "the old entry is gone"
+    );
+}
+
+#[test]
+fn a_run_of_set_items_on_relationships_and_rows_applies_every_item_to_each_row_in_order() {
+    let (_directory, mut database, mut other) = two_connections();
+    database
+        .execute("CREATE (:Person {name: 'a'})-[:KNOWS {since: 1}]->(:Person {name: 'b'})")
+        .expect("create");
+
+    database
+        .execute("MATCH (:Person)-[r:KNOWS]->(:Person) SET r.since = r.since + 1, r.until = r.since * 10")
+        .expect("set a run on a relationship");
+    let row = only_row(
+        &mut other,
+        "MATCH ()-[r:KNOWS]->() RETURN r.since AS since, r.until AS until",
+    );
+    assert_eq!(
+        (row["since"].clone(), row["until"].clone()),
+        (Value::I64(2), Value::I64(20))
+    );
+
+    // Two rows on one node: each row takes both items before the next row starts.
+    database
+        .execute(
+            "MATCH (p:Person {name: 'a'}) SET p.total = 0 \
+             WITH p UNWIND [1, 2] AS i \
+             SET p.total = p.total + i, p.trace = coalesce(p.trace, '') + toString(p.total)",
+        )
+        .expect("set per row");
+    let row = only_row(
+        &mut other,
+        "MATCH (p:Person {name: 'a'}) RETURN p.total AS total, p.trace AS trace",
+    );
+    assert_eq!(row["total"], Value::I64(3));
+    assert_eq!(
+        row["trace"],
+        Value::String("13".into()),
+        "row by row, item by item"
+    );
+}
+
+#[test]
+fn a_failing_item_in_a_run_of_set_items_leaves_the_entity_as_it_was() {
+    let (_directory, mut database, mut other) = two_connections();
+    create_person(&mut database, "ada", 36);
+
+    let failed = database.execute("MATCH (p:Person) SET p.age = 40, p.bad = {nested: 1}");
+    assert!(failed.is_err(), "a map is not a property value: {failed:?}");
+
+    let row = only_row(&mut other, "MATCH (p:Person) RETURN p.age AS age, p.bad AS bad");
+    assert_eq!(
+        (row["age"].clone(), row["bad"].clone()),
+        (Value::I64(36), Value::Null)
+    );
 }

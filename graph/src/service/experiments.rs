@@ -3,12 +3,11 @@
 use tracing::instrument;
 
 use super::evidence_snapshot::ValuesChange;
-use super::features::{stored_json, FeatureChangeSet};
+use super::features::{parse_features_text, stored_json, FeatureChangeSet};
 use super::lineage::bump_dag_version;
 use super::{experiment_from_row, experiment_key, experiments_from_rows, now, timestamp, Graph};
 use crate::error::{Error, Result};
 use crate::executor::Statement;
-use crate::features;
 use crate::ids::ExperimentId;
 use crate::model::{Experiment, ExperimentUpdate, NewExperiment, ParentRef, Project, Status};
 use crate::queries;
@@ -176,12 +175,10 @@ impl Graph {
         let notes = input.notes.take().unwrap_or_default();
         validate_notes(&notes)?;
         let tags = normalize_tags(input.tags.take().unwrap_or_default())?;
-        let given_features = input
-            .features
-            .take()
-            .as_deref()
-            .map(features::parse_features)
-            .transpose()?;
+        let given_features = match input.features.take() {
+            Some(text) => Some(parse_features_text(&text).await?),
+            None => None,
+        };
         let status = input.status.unwrap_or(Status::Planned);
 
         let _gate = self.write_lock.acquire().await?;

@@ -720,11 +720,69 @@ pub(in crate::cypher::executor) fn exec_set_property(
 ) -> Result<Vec<NamedRecord>> {
     let mut records = exec(conn, input, ctx)?;
     for rec in &mut records {
-        for assignment in assignments {
-            apply_set_property(conn, rec, assignment)?;
+        // rsdk patch: a run of items on one variable reads the entity once and writes it once.
+        for run in assignments.chunk_by(|a, b| a.variable == b.variable) {
+            apply_set_properties_run(conn, rec, run)?;
         }
     }
     Ok(records)
+}
+
+/// rsdk patch: `SET v.a = …, v.b = …` on one row, for a run of items on the same variable `v`:
+/// each item is evaluated with `v` bound to the properties set so far, as if the ones before it
+/// had been written, and the entity is written once at the end. Same outcome as
+/// [`apply_set_property`] item by item, which read the entity back and wrote its whole
+/// property map and index entries again for every item.
+fn apply_set_properties_run(
+    conn: &Connection,
+    rec: &mut NamedRecord,
+    run: &[Assignment],
+) -> Result<()> {
+    let [first, rest @ ..] = run else {
+        return Ok(());
+    };
+    if rest.is_empty() {
+        return apply_set_property(conn, rec, first);
+    }
+    let var = &first.variable;
+    let Some(entity) = load_and_refresh(conn, rec, var, "SET")? else {
+        return Ok(());
+    };
+    let mut new_props = entity_props(&entity).clone();
+    for (position, assignment) in run.iter().enumerate() {
+        if position > 0 {
+            rebind(rec, var, &with_props(&entity, new_props.clone()));
+        }
+        let val = eval_expr(
+            &assignment.value,
+            rec,
+            crate::cypher::eval::EvalCx::new(conn),
+        )?;
+        validate_write_value(&assignment.property, &val)?;
+        if matches!(entity, Entity::Node(_)) {
+            crate::types::validate_name(&assignment.property)?;
+        }
+        set_or_remove(&mut new_props, &assignment.property, val);
+    }
+    write_props(conn, rec, var, &entity, new_props)
+}
+
+/// `entity` with `props` in place of its properties (in memory only).
+fn with_props(entity: &Entity, props: Properties) -> Entity {
+    match entity {
+        Entity::Node(n) => Entity::Node(Node {
+            id: n.id,
+            labels: n.labels.clone(),
+            properties: props,
+        }),
+        Entity::Edge(e) => Entity::Edge(Edge {
+            src: e.src,
+            dst: e.dst,
+            label: e.label.clone(),
+            seq: e.seq,
+            properties: props,
+        }),
+    }
 }
 
 /// Apply `SET .prop = val` to an in-record property map (null removes).

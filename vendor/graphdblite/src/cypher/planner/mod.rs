@@ -1466,6 +1466,24 @@ mod fts_or_chain_tests {
 
 // === planner split: submodule declarations ===
 
+/// rsdk patch: `first` and the property items right after it in a `SET` clause, taken from
+/// `rest`: they form one `SetProperty` operator instead of one operator per item. The executor
+/// then gives each row every item in order (openCypher's order for one clause; upstream applied
+/// an item to every row before the next item) and writes an entity once for a run of items on
+/// the same variable, where every item used to read it back and write its whole property map
+/// and index entries again.
+fn assignment_run(
+    first: &Assignment,
+    rest: &mut std::iter::Peekable<std::slice::Iter<'_, SetItem>>,
+) -> Vec<Assignment> {
+    let mut assignments = vec![first.clone()];
+    while let Some(SetItem::Property(next)) = rest.peek().copied() {
+        assignments.push(next.clone());
+        rest.next();
+    }
+    assignments
+}
+
 mod helpers;
 mod multi;
 mod pattern;

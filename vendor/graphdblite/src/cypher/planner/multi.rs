@@ -303,11 +303,13 @@ pub(in crate::cypher::planner) fn plan_multi_clause(
                     .take()
                     .ok_or_else(|| GraphError::semantic("SET requires preceding MATCH"))?;
                 let mut current = input;
-                for item in items {
+                let mut items = items.iter().peekable();
+                while let Some(item) = items.next() {
                     current = match item {
+                        // rsdk patch: see `assignment_run`.
                         SetItem::Property(a) => LogicalOp::SetProperty {
                             input: Box::new(current),
-                            assignments: vec![a.clone()],
+                            assignments: super::assignment_run(a, &mut items),
                         },
                         SetItem::Label { variable, labels } => LogicalOp::SetLabel {
                             input: Box::new(current),

@@ -993,11 +993,13 @@ pub(in crate::cypher::planner) fn plan_set(
     }
 
     // Build chain of SET operations from items.
-    for item in &stmt.items {
+    let mut items = stmt.items.iter().peekable();
+    while let Some(item) = items.next() {
         op = match item {
+            // rsdk patch: a run of property items is one operator (see `assignment_run`).
             SetItem::Property(a) => LogicalOp::SetProperty {
                 input: Box::new(op),
-                assignments: vec![a.clone()],
+                assignments: super::assignment_run(a, &mut items),
             },
             SetItem::Label { variable, labels } => LogicalOp::SetLabel {
                 input: Box::new(op),
