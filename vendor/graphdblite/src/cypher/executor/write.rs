@@ -563,22 +563,8 @@ pub(in crate::cypher::executor) fn apply_set_property(
     rec: &mut NamedRecord,
     assignment: &Assignment,
 ) -> Result<()> {
-    let var = &assignment.variable;
-    let Some(entity) = load_and_refresh(conn, rec, var, "SET")? else {
-        return Ok(());
-    };
-    let val = eval_expr(
-        &assignment.value,
-        rec,
-        crate::cypher::eval::EvalCx::new(conn),
-    )?;
-    validate_write_value(&assignment.property, &val)?;
-    if matches!(entity, Entity::Node(_)) {
-        crate::types::validate_name(&assignment.property)?;
-    }
-    let mut new_props = entity_props(&entity).clone();
-    set_or_remove(&mut new_props, &assignment.property, val);
-    write_props(conn, rec, var, &entity, new_props)
+    // rsdk patch: one item is a run of one.
+    apply_set_properties_run(conn, rec, std::slice::from_ref(assignment))
 }
 
 /// The property map a `SET x = value` / `SET x += value` copies from: a map
@@ -730,20 +716,17 @@ pub(in crate::cypher::executor) fn exec_set_property(
 
 /// rsdk patch: `SET v.a = …, v.b = …` on one row, for a run of items on the same variable `v`:
 /// each item is evaluated with `v` bound to the properties set so far, as if the ones before it
-/// had been written, and the entity is written once at the end. Same outcome as
-/// [`apply_set_property`] item by item, which read the entity back and wrote its whole
-/// property map and index entries again for every item.
+/// had been written, and the entity is written once at the end. Same outcome as upstream's
+/// item-by-item `SET`, which read the entity back and wrote its whole property map and index
+/// entries again for every item.
 fn apply_set_properties_run(
     conn: &Connection,
     rec: &mut NamedRecord,
     run: &[Assignment],
 ) -> Result<()> {
-    let [first, rest @ ..] = run else {
+    let Some(first) = run.first() else {
         return Ok(());
     };
-    if rest.is_empty() {
-        return apply_set_property(conn, rec, first);
-    }
     let var = &first.variable;
     let Some(entity) = load_and_refresh(conn, rec, var, "SET")? else {
         return Ok(());
