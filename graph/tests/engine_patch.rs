@@ -13,6 +13,14 @@
 //! It writes a run of `SET` items on one variable once: the tests after those check that each
 //! item still sees the ones before it, that indexes follow the final values, that a clause's
 //! items reach every row in order, and that a failing item leaves nothing.
+//!
+//! It keeps the row shapes (slot schemas) it infers from a cached plan with that plan: a test
+//! runs one query text many times, over different nodes and parameters and across a new index
+//! (a new plan), and checks every answer.
+//!
+//! It no longer looks a relationship's endpoint up again when the statement matched or created
+//! it and cannot delete nodes: the last test checks that a statement that deleted the endpoint
+//! is still refused.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -308,4 +316,92 @@ fn a_failing_item_in_a_run_of_set_items_leaves_the_entity_as_it_was() {
         (row["age"].clone(), row["bad"].clone()),
         (Value::I64(36), Value::Null)
     );
+}
+
+/// `query` with `$name` bound, its rows as (age, friend) pairs sorted.
+fn ages_and_friends(database: &mut Database, query: &str, name: &str) -> Vec<(Value, Value)> {
+    let params = HashMap::from([("name".to_owned(), Value::String(name.to_owned()))]);
+    let transaction = database.read_tx().expect("begin");
+    let records = transaction
+        .query_with_params(query, Some(&params))
+        .expect("query");
+    let mut rows: Vec<(Value, Value)> = records
+        .iter()
+        .map(|record| {
+            let column = |name: &str| record.get(name).cloned().unwrap_or(Value::Null);
+            (column("age"), column("friend"))
+        })
+        .collect();
+    rows.sort_by_key(|row| format!("{row:?}"));
+    rows
+}
+
+#[test]
+fn a_cached_plan_answers_every_execution_and_a_new_index_gets_a_plan_of_its_own() {
+    let (_directory, mut database, mut other) = two_connections();
+    create_person(&mut database, "ada", 36);
+    create_person(&mut database, "bob", 41);
+    database
+        .execute(
+            "MATCH (a:Person {name: 'ada'}), (b:Person {name: 'bob'}) \
+             CREATE (a)-[:KNOWS]->(b), (a)-[:KNOWS]->(:Person {name: 'cy'})",
+        )
+        .expect("link them");
+    let query = "MATCH (p:Person {name: $name}) OPTIONAL MATCH (p)-[:KNOWS]->(f:Person) \
+                 RETURN p.age AS age, f.name AS friend";
+    let ada = vec![
+        (Value::I64(36), Value::String("bob".into())),
+        (Value::I64(36), Value::String("cy".into())),
+    ];
+    let bob = vec![(Value::I64(41), Value::Null)];
+    let cy = vec![(Value::Null, Value::Null)];
+    for round in 0..3 {
+        assert_eq!(ages_and_friends(&mut other, query, "ada"), ada, "round {round}");
+        assert_eq!(ages_and_friends(&mut other, query, "bob"), bob, "round {round}");
+        assert_eq!(ages_and_friends(&mut other, query, "cy"), cy, "round {round}");
+        assert!(
+            ages_and_friends(&mut other, query, "dee").is_empty(),
+            "round {round}"
+        );
+    }
+
+    create_index(&mut database, "name");
+    assert_eq!(
+        ages_and_friends(&mut other, query, "ada"),
+        ada,
+        "through the index"
+    );
+    assert_eq!(ages_and_friends(&mut other, query, "cy"), cy, "through the index");
+    assert_eq!(found_by_name_index(&mut other, "bob"), vec!["bob".to_owned()]);
+}
+
+#[test]
+fn a_relationship_to_a_node_its_own_statement_deleted_is_refused_and_nothing_changes() {
+    let (_directory, mut database, mut other) = two_connections();
+    create_person(&mut database, "ada", 36);
+    create_person(&mut database, "bob", 41);
+
+    let refused = database.execute(
+        "MATCH (a:Person {name: 'ada'}), (b:Person {name: 'bob'}) \
+         DETACH DELETE b CREATE (a)-[:KNOWS]->(b)",
+    );
+    assert!(refused.is_err(), "an edge to a deleted node: {refused:?}");
+
+    let row = only_row(
+        &mut other,
+        "MATCH (p:Person) OPTIONAL MATCH (p)-[k:KNOWS]->() RETURN count(DISTINCT p) AS people, count(k) AS edges",
+    );
+    assert_eq!(
+        (row["people"].clone(), row["edges"].clone()),
+        (Value::I64(2), Value::I64(0))
+    );
+
+    database
+        .execute(
+            "MATCH (a:Person {name: 'ada'}), (b:Person {name: 'bob'}) \
+             CREATE (a)-[:KNOWS]->(b)-[:KNOWS]->(:Person {name: 'cy'})",
+        )
+        .expect("matched and created endpoints");
+    let row = only_row(&mut other, "MATCH ()-[k:KNOWS]->() RETURN count(k) AS edges");
+    assert_eq!(row["edges"], Value::I64(2));
 }

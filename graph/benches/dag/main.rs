@@ -7,7 +7,8 @@
 //! built once (its creation *is* the first measurement). Run it with
 //! `make bench` (`cargo bench -p graph --bench dag`); the graph lives in a temp directory on the
 //! real disk (`RSDK_BENCH_DIR` picks another parent directory), since the engine's
-//! fsync per commit is part of what a creation costs.
+//! fsync per commit is part of what a creation costs. `RSDK_BENCH_CREATIONS_ONLY=N` stops after
+//! the first N creations, for counting instructions under callgrind (`measure::creations_only`).
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -8,7 +8,16 @@ pub(crate) async fn create_all(graph: &Graph, tree: &Tree, report: &mut Report) 
     let mut latencies = Vec::with_capacity(EXPERIMENTS);
     let started = Instant::now();
     let cpu_started = process_cpu_seconds();
+    let only = creations_only();
     for number in 1..=EXPERIMENTS {
+        if Some(number - 1) == only {
+            println!(
+                "stopping after {} creations (RSDK_BENCH_CREATIONS_ONLY), process CPU {:.2} s",
+                number - 1,
+                process_cpu_seconds() - cpu_started
+            );
+            std::process::exit(0);
+        }
         let (full, name, parent) = match tree.parent[number] {
             None => (root_features(), format!("{number}_baseline"), None),
             Some(parent) => {
@@ -67,6 +76,18 @@ pub(crate) async fn create_all(graph: &Graph, tree: &Tree, report: &mut Report) 
         Some(Target::rate(1_000.0)),
     );
     features
+}
+
+/// `RSDK_BENCH_CREATIONS_ONLY=N`: create the first N experiments of the project and stop, for
+/// counting a creation's instructions under `valgrind --tool=callgrind`: the difference between
+/// two such runs (say N = 100 and N = 1,100) divided by the creations between them is the cost of
+/// one, repeatable to a fraction of a percent whatever else the machine does.
+fn creations_only() -> Option<usize> {
+    let text = std::env::var("RSDK_BENCH_CREATIONS_ONLY").ok()?;
+    let count = text.parse().unwrap_or_else(|_| {
+        panic!("RSDK_BENCH_CREATIONS_ONLY must be a number of experiments, got `{text}`")
+    });
+    Some(count)
 }
 
 /// The cached full features equal what the generator meant, so the diffs are the real ones.

@@ -1,9 +1,16 @@
 //! Reading features from the text a user wrote: JSON, or YAML for everything else.
 //!
-//! YAML goes through `serde_yaml_ng::Value` rather than straight into `serde_json::Value`,
-//! because the direct route turns `.nan` and `.inf` into `null` without a word; the detour also
-//! lets merge keys (`<<: *defaults`) apply and gives each refusal the path it concerns.
+//! YAML is read straight into JSON when it holds only what JSON does ([`PlainYaml`]: string
+//! keys, finite numbers, no tags, no merge keys, no repeated keys). Anything else takes the
+//! detour through `serde_yaml_ng::Value`, because serde's own route turns `.nan` and `.inf`
+//! into `null` without a word; the detour lets merge keys (`<<: *defaults`) apply, turns number
+//! and boolean keys into text and gives each refusal the path it concerns. Both routes read the
+//! same parser events, so where the direct one succeeds the detour gives the same value; it
+//! saves the detour's intermediate tree (a third of parsing an experiment's features).
 
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use serde_yaml_ng::Value as YamlValue;
 
@@ -48,7 +55,123 @@ fn parse_json(text: &str) -> Result<Value> {
     })
 }
 
-fn parse_yaml(text: &str) -> Result<Value> {
+pub(super) fn parse_yaml(text: &str) -> Result<Value> {
+    match serde_yaml_ng::from_str::<PlainYaml>(text) {
+        Ok(PlainYaml(Value::Null)) => Ok(Value::Object(Map::new())),
+        Ok(PlainYaml(document @ Value::Object(_))) => Ok(document),
+        // Not plain, not a mapping, or not YAML: the detour says why, or reads it.
+        _ => parse_yaml_through_value(text),
+    }
+}
+
+/// YAML that JSON holds as it is, read without an intermediate tree; deserializing fails at
+/// the first thing that needs [`parse_yaml_through_value`] (see the module's documentation).
+struct PlainYaml(Value);
+
+impl<'de> Deserialize<'de> for PlainYaml {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(PlainVisitor).map(PlainYaml)
+    }
+}
+
+struct PlainVisitor;
+
+impl<'de> Visitor<'de> for PlainVisitor {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("YAML with string keys, finite numbers and no tags")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> std::result::Result<Value, E> {
+        Number::from_f64(value)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("not a finite number"))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, inner: D) -> std::result::Result<Value, D::Error> {
+        inner.deserialize_any(PlainVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> std::result::Result<Value, A::Error> {
+        let mut array = Vec::with_capacity(items.size_hint().unwrap_or(0));
+        while let Some(PlainYaml(item)) = items.next_element()? {
+            array.push(item);
+        }
+        Ok(Value::Array(array))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> std::result::Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(PlainKey(key)) = entries.next_key()? {
+            if key == "<<" {
+                return Err(de::Error::custom("a merge key"));
+            }
+            let PlainYaml(value) = entries.next_value()?;
+            if object.insert(key, value).is_some() {
+                return Err(de::Error::custom("a repeated key"));
+            }
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// A mapping key that is a string in YAML (not a number, boolean, null or collection).
+struct PlainKey(String);
+
+impl<'de> Deserialize<'de> for PlainKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = String;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a string key")
+            }
+
+            fn visit_str<E: de::Error>(self, key: &str) -> std::result::Result<String, E> {
+                Ok(key.to_owned())
+            }
+
+            fn visit_string<E: de::Error>(self, key: String) -> std::result::Result<String, E> {
+                Ok(key)
+            }
+        }
+        deserializer.deserialize_any(KeyVisitor).map(PlainKey)
+    }
+}
+
+/// YAML through `serde_yaml_ng::Value`: merge keys applied, number and boolean keys as text,
+/// and every refusal named with its line or path.
+pub(super) fn parse_yaml_through_value(text: &str) -> Result<Value> {
     let mut document: YamlValue = serde_yaml_ng::from_str(text).map_err(describe_yaml_error)?;
     if document.is_null() {
         return Ok(Value::Object(Map::new()));
@@ -301,6 +424,40 @@ mod tests {
             error_message("outer:\n  1: a\n  \"1\": b\n"),
             "features: key `1` appears twice at `outer`"
         );
+    }
+
+    #[test]
+    fn only_what_needs_the_detour_takes_it() {
+        let direct = |text: &str| {
+            serde_yaml_ng::from_str::<PlainYaml>(text)
+                .ok()
+                .map(|plain| plain.0)
+        };
+        let plain = "a: 1\nb: [-2, 0.5, \"x\", null, true]\nc:\n  d: ~\n  \"1\": e\n";
+        assert_eq!(
+            direct(plain),
+            Some(parse_yaml_through_value(plain).expect("plain YAML parses"))
+        );
+        assert_eq!(
+            direct("refs: &r {a: 1}\nagain: *r\n"),
+            Some(json!({"refs": {"a": 1}, "again": {"a": 1}}))
+        );
+        for needs_the_detour in [
+            "base: &b {lr: 1}\nrun:\n  <<: *b\n",
+            "weights:\n  0: 1.0\n",
+            "true: x\n",
+            "path: !Env HOME\n",
+            "lr: .nan\n",
+            "lr: -.inf\n",
+            "a: 1\na: 2\n",
+            "? [1, 2]\n: x\n",
+        ] {
+            assert_eq!(
+                direct(needs_the_detour),
+                None,
+                "{needs_the_detour:?} is read directly"
+            );
+        }
     }
 
     #[test]

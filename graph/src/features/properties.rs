@@ -51,6 +51,16 @@ fn conflict_paths(preview: &MergePreview) -> Vec<String> {
 
 proptest! {
     #[test]
+    fn yaml_read_directly_is_what_the_detour_reads(tree in features()) {
+        let text = serde_yaml_ng::to_string(&tree).map_err(|error| TestCaseError::fail(error.to_string()))?;
+        let direct = super::parse::parse_yaml(&text).map_err(|error| TestCaseError::fail(error.to_string()))?;
+        let detour = super::parse::parse_yaml_through_value(&text)
+            .map_err(|error| TestCaseError::fail(error.to_string()))?;
+        prop_assert_eq!(&direct, &detour);
+        prop_assert_eq!(direct, tree);
+    }
+
+    #[test]
     fn applying_a_diff_gives_the_target(before in features(), after in features()) {
         let patched = apply(&before, &diff(&before, &after));
         prop_assert_eq!(patched.ok(), Some(after));

@@ -113,7 +113,9 @@ pub fn encode_msgpack(chunk: &Chunk) -> Result<Vec<u8>> {
         wall_time: Vec<f64>,
     }
     let mut metrics: Vec<&str> = Vec::new();
-    let mut index_of: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    // One lookup per point: foldhash, not SipHash.
+    let mut index_of: std::collections::HashMap<&str, u32, foldhash::fast::RandomState> =
+        std::collections::HashMap::default();
     let mut metric = Vec::with_capacity(chunk.points.len());
     for point in &chunk.points {
         let index = match index_of.get(point.metric.as_str()) {

@@ -62,8 +62,9 @@ impl ChunkSeries {
     /// point wins.
     pub fn from_points(points: Vec<Point>) -> ChunkSeries {
         // (step, value, wall_time) per metric in arrival order; names are looked up by &str
-        // so only the first point of each metric allocates.
-        let mut index: HashMap<String, usize> = HashMap::new();
+        // so only the first point of each metric allocates, and hashed with foldhash: one
+        // lookup per point (validation bounds the distinct names).
+        let mut index: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
         let mut arrivals: Vec<Vec<(u64, f64, f64)>> = Vec::new();
         for point in points {
             let slot = match index.get(point.metric.as_str()) {

@@ -399,7 +399,8 @@ impl Database {
     ) -> Result<Vec<NamedRecord>> {
         // Guarantee enough stack for deeply nested or very long queries even
         // on a small thread stack (see `parser::stack_requirement`).
-        let need = crate::cypher::parser::stack_requirement(cypher);
+        // rsdk patch: the requirement of a text parsed before comes from the parse cache.
+        let need = self.parse_cache.stack_requirement(cypher);
         stacker::maybe_grow(need, need, || {
             self.execute_with_params_inner(cypher, params)
         })
@@ -468,7 +469,8 @@ impl Database {
         // each pattern once per query instead of once per row.
         let _regex_scope = eval::RegexCacheScope::enter(&ctx.regex_cache);
         let cacheable = plan_cache::is_plan_cacheable(&stmt);
-        let plan_for = |cookie: i64| -> Result<crate::cypher::ir::LogicalOp> {
+        // rsdk patch: a plan is a `CachedPlan` either way (schemas kept for one execution).
+        let plan_for = |cookie: i64| -> Result<std::sync::Arc<plan_cache::CachedPlan>> {
             if cacheable {
                 let epoch = self.schema_epoch.load(Ordering::Acquire);
                 self.plan_cache
@@ -477,19 +479,20 @@ impl Database {
                     })
             } else {
                 planner::plan_with_procedures(&self.conn, &stmt, &ctx.procedures, params)
+                    .map(|op| std::sync::Arc::new(plan_cache::CachedPlan::new(op)))
             }
         };
         let planned_cookie = plan_cache::schema_cookie(&self.conn)?;
         let mut plan = plan_for(planned_cookie)?;
-        if matches!(stmt, ast::Statement::Explain(_)) {
-            return Ok(crate::cypher::cost::format_explain(&self.conn, &plan));
+        if matches!(*stmt, ast::Statement::Explain(_)) {
+            return Ok(crate::cypher::cost::format_explain(&self.conn, &plan.op));
         }
         let is_ddl = matches!(
-            plan,
+            plan.op,
             crate::cypher::ir::LogicalOp::CreateIndex { .. }
                 | crate::cypher::ir::LogicalOp::DropIndex { .. }
         );
-        let read_only = executor::is_read_only(&plan);
+        let read_only = executor::is_read_only(&plan.op);
         if read_only {
             self.conn.execute_batch("BEGIN DEFERRED")?;
             self.tx_state = TxState::Read;

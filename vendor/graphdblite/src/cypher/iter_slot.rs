@@ -16,6 +16,7 @@ use rusqlite::Connection;
 
 use crate::cypher::ast::{Expr, ExprKind, ReturnItem};
 use crate::cypher::eval::{eval_expr, eval_predicate, expr_to_column_name};
+use crate::cypher::executor::binding_key;
 use crate::cypher::executor::{row_count_within_cap, ExecContext};
 use crate::cypher::ir::LogicalOp;
 use crate::cypher::record::NamedRecord;
@@ -436,14 +437,58 @@ fn expr_has_pattern_subquery(e: &Expr) -> bool {
 /// pre-pass so every subtree's schema agrees on which prop slots to
 /// reserve — without this, a `Scan` deep in the tree wouldn't see that an
 /// upstream `Project` reads `p.name`.
+///
+/// rsdk patch: `schemas` belongs to `plan` ([`SlotSchemas`]).
 pub fn build_slot_iter<'a>(
     conn: &'a Connection,
     plan: &'a LogicalOp,
     ctx: &'a ExecContext,
+    schemas: &SlotSchemas,
 ) -> Result<Box<dyn SlotRecordIter + 'a>> {
-    let mut refs = PropertyRefs::new();
-    collect_property_refs(plan, &mut refs);
-    build_slot_iter_inner(conn, plan, ctx, &refs)
+    let refs = schemas.refs.get_or_init(|| {
+        let mut refs = PropertyRefs::new();
+        collect_property_refs(plan, &mut refs);
+        refs
+    });
+    build_slot_iter_inner(conn, plan, ctx, refs, schemas)
+}
+
+/// rsdk patch: the slot schemas of one plan's operators, each inferred once.
+///
+/// A schema depends only on the operator and on the property references of
+/// the whole plan, and inferring it walks the operator's whole input subtree
+/// (so building the iterators of a plan was quadratic in its depth, and
+/// every execution of a cached plan did it again: 8 % of an rsdk experiment
+/// creation). An instance belongs to one plan and lives beside it in a
+/// [`CachedPlan`](crate::cypher::plan_cache::CachedPlan), which owns both and
+/// never changes the plan, so the operators' addresses it is keyed by stay
+/// valid and keep naming the same operators for as long as it exists.
+#[derive(Default)]
+pub struct SlotSchemas {
+    refs: std::sync::OnceLock<PropertyRefs>,
+    by_operator: std::sync::Mutex<
+        std::collections::HashMap<usize, RecordSchema, foldhash::fast::RandomState>,
+    >,
+}
+
+impl SlotSchemas {
+    /// The output schema of `op`, an operator of this instance's plan.
+    fn of(&self, op: &LogicalOp, refs: &PropertyRefs) -> RecordSchema {
+        let key = op as *const LogicalOp as usize;
+        if let Some(schema) = self
+            .by_operator
+            .lock()
+            .ok()
+            .and_then(|kept| kept.get(&key).cloned())
+        {
+            return schema;
+        }
+        let schema = infer_with_props(op, refs);
+        if let Ok(mut kept) = self.by_operator.lock() {
+            kept.insert(key, schema.clone());
+        }
+        schema
+    }
 }
 
 fn build_slot_iter_inner<'a>(
@@ -451,12 +496,13 @@ fn build_slot_iter_inner<'a>(
     plan: &'a LogicalOp,
     ctx: &'a ExecContext,
     refs: &PropertyRefs,
+    schemas: &SlotSchemas,
 ) -> Result<Box<dyn SlotRecordIter + 'a>> {
     match plan {
         LogicalOp::EmptyRow | LogicalOp::SingleRow => Ok(Box::new(EmptyRowSlotIter::new())),
 
         LogicalOp::Scan { label, alias } => {
-            let schema = infer_with_props(plan, refs);
+            let schema = schemas.of(plan, refs);
             let nodes = node::find_nodes_by_label(conn, label)?;
             let records: Vec<SlotRecord> = nodes
                 .iter()
@@ -472,7 +518,7 @@ fn build_slot_iter_inner<'a>(
             lookups,
             remaining_filters,
         } => {
-            let schema = infer_with_props(plan, refs);
+            let schema = schemas.of(plan, refs);
             let node_ids =
                 crate::cypher::executor::index_lookup_ids(conn, label, index_properties, lookups)?;
             let mut records = Vec::with_capacity(node_ids.len());
@@ -501,7 +547,7 @@ fn build_slot_iter_inner<'a>(
         }
 
         LogicalOp::Filter { input, predicate } => {
-            let input_iter = build_slot_iter_inner(conn, input, ctx, refs)?;
+            let input_iter = build_slot_iter_inner(conn, input, ctx, refs, schemas)?;
             Ok(Box::new(FilterSlotIter {
                 input: input_iter,
                 predicate: predicate.clone(),
@@ -526,8 +572,8 @@ fn build_slot_iter_inner<'a>(
             // we trade per-row materialize/convert for not duplicating
             // ~180 lines of dense traversal logic. Phase 5 re-baseline
             // measures away the conversion overhead.
-            let input_slot_iter = build_slot_iter_inner(conn, input, ctx, refs)?;
-            let output_schema = infer_with_props(plan, refs);
+            let input_slot_iter = build_slot_iter_inner(conn, input, ctx, refs, schemas)?;
+            let output_schema = schemas.of(plan, refs);
             let named_input: Box<dyn crate::cypher::iter::RecordIter + 'a> =
                 Box::new(SlotToNamedAdapter::new(input_slot_iter));
             let prop_filter_values = var_length_prop_filters.clone();
@@ -556,8 +602,8 @@ fn build_slot_iter_inner<'a>(
             group_keys,
             aggregates,
         } => {
-            let input_iter = build_slot_iter_inner(conn, input, ctx, refs)?;
-            let output_schema = infer_with_props(plan, refs);
+            let input_iter = build_slot_iter_inner(conn, input, ctx, refs, schemas)?;
+            let output_schema = schemas.of(plan, refs);
             Ok(Box::new(AggregateSlotIter::new(
                 input_iter,
                 group_keys.clone(),
@@ -568,7 +614,7 @@ fn build_slot_iter_inner<'a>(
         }
 
         LogicalOp::Skip { input, count } => {
-            let input_iter = build_slot_iter_inner(conn, input, ctx, refs)?;
+            let input_iter = build_slot_iter_inner(conn, input, ctx, refs, schemas)?;
             Ok(Box::new(SkipSlotIter {
                 input: input_iter,
                 remaining_to_skip: *count,
@@ -576,7 +622,7 @@ fn build_slot_iter_inner<'a>(
         }
 
         LogicalOp::Limit { input, count } => {
-            let input_iter = build_slot_iter_inner(conn, input, ctx, refs)?;
+            let input_iter = build_slot_iter_inner(conn, input, ctx, refs, schemas)?;
             Ok(Box::new(LimitSlotIter {
                 input: input_iter,
                 remaining: *count,
@@ -584,12 +630,12 @@ fn build_slot_iter_inner<'a>(
         }
 
         LogicalOp::Distinct { input } => {
-            let input_iter = build_slot_iter_inner(conn, input, ctx, refs)?;
+            let input_iter = build_slot_iter_inner(conn, input, ctx, refs, schemas)?;
             Ok(Box::new(DistinctSlotIter::new(input_iter)))
         }
 
         LogicalOp::Sort { input, items } => {
-            let input_iter = build_slot_iter_inner(conn, input, ctx, refs)?;
+            let input_iter = build_slot_iter_inner(conn, input, ctx, refs, schemas)?;
             Ok(Box::new(SortSlotIter::new(
                 input_iter,
                 items.clone(),
@@ -620,14 +666,14 @@ fn build_slot_iter_inner<'a>(
         | LogicalOp::DropIndex { .. } => {
             // Phase 3g.1 / 4.1 bridge — see is_slot_supported comment.
             // Run the whole subtree through `exec()` and adapt to slots.
-            let output_schema = infer_with_props(plan, refs);
+            let output_schema = schemas.of(plan, refs);
             let records = crate::cypher::executor::exec_pub(conn, plan, ctx)?;
             Ok(Box::new(MaterializedSlotIter::new(records, output_schema)))
         }
 
         LogicalOp::Unwind { input, expr, alias } => {
-            let input_iter = build_slot_iter_inner(conn, input, ctx, refs)?;
-            let output_schema = infer_with_props(plan, refs);
+            let input_iter = build_slot_iter_inner(conn, input, ctx, refs, schemas)?;
+            let output_schema = schemas.of(plan, refs);
             Ok(Box::new(UnwindSlotIter::new(
                 input_iter,
                 expr.clone(),
@@ -642,8 +688,8 @@ fn build_slot_iter_inner<'a>(
             items,
             emit_compound,
         } => {
-            let input_iter = build_slot_iter_inner(conn, input, ctx, refs)?;
-            let output_schema = infer_with_props(plan, refs);
+            let input_iter = build_slot_iter_inner(conn, input, ctx, refs, schemas)?;
+            let output_schema = schemas.of(plan, refs);
             Ok(Box::new(ProjectSlotIter::new(
                 input_iter,
                 items.clone(),
@@ -694,15 +740,15 @@ pub fn node_to_slot_record(
     if let Some(s) = schema.slot(alias) {
         rec.set(s, Value::I64(n.id.0 as i64));
     }
-    let id_key = format!("{alias}.__id");
+    let id_key = binding_key(alias, "__id");
     if let Some(s) = schema.slot(&id_key) {
         rec.set(s, Value::I64(n.id.0 as i64));
     }
-    let label_key = format!("{alias}.__label");
+    let label_key = binding_key(alias, "__label");
     if let Some(s) = schema.slot(&label_key) {
         rec.set(s, Value::String(n.labels.join(":")));
     }
-    let labels_key = format!("{alias}.__labels");
+    let labels_key = binding_key(alias, "__labels");
     if let Some(s) = schema.slot(&labels_key) {
         rec.set(
             s,
@@ -710,7 +756,7 @@ pub fn node_to_slot_record(
         );
     }
     for (key, val) in &n.properties {
-        let prop_key = format!("{alias}.{key}");
+        let prop_key = binding_key(alias, key);
         if let Some(s) = schema.slot(&prop_key) {
             rec.set(s, val.clone());
         }

@@ -44,7 +44,11 @@ pub(crate) fn execute_cypher(
     ctx: executor::ExecContext,
     caches: ExecCaches<'_>,
 ) -> Result<Vec<record::NamedRecord>> {
-    let need = parser::stack_requirement(cypher);
+    // rsdk patch: the requirement of a text parsed before comes from the parse cache.
+    let need = match caches.parse {
+        Some(cache) => cache.stack_requirement(cypher),
+        None => parser::stack_requirement(cypher),
+    };
     stacker::maybe_grow(need, need, || {
         execute_cypher_inner(conn, cypher, params, ctx, caches)
     })
@@ -63,7 +67,7 @@ fn execute_cypher_inner(
     }
     let stmt = match caches.parse {
         Some(c) => c.get_or_parse(cypher)?,
-        None => parser::parse(cypher)?,
+        None => std::sync::Arc::new(parser::parse(cypher)?),
     };
     // Params are no longer baked into the AST before planning. The planner
     // sees `ExprKind::Parameter` nodes and treats them as opaque "unknown
@@ -95,12 +99,17 @@ fn execute_cypher_inner(
                 planner::plan_with_procedures(conn, &stmt, &ctx.procedures, params)
             })?
         }
-        _ => planner::plan_with_procedures(conn, &stmt, &ctx.procedures, params)?,
+        // rsdk patch: a plan is a `CachedPlan` either way (schemas kept for one execution).
+        _ => std::sync::Arc::new(plan_cache::CachedPlan::new(
+            planner::plan_with_procedures(conn, &stmt, &ctx.procedures, params)?,
+        )),
     };
-    if matches!(stmt, ast::Statement::Explain(_)) {
-        return Ok(cost::format_explain(conn, &plan));
+    let cached = plan;
+    let plan = &cached.op;
+    if matches!(*stmt, ast::Statement::Explain(_)) {
+        return Ok(cost::format_explain(conn, plan));
     }
-    if ctx.require_read_only && !executor::is_read_only(&plan) {
+    if ctx.require_read_only && !executor::is_read_only(plan) {
         return Err(crate::types::GraphError::Transaction {
             message: "write operations are not permitted inside a read transaction".to_string(),
             hint: Some(
@@ -120,10 +129,10 @@ fn execute_cypher_inner(
     // atomicity). Read-only plans have nothing to undo.
     // rsdk patch: no savepoint inside an all-or-nothing transaction, whose caller rolls the
     // whole transaction back on any failure (`Database::begin_write_all_or_nothing`).
-    let result = if executor::is_read_only(&plan) || !ctx.statement_savepoint {
-        executor::execute_with_ctx(conn, &plan, &ctx)
+    let result = if executor::is_read_only(plan) || !ctx.statement_savepoint {
+        executor::execute_with_ctx(conn, &cached, &ctx)
     } else {
-        run_in_savepoint(conn, || executor::execute_with_ctx(conn, &plan, &ctx))
+        run_in_savepoint(conn, || executor::execute_with_ctx(conn, &cached, &ctx))
     };
     // Bump schema epoch after DDL so that subsequent queries see
     // an invalidated plan cache (matching the behaviour of the Rust API methods

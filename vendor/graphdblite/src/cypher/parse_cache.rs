@@ -42,9 +42,19 @@ pub(crate) struct ParseCache {
 }
 
 struct Inner {
-    map: HashMap<String, Statement>,
+    // rsdk patch: foldhash, not SipHash: every execution looks its text up twice.
+    map: HashMap<String, Entry, foldhash::fast::RandomState>,
     order: VecDeque<String>,
     capacity: usize,
+}
+
+/// rsdk patch: a parsed statement and the stack its text needs
+/// ([`parser::stack_requirement`]), which every execution asks for before it
+/// parses and which scans the whole text (5 % of an rsdk experiment creation,
+/// whose statements carry long comments).
+struct Entry {
+    statement: std::sync::Arc<Statement>,
+    stack_requirement: usize,
 }
 
 impl ParseCache {
@@ -55,7 +65,7 @@ impl ParseCache {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
             inner: Mutex::new(Inner {
-                map: HashMap::with_capacity(capacity),
+                map: HashMap::with_capacity_and_hasher(capacity, Default::default()),
                 order: VecDeque::with_capacity(capacity),
                 capacity,
             }),
@@ -63,15 +73,17 @@ impl ParseCache {
     }
 
     /// Resolve `cypher` to a parsed [`Statement`], reusing a cached result
-    /// when available. Returns a fresh `Statement` (clone of the cached
-    /// entry) so callers can freely walk it for validation without
-    /// affecting subsequent cache hits.
-    pub(crate) fn get_or_parse(&self, cypher: &str) -> Result<Statement> {
+    /// when available.
+    ///
+    /// rsdk patch: the cached statement is shared (`Arc`) rather than copied
+    /// for every execution (callers only read it; the copy and its drop were
+    /// 2 % of an rsdk experiment creation).
+    pub(crate) fn get_or_parse(&self, cypher: &str) -> Result<std::sync::Arc<Statement>> {
         // Fast path: hit. Clone the cached AST under the lock; the parser is
         // never invoked on a hit.
         if let Ok(guard) = self.inner.lock() {
-            if let Some(stmt) = guard.map.get(cypher) {
-                return Ok(stmt.clone());
+            if let Some(entry) = guard.map.get(cypher) {
+                return Ok(std::sync::Arc::clone(&entry.statement));
             }
         }
 
@@ -79,7 +91,7 @@ impl ParseCache {
         // queries don't block each other on the parser. Two concurrent
         // misses on the *same* query string both parse — wasteful but
         // correct, and the second insert is a no-op overwrite.
-        let stmt = parser::parse(cypher)?;
+        let stmt = std::sync::Arc::new(parser::parse(cypher)?);
 
         if let Ok(mut guard) = self.inner.lock() {
             // If a concurrent miss already inserted the same key, prefer the
@@ -91,10 +103,25 @@ impl ParseCache {
                     }
                 }
                 guard.order.push_back(cypher.to_string());
-                guard.map.insert(cypher.to_string(), stmt.clone());
+                let entry = Entry {
+                    statement: std::sync::Arc::clone(&stmt),
+                    stack_requirement: parser::stack_requirement(cypher),
+                };
+                guard.map.insert(cypher.to_string(), entry);
             }
         }
         Ok(stmt)
+    }
+
+    /// rsdk patch: [`parser::stack_requirement`] of `cypher`, from the cache when the
+    /// text was parsed before (the requirement depends on the text alone).
+    pub(crate) fn stack_requirement(&self, cypher: &str) -> usize {
+        if let Ok(guard) = self.inner.lock() {
+            if let Some(entry) = guard.map.get(cypher) {
+                return entry.stack_requirement;
+            }
+        }
+        parser::stack_requirement(cypher)
     }
 
     #[cfg(test)]
@@ -139,6 +166,16 @@ mod tests {
         cache.get_or_parse("MATCH (n:B) RETURN n").unwrap();
         // First entry should have been evicted.
         assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
+    fn stack_requirement_is_the_parsers_before_and_after_caching() {
+        let cache = ParseCache::with_capacity(8);
+        let q = "MATCH (n) WHERE ((n.a + 1) * 2) > 3 RETURN n // a comment";
+        let expected = parser::stack_requirement(q);
+        assert_eq!(cache.stack_requirement(q), expected);
+        cache.get_or_parse(q).unwrap();
+        assert_eq!(cache.stack_requirement(q), expected);
     }
 
     #[test]

@@ -54,9 +54,30 @@ pub(crate) struct PlanCache {
 }
 
 struct Inner {
-    map: HashMap<Key, LogicalOp>,
+    // rsdk patch: foldhash, not SipHash (the key holds the whole query text).
+    map: HashMap<Key, Arc<CachedPlan>, foldhash::fast::RandomState>,
     order: VecDeque<Key>,
     capacity: usize,
+}
+
+/// rsdk patch: a cached plan with what its executions infer from it once
+/// (the slot schemas of its operators, `iter_slot::SlotSchemas`). Handed out
+/// as an `Arc` instead of a deep copy of the plan per execution.
+pub(crate) struct CachedPlan {
+    pub(crate) op: LogicalOp,
+    pub(crate) slot_schemas: crate::cypher::iter_slot::SlotSchemas,
+    /// Whether the plan can delete nodes (`executor::may_delete_nodes`).
+    pub(crate) deletes_nodes: bool,
+}
+
+impl CachedPlan {
+    pub(crate) fn new(op: LogicalOp) -> Self {
+        Self {
+            deletes_nodes: crate::cypher::executor::may_delete_nodes(&op),
+            op,
+            slot_schemas: Default::default(),
+        }
+    }
 }
 
 impl PlanCache {
@@ -67,7 +88,7 @@ impl PlanCache {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
             inner: Mutex::new(Inner {
-                map: HashMap::with_capacity(capacity),
+                map: HashMap::with_capacity_and_hasher(capacity, Default::default()),
                 order: VecDeque::with_capacity(capacity),
                 capacity,
             }),
@@ -84,6 +105,7 @@ impl PlanCache {
         F: FnOnce() -> Result<LogicalOp>,
     {
         self.get_or_plan_with_schema(cypher, epoch, 0, build)
+            .map(|plan| plan.op.clone())
     }
 
     /// Like `get_or_plan`, additionally keyed on the connection's current
@@ -94,7 +116,7 @@ impl PlanCache {
         epoch: u64,
         schema_cookie: i64,
         build: F,
-    ) -> Result<LogicalOp>
+    ) -> Result<Arc<CachedPlan>>
     where
         F: FnOnce() -> Result<LogicalOp>,
     {
@@ -108,14 +130,14 @@ impl PlanCache {
         // is never invoked.
         if let Ok(guard) = self.inner.lock() {
             if let Some(plan) = guard.map.get(&key) {
-                return Ok(plan.clone());
+                return Ok(Arc::clone(plan));
             }
         }
 
         // Miss: plan outside the lock so concurrent misses on different
         // queries don't block on each other. Two concurrent misses on the
         // same key both plan; the later insert is a no-op overwrite.
-        let plan = build()?;
+        let plan = Arc::new(CachedPlan::new(build()?));
 
         if let Ok(mut guard) = self.inner.lock() {
             if !guard.map.contains_key(&key) {
@@ -125,7 +147,7 @@ impl PlanCache {
                     }
                 }
                 guard.order.push_back(key.clone());
-                guard.map.insert(key, plan.clone());
+                guard.map.insert(key, Arc::clone(&plan));
             }
         }
         Ok(plan)

@@ -8,14 +8,15 @@ use crate::types::Value;
 /// ordering in query results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedRecord {
-    pub(crate) fields: IndexMap<String, Value>,
+    // rsdk patch: hashed with foldhash rather than SipHash (PATCHES.md).
+    pub(crate) fields: IndexMap<String, Value, foldhash::fast::RandomState>,
 }
 
 impl NamedRecord {
     /// Create an empty record.
     pub fn new() -> Self {
         Self {
-            fields: IndexMap::new(),
+            fields: IndexMap::default(),
         }
     }
 

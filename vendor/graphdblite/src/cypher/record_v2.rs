@@ -109,7 +109,16 @@ impl Default for Record {
 /// aliases like `"_anon_42"`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordSchema {
-    by_name: HashMap<String, SlotId>,
+    // rsdk patch: shared, so that a schema kept for a cached plan
+    // (`iter_slot::SlotSchemas`) is handed to each execution's iterators
+    // without copying; `add` copies it first if it is shared.
+    slots: std::sync::Arc<Slots>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Slots {
+    // rsdk patch: hashed with foldhash rather than SipHash (PATCHES.md).
+    by_name: HashMap<String, SlotId, foldhash::fast::RandomState>,
     names: Vec<String>,
 }
 
@@ -122,34 +131,37 @@ impl RecordSchema {
     /// Reserve capacity for `n` slots.
     pub fn with_capacity(n: usize) -> Self {
         Self {
-            by_name: HashMap::with_capacity(n),
-            names: Vec::with_capacity(n),
+            slots: std::sync::Arc::new(Slots {
+                by_name: HashMap::with_capacity_and_hasher(n, Default::default()),
+                names: Vec::with_capacity(n),
+            }),
         }
     }
 
     /// Resolve a binding name to its slot, if present.
     pub fn slot(&self, name: &str) -> Option<SlotId> {
-        self.by_name.get(name).copied()
+        self.slots.by_name.get(name).copied()
     }
 
     /// Recover the name of a slot. Panics if `slot` is out of range.
     pub fn name(&self, slot: SlotId) -> &str {
-        &self.names[slot.index()]
+        &self.slots.names[slot.index()]
     }
 
     /// Number of slots in the schema.
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.slots.names.len()
     }
 
     /// True iff the schema has no slots.
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.slots.names.is_empty()
     }
 
     /// Iterate `(slot, name)` pairs in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (SlotId, &str)> {
-        self.names
+        self.slots
+            .names
             .iter()
             .enumerate()
             .map(|(i, n)| (SlotId::from_usize(i), n.as_str()))
@@ -160,18 +172,19 @@ impl RecordSchema {
     /// slot is allocated — duplicate names collapse onto a single slot.
     pub fn add(&mut self, name: impl Into<String>) -> SlotId {
         let name = name.into();
-        if let Some(&slot) = self.by_name.get(&name) {
+        if let Some(&slot) = self.slots.by_name.get(&name) {
             return slot;
         }
-        let slot = SlotId::from_usize(self.names.len());
-        self.by_name.insert(name.clone(), slot);
-        self.names.push(name);
+        let slots = std::sync::Arc::make_mut(&mut self.slots);
+        let slot = SlotId::from_usize(slots.names.len());
+        slots.by_name.insert(name.clone(), slot);
+        slots.names.push(name);
         slot
     }
 
     /// Slice of binding names in slot order.
     pub fn names(&self) -> &[String] {
-        &self.names
+        &self.slots.names
     }
 }
 

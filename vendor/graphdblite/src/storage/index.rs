@@ -330,16 +330,28 @@ pub fn update_indexes_for_label(
         let props_refs: Vec<&str> = info.properties.iter().map(String::as_str).collect();
         let table = composite_index_table_name(label, &props_refs)?;
 
+        let old_key = match old_properties.and_then(|old| collect_values(old, &info.properties)) {
+            Some(old_values) => Some(composite_index_key(&old_values, node_id)?),
+            None => None,
+        };
+        let new_key = match collect_values(new_properties, &info.properties) {
+            Some(new_values) => Some(composite_index_key(&new_values, node_id)?),
+            None => None,
+        };
+        // rsdk patch: an entry whose key stays the same is left as it is.
+        // Deleting and inserting it again wrote two rows and dirtied the index
+        // pages for nothing on every SET of an indexed node's other properties
+        // (rsdk sets a project's counters on every experiment creation and an
+        // experiment's summaries on every metric chunk).
+        if old_key.is_some() && old_key == new_key {
+            continue;
+        }
         // Remove old entry, if any.
-        if let Some(old_props) = old_properties {
-            if let Some(old_values) = collect_values(old_props, &info.properties) {
-                let old_key = composite_index_key(&old_values, node_id)?;
-                kv::delete(conn, &table, &old_key)?;
-            }
+        if let Some(old_key) = old_key {
+            kv::delete(conn, &table, &old_key)?;
         }
         // Insert new entry if all covered properties are present.
-        if let Some(new_values) = collect_values(new_properties, &info.properties) {
-            let new_key = composite_index_key(&new_values, node_id)?;
+        if let Some(new_key) = new_key {
             kv::put(conn, &table, &new_key, &[])?;
         }
     }

@@ -444,16 +444,22 @@ pub(in crate::cypher::executor) fn is_bare_write(plan: &LogicalOp) -> bool {
 /// any plan it supports, falling back transparently to the materialized
 /// named executor for the remaining ops (`MaterializePath`, `ShortestPath`,
 /// `Call`).
+///
+/// rsdk patch: the plan comes as a [`CachedPlan`](crate::cypher::plan_cache::CachedPlan),
+/// which keeps the slot schemas its executions infer.
 pub fn execute_with_ctx(
     conn: &Connection,
-    plan: &LogicalOp,
+    cached: &crate::cypher::plan_cache::CachedPlan,
     ctx: &ExecContext,
 ) -> Result<Vec<NamedRecord>> {
+    let plan = &cached.op;
     use crate::cypher::iter_slot;
 
     validate_traversal_depth(plan, ctx)?;
     let _write_limits =
         write::WriteLimitsScope::enter(ctx.max_property_value_bytes, ctx.max_name_bytes);
+    // rsdk patch: see `write::bound_node_id`.
+    let _deletion = write::NodeDeletionScope::enter(cached.deletes_nodes);
     let _exec_limits = ExecLimitsScope::enter(ctx, is_read_only(plan));
     if !iter_slot::is_slot_supported(plan) {
         let result = exec(conn, plan, ctx)?;
@@ -466,7 +472,7 @@ pub fn execute_with_ctx(
         check_row_limit(&result, ctx)?;
         return Ok(result);
     }
-    let mut iter = iter_slot::build_slot_iter(conn, plan, ctx)?;
+    let mut iter = iter_slot::build_slot_iter(conn, plan, ctx, &cached.slot_schemas)?;
     if is_bare_write(plan) {
         // A write without RETURN has no result rows: drain the iterator to
         // perform the writes, without collecting (or row-capping) its
@@ -525,6 +531,59 @@ pub(crate) fn is_read_only(plan: &LogicalOp) -> bool {
         | LogicalOp::MatchMerge { .. }
         | LogicalOp::CreateIndex { .. }
         | LogicalOp::DropIndex { .. } => false,
+    }
+}
+
+/// rsdk patch: whether running `plan` can delete a node: a `DELETE` anywhere
+/// in it. Every operator is listed, so a new one needs a decision here.
+pub(crate) fn may_delete_nodes(plan: &LogicalOp) -> bool {
+    match plan {
+        LogicalOp::Delete { .. } => true,
+
+        LogicalOp::Scan { .. }
+        | LogicalOp::IndexLookup { .. }
+        | LogicalOp::IdLookup { .. }
+        | LogicalOp::FullTextLookup { .. }
+        | LogicalOp::EmptyRow
+        | LogicalOp::SingleRow
+        | LogicalOp::CreateNode { .. }
+        | LogicalOp::CreateEdge { .. }
+        | LogicalOp::Merge { .. }
+        | LogicalOp::CreateIndex { .. }
+        | LogicalOp::DropIndex { .. } => false,
+
+        LogicalOp::Filter { input, .. }
+        | LogicalOp::Project { input, .. }
+        | LogicalOp::Distinct { input }
+        | LogicalOp::Sort { input, .. }
+        | LogicalOp::Skip { input, .. }
+        | LogicalOp::Limit { input, .. }
+        | LogicalOp::Unwind { input, .. }
+        | LogicalOp::Aggregate { input, .. }
+        | LogicalOp::ShortestPath { input, .. }
+        | LogicalOp::MaterializePath { input, .. }
+        | LogicalOp::Call { input, .. }
+        | LogicalOp::Expand { input, .. }
+        | LogicalOp::SetProperty { input, .. }
+        | LogicalOp::SetLabel { input, .. }
+        | LogicalOp::SetProperties { input, .. }
+        | LogicalOp::Remove { input, .. }
+        | LogicalOp::MatchMerge { input, .. } => may_delete_nodes(input),
+
+        LogicalOp::MatchCreate { input, create_ops } => {
+            may_delete_nodes(input) || create_ops.iter().any(may_delete_nodes)
+        }
+        LogicalOp::CreateSequence { ops } => ops.iter().any(may_delete_nodes),
+
+        LogicalOp::CrossProduct { left, right, .. }
+        | LogicalOp::CorrelatedJoin {
+            input: left, right, ..
+        }
+        | LogicalOp::LeftOuterJoin {
+            input: left, right, ..
+        } => may_delete_nodes(left) || may_delete_nodes(right),
+
+        LogicalOp::Union { inputs, .. } => inputs.iter().any(may_delete_nodes),
     }
 }
 
@@ -858,5 +917,5 @@ pub(crate) use util::agg_col_name as aggregate_column_name;
 pub(in crate::cypher) use util::compare_values_for_sort;
 pub use util::{exec_correlated_exists, exec_correlated_subquery};
 pub(crate) use util::{
-    node_to_record, node_to_record_pub, populate_edge_bindings, resolve_lookup_key,
+    binding_key, node_to_record, node_to_record_pub, populate_edge_bindings, resolve_lookup_key,
 };

@@ -213,19 +213,30 @@ pub(crate) fn node_to_record(n: &crate::types::Node, alias: &str) -> NamedRecord
 pub(crate) fn populate_node_bindings(rec: &mut NamedRecord, n: &crate::types::Node, alias: &str) {
     rec.set(alias.to_string(), Value::I64(n.id.0 as i64));
     for (key, val) in &n.properties {
-        rec.set(format!("{alias}.{key}"), val.clone());
+        rec.set(binding_key(alias, key), val.clone());
     }
     // Store the colon-joined labels for label matching in filters.
     rec.set(
-        format!("{alias}.__label"),
+        binding_key(alias, "__label"),
         Value::String(n.labels.join(":")),
     );
     // Store individual labels as a list for multi-label filtering.
     rec.set(
-        format!("{alias}.__labels"),
+        binding_key(alias, "__labels"),
         Value::List(n.labels.iter().map(|l| Value::String(l.clone())).collect()),
     );
-    rec.set(format!("{alias}.__id"), Value::I64(n.id.0 as i64));
+    rec.set(binding_key(alias, "__id"), Value::I64(n.id.0 as i64));
+}
+
+/// rsdk patch: `alias.key`, the flat binding name of a property or metadata
+/// field, built without the formatting machinery (`format!` was 3 % of an
+/// rsdk experiment creation: a node binding names every property).
+pub(crate) fn binding_key(alias: &str, key: &str) -> String {
+    let mut name = String::with_capacity(alias.len() + 1 + key.len());
+    name.push_str(alias);
+    name.push('.');
+    name.push_str(key);
+    name
 }
 
 /// Fetch a node by ID and populate `rec` with its bindings under `alias`.
@@ -260,12 +271,15 @@ pub(in crate::cypher::executor) fn bind_edge_fields(
     seq: u64,
     properties: &Properties,
 ) {
-    rec.set(format!("{alias}.__src"), Value::I64(src.0 as i64));
-    rec.set(format!("{alias}.__dst"), Value::I64(dst.0 as i64));
-    rec.set(format!("{alias}.__type"), Value::String(label.to_string()));
-    rec.set(format!("{alias}.__edge_seq"), Value::I64(seq as i64));
+    rec.set(binding_key(alias, "__src"), Value::I64(src.0 as i64));
+    rec.set(binding_key(alias, "__dst"), Value::I64(dst.0 as i64));
+    rec.set(
+        binding_key(alias, "__type"),
+        Value::String(label.to_string()),
+    );
+    rec.set(binding_key(alias, "__edge_seq"), Value::I64(seq as i64));
     for (k, v) in properties {
-        rec.set(format!("{alias}.{k}"), v.clone());
+        rec.set(binding_key(alias, k), v.clone());
     }
 }
 

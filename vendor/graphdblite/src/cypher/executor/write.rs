@@ -190,10 +190,45 @@ pub(in crate::cypher::executor) fn bound_node_id(
             .with_code(ErrorCode::InvalidArgumentType))
         }
     };
-    if !node::node_exists(conn, id)? {
+    // rsdk patch: a flat binding names a node this statement matched or created,
+    // so it still exists unless the statement can delete nodes (a lookup per
+    // relationship endpoint, 4 % of an rsdk experiment creation). A node value
+    // may come from anywhere (a parameter) and is always checked.
+    let flat = !matches!(rec.get(var), Some(Value::Node(_)));
+    if (!flat || statement_may_delete_nodes()) && !node::node_exists(conn, id)? {
         return Err(GraphError::NodeNotFound { id, hint: None });
     }
     Ok(id)
+}
+
+thread_local! {
+    /// rsdk patch: whether the statement running on this thread can delete
+    /// nodes ([`NodeDeletionScope`]); outside any statement, assume it can.
+    static MAY_DELETE_NODES: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// rsdk patch: RAII guard that records, for one execution, whether its plan
+/// can delete nodes (`CachedPlan::deletes_nodes`), restoring the previous
+/// value (nested executions) on drop.
+pub(crate) struct NodeDeletionScope {
+    prev: bool,
+}
+
+impl NodeDeletionScope {
+    pub(crate) fn enter(may_delete_nodes: bool) -> Self {
+        let prev = MAY_DELETE_NODES.with(|c| c.replace(may_delete_nodes));
+        Self { prev }
+    }
+}
+
+impl Drop for NodeDeletionScope {
+    fn drop(&mut self) {
+        MAY_DELETE_NODES.with(|c| c.set(self.prev));
+    }
+}
+
+fn statement_may_delete_nodes() -> bool {
+    MAY_DELETE_NODES.with(|c| c.get())
 }
 
 pub(in crate::cypher::executor) fn exec_delete(
