@@ -168,9 +168,10 @@ pub(in crate::cypher::executor) fn bound_node_id(
     var: &str,
     what: &str,
 ) -> Result<NodeId> {
-    let id = match rec.get(var) {
-        Some(Value::I64(id)) if is_node_binding(rec, var) => NodeId(*id as u64),
-        Some(Value::Node(n)) => n.id,
+    // rsdk patch: `flat` tells a flat node binding from a node value (below).
+    let (id, flat) = match rec.get(var) {
+        Some(Value::I64(id)) if is_node_binding(rec, var) => (NodeId(*id as u64), true),
+        Some(Value::Node(n)) => (n.id, false),
         None => return Err(GraphError::semantic(format!("unbound variable: {var}"))),
         Some(Value::Null) => {
             return Err(GraphError::query(
@@ -194,7 +195,6 @@ pub(in crate::cypher::executor) fn bound_node_id(
     // so it still exists unless the statement can delete nodes (a lookup per
     // relationship endpoint, 4 % of an rsdk experiment creation). A node value
     // may come from anywhere (a parameter) and is always checked.
-    let flat = !matches!(rec.get(var), Some(Value::Node(_)));
     if (!flat || statement_may_delete_nodes()) && !node::node_exists(conn, id)? {
         return Err(GraphError::NodeNotFound { id, hint: None });
     }
