@@ -19,8 +19,12 @@
 //! (a new plan), and checks every answer.
 //!
 //! It no longer looks a relationship's endpoint up again when the statement matched or created
-//! it and cannot delete nodes: the last test checks that a statement that deleted the endpoint
-//! is still refused.
+//! it and cannot delete nodes: a test checks that a statement that deleted the endpoint is
+//! still refused.
+//!
+//! A `SET` stores the properties with the labels it read in the same statement, without reading
+//! the node again: the last test adds a label and sets properties in one statement and checks
+//! that the node keeps every label, in label scans and in what a returned node carries.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -404,4 +408,32 @@ fn a_relationship_to_a_node_its_own_statement_deleted_is_refused_and_nothing_cha
         .expect("matched and created endpoints");
     let row = only_row(&mut other, "MATCH ()-[k:KNOWS]->() RETURN count(k) AS edges");
     assert_eq!(row["edges"], Value::I64(2));
+}
+
+#[test]
+fn a_set_after_a_new_label_keeps_every_label_and_returned_nodes_carry_them() {
+    let (_directory, mut database, mut other) = two_connections();
+    database
+        .execute("CREATE (:Person:Admin {name: 'ada', age: 36})")
+        .expect("create a node with two labels");
+
+    database
+        .execute("MATCH (p:Person {name: 'ada'}) SET p:Founder SET p.age = 37, p.role = 'lead'")
+        .expect("a label, then properties, in one statement");
+
+    for label in ["Person", "Admin", "Founder"] {
+        let row = only_row(
+            &mut other,
+            &format!("MATCH (p:{label}) RETURN p.age AS age, p.role AS role, p AS node"),
+        );
+        assert_eq!(row["age"], Value::I64(37), "found by the label {label}");
+        assert_eq!(row["role"], Value::String("lead".into()));
+        let Value::Node(node) = &row["node"] else {
+            panic!("p is returned as a node, got {:?}", row["node"]);
+        };
+        let mut labels = node.labels.clone();
+        labels.sort();
+        assert_eq!(labels, ["Admin", "Founder", "Person"]);
+        assert_eq!(node.properties.get("name"), Some(&Value::String("ada".into())));
+    }
 }

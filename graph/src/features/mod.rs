@@ -15,6 +15,7 @@
 //! [`explain`] reports a `Remove` for every old leaf (`a.x`) and an `Add` for the new one (`a`),
 //! never a single `Replace`: a change is always about one leaf path, present on one side or both.
 
+mod block_yaml;
 mod explain;
 mod merge;
 mod parse;

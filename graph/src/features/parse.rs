@@ -1,6 +1,7 @@
 //! Reading features from the text a user wrote: JSON, or YAML for everything else.
 //!
-//! YAML is read straight into JSON when it holds only what JSON does ([`PlainYaml`]: string
+//! YAML in the subset that configuration files use is read by [`block_yaml`], without libyaml.
+//! Other YAML is read straight into JSON when it holds only what JSON does ([`PlainYaml`]: string
 //! keys, finite numbers, no tags, no merge keys, no repeated keys). Anything else takes the
 //! detour through `serde_yaml_ng::Value`, because serde's own route turns `.nan` and `.inf`
 //! into `null` without a word; the detour lets merge keys (`<<: *defaults`) apply, turns number
@@ -14,6 +15,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use serde_yaml_ng::Value as YamlValue;
 
+use super::block_yaml;
 use super::path::{child_location, describe_location, element_location};
 use super::validate::validate_features;
 use super::{invalid_features, MAX_FEATURES_BYTES};
@@ -55,7 +57,17 @@ fn parse_json(text: &str) -> Result<Value> {
     })
 }
 
+/// YAML through [`block_yaml`] when it is in that reader's subset (most configuration files),
+/// else through libyaml.
 pub(super) fn parse_yaml(text: &str) -> Result<Value> {
+    match block_yaml::read(text) {
+        Some(document) => Ok(document),
+        None => parse_yaml_with_libyaml(text),
+    }
+}
+
+/// YAML through libyaml (serde_yaml_ng): straight into JSON when plain, else the detour.
+pub(super) fn parse_yaml_with_libyaml(text: &str) -> Result<Value> {
     match serde_yaml_ng::from_str::<PlainYaml>(text) {
         Ok(PlainYaml(Value::Null)) => Ok(Value::Object(Map::new())),
         Ok(PlainYaml(document @ Value::Object(_))) => Ok(document),

@@ -6,7 +6,7 @@
 //! them never interleave, and send their statements as one atomic batch. The lock is
 //! per process on the embedded engine (one process by design) and a Redis lease when
 //! replicas share a server engine. On the embedded engine a write can also run its reads and
-//! its batch in one transaction on one blocking thread (`Graph::in_write_transaction`;
+//! its batch in one transaction on one thread that may block (`Graph::in_write_transaction`;
 //! experiment creation does).
 
 mod audit;
@@ -152,11 +152,13 @@ impl Graph {
     /// Runs `work` on a view of this graph whose every query and batch joins one write
     /// transaction, committed when `work` succeeds and rolled back when it fails, where the
     /// engine offers such transactions (the embedded engine). All of `work` then runs on one
-    /// thread of the blocking pool: one hand-off instead of one per query, and reads that see
-    /// the transaction's own writes. Elsewhere `work` runs on this graph as it is (its reads,
-    /// then its atomic batch). The caller holds the write lock, which `work` must not take
-    /// again. The view starts with empty caches, so nothing read inside an uncommitted
-    /// transaction is kept.
+    /// thread, with reads that see the transaction's own writes: on a multi-threaded runtime
+    /// the calling thread itself (`block_in_place` hands the thread's other tasks to another
+    /// thread, so the write starts without waiting for a pool thread to wake up), else a thread
+    /// of the blocking pool. Elsewhere `work` runs on this graph as it is (its reads, then its
+    /// atomic batch). The caller holds the write lock, which `work` must not take again. The
+    /// view starts with empty caches, so nothing read inside an uncommitted transaction is
+    /// kept.
     pub(crate) async fn in_write_transaction<T, F, Fut>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
@@ -171,16 +173,21 @@ impl Graph {
         // blocks only on the engine.
         let runtime = tokio::runtime::Handle::current();
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
+        let flavor = runtime.runtime_flavor();
+        let run = move || {
             let transaction = transactions.begin()?;
             let view = Graph::with_fresh_caches(transaction.clone(), write_lock, statements);
             // An error drops the transaction uncommitted, which rolls it back.
             let value = runtime.block_on(tracing::Instrument::instrument(work(view), span))?;
             transaction.commit()?;
             Ok(value)
-        })
-        .await
-        .map_err(|error| Error::Internal(format!("graph write task failed: {error}")))?
+        };
+        if flavor == tokio::runtime::RuntimeFlavor::MultiThread {
+            return tokio::task::block_in_place(run);
+        }
+        tokio::task::spawn_blocking(run)
+            .await
+            .map_err(|error| Error::Internal(format!("graph write task failed: {error}")))?
     }
 
     /// One of a project's version counters (its values or its DAG version), read with `query`

@@ -986,7 +986,7 @@ impl<'a> SlotRecordIter for ProjectSlotIter<'a> {
 /// raises the error itself.
 fn property_deleted_var(e: &Expr, input_schema: &RecordSchema, input_rec: &SlotRecord) -> bool {
     if let ExprKind::Property(var, _) = &e.kind {
-        let key = format!("{var}.__deleted");
+        let key = crate::cypher::executor::binding_key(var, "__deleted");
         if let Some(slot) = input_schema.slot(&key) {
             return matches!(input_rec.get(slot), Value::Bool(true));
         }
@@ -1018,13 +1018,14 @@ fn eval_project_item(
             // `schema_infer` for `Delete`. When the flag is set, defer to
             // named `eval_expr` (which raises) rather than returning the
             // pre-delete cached value via the fast path.
-            let deleted_key = format!("{var}.__deleted");
+            // rsdk patch: keys built with `binding_key`, not `format!`.
+            let deleted_key = crate::cypher::executor::binding_key(var, "__deleted");
             let is_deleted = input_schema
                 .slot(&deleted_key)
                 .map(|s| matches!(input_rec.get(s), Value::Bool(true)))
                 .unwrap_or(false);
             if !is_deleted {
-                let key = format!("{var}.{prop}");
+                let key = crate::cypher::executor::binding_key(var, prop);
                 if let Some(slot) = input_schema.slot(&key) {
                     return Ok(input_rec.get(slot).clone());
                 }

@@ -37,9 +37,19 @@ fn check_table(table: &str) -> Result<()> {
 
 /// Get a value by key from a KV table. Returns None if not found.
 pub fn get(conn: &rusqlite::Connection, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
-    check_table(table)?;
-    let sql = format!("SELECT value FROM \"{table}\" WHERE key = ?1");
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = match table {
+        // rsdk patch: the SQL of the four fixed tables is a constant, not formatted per call.
+        TABLE_NODES => conn.prepare_cached(r#"SELECT value FROM "nodes" WHERE key = ?1"#)?,
+        TABLE_ADJ_OUT => conn.prepare_cached(r#"SELECT value FROM "adj_out" WHERE key = ?1"#)?,
+        TABLE_ADJ_IN => conn.prepare_cached(r#"SELECT value FROM "adj_in" WHERE key = ?1"#)?,
+        TABLE_EDGE_PROPS => {
+            conn.prepare_cached(r#"SELECT value FROM "edge_props" WHERE key = ?1"#)?
+        }
+        _ => {
+            check_table(table)?;
+            conn.prepare_cached(&format!("SELECT value FROM \"{table}\" WHERE key = ?1"))?
+        }
+    };
     let result = stmt.query_row(params![key], |row| row.get::<_, Vec<u8>>(0));
     match result {
         Ok(value) => Ok(Some(value)),
@@ -50,9 +60,26 @@ pub fn get(conn: &rusqlite::Connection, table: &str, key: &[u8]) -> Result<Optio
 
 /// Put a key-value pair into a KV table (insert or replace).
 pub fn put(conn: &rusqlite::Connection, table: &str, key: &[u8], value: &[u8]) -> Result<()> {
-    check_table(table)?;
-    let sql = format!("INSERT OR REPLACE INTO \"{table}\" (key, value) VALUES (?1, ?2)");
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = match table {
+        // rsdk patch: as in `get`.
+        TABLE_NODES => {
+            conn.prepare_cached(r#"INSERT OR REPLACE INTO "nodes" (key, value) VALUES (?1, ?2)"#)?
+        }
+        TABLE_ADJ_OUT => {
+            conn.prepare_cached(r#"INSERT OR REPLACE INTO "adj_out" (key, value) VALUES (?1, ?2)"#)?
+        }
+        TABLE_ADJ_IN => {
+            conn.prepare_cached(r#"INSERT OR REPLACE INTO "adj_in" (key, value) VALUES (?1, ?2)"#)?
+        }
+        TABLE_EDGE_PROPS => conn.prepare_cached(
+            r#"INSERT OR REPLACE INTO "edge_props" (key, value) VALUES (?1, ?2)"#,
+        )?,
+        _ => {
+            check_table(table)?;
+            let sql = format!("INSERT OR REPLACE INTO \"{table}\" (key, value) VALUES (?1, ?2)");
+            conn.prepare_cached(&sql)?
+        }
+    };
     stmt.execute(params![key, value])?;
     Ok(())
 }

@@ -207,28 +207,34 @@ pub fn add_node_label(conn: &Connection, id: NodeId, label: &str) -> Result<()> 
     Ok(())
 }
 
-/// Replace all properties on an existing node.
-pub fn set_all_node_properties(
+/// The stored form of a node, borrowed: serializes exactly as [`NodeRecord`].
+#[derive(serde::Serialize)]
+struct NodeRecordRef<'a> {
+    labels: &'a [String],
+    properties: &'a Properties,
+}
+
+/// Store `properties` as the whole property set of node `id`, whose stored labels are
+/// `labels` (rsdk patch): for a caller that read the node in the same statement, so neither a
+/// second read for its labels (as the function it replaces did) nor an `INSERT OR REPLACE`,
+/// which deleted and re-inserted the row's entry in the label index, a page written per `SET`.
+pub(crate) fn overwrite_node_properties(
     conn: &Connection,
     id: NodeId,
-    properties: Properties,
+    labels: &[String],
+    properties: &Properties,
 ) -> Result<()> {
-    let data = kv::get(conn, kv::TABLE_NODES, &id.to_be_bytes())?
-        .ok_or(GraphError::NodeNotFound { id, hint: None })?;
-    let mut record: NodeRecord =
-        rmp_serde::from_slice(&data).map_err(|e| GraphError::Serialization {
+    let data = rmp_serde::to_vec(&NodeRecordRef { labels, properties }).map_err(|e| {
+        GraphError::Serialization {
             context: String::new(),
             source: e.to_string(),
             hint: None,
-        })?;
-    record.properties = properties;
-    let new_data = rmp_serde::to_vec(&record).map_err(|e| GraphError::Serialization {
-        context: String::new(),
-        source: e.to_string(),
-        hint: None,
+        }
     })?;
-    let label_col = record.labels.join(":");
-    put_node(conn, &id.to_be_bytes(), &label_col, &new_data)?;
+    let mut stmt = conn.prepare_cached("UPDATE nodes SET value = ?2 WHERE key = ?1")?;
+    if stmt.execute(rusqlite::params![&id.to_be_bytes()[..], data])? == 0 {
+        return Err(GraphError::NodeNotFound { id, hint: None });
+    }
     Ok(())
 }
 

@@ -29,7 +29,8 @@ pub(in crate::cypher::eval) fn format_child_expr(
 pub fn expr_to_column_name(expr: &Expr) -> String {
     match &expr.kind {
         ExprKind::Variable(name) => name.clone(),
-        ExprKind::Property(var, prop) => format!("{var}.{prop}"),
+        // rsdk patch: without the formatting machinery.
+        ExprKind::Property(var, prop) => crate::cypher::executor::binding_key(var, prop),
         ExprKind::FunctionCall {
             name,
             args,

@@ -13,7 +13,7 @@ use crate::types::{NodeId, Result, Value};
 
 use super::read::exec_fulltext_lookup;
 use super::{
-    build_compound_binding, charge_named_rows, check_row_limit, compound_binding_vars,
+    binding_key, build_compound_binding, charge_named_rows, check_row_limit, compound_binding_vars,
     dedup_union_rows, distinct_records, exec, exec_aggregate_over_records, exec_id_lookup,
     exec_index_lookup, exec_scan, expand_all, extend_with_shortest_paths,
     has_duplicate_relationships, materialize_paths, materialized_mark, merge_outer, node_to_record,
@@ -135,7 +135,7 @@ fn left_outer_join_records(
             for alias in optional_aliases {
                 rec.set(alias.clone(), Value::Null);
                 for suffix in &["__id", "__labels", "__src", "__dst", "__type"] {
-                    rec.set(format!("{alias}.{suffix}"), Value::Null);
+                    rec.set(binding_key(alias, suffix), Value::Null);
                 }
             }
             push_capped(&mut results, rec, ctx)?;

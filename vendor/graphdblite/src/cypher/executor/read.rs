@@ -951,25 +951,29 @@ pub(crate) fn build_compound_binding(rec: &dyn RecordView, var: &str) -> Option<
         return Some(val.clone());
     }
 
-    let prefix = format!("{var}.");
+    // rsdk patch: field names built with `binding_key`, and the property
+    // prefix matched without building `var.` (six `format!`s per call).
+    fn property_of<'k>(key: &'k str, var: &str) -> Option<&'k str> {
+        key.strip_prefix(var)
+            .and_then(|rest| rest.strip_prefix('.'))
+    }
 
     // Edge binding: has __src / __dst / __type metadata.
-    let src_key = format!("{var}.__src");
-    let dst_key = format!("{var}.__dst");
-    let type_key = format!("{var}.__type");
-    if let (Some(Value::I64(src)), Some(Value::I64(dst)), Some(Value::String(label))) =
-        (rec.get(&src_key), rec.get(&dst_key), rec.get(&type_key))
-    {
+    if let (Some(Value::I64(src)), Some(Value::I64(dst)), Some(Value::String(label))) = (
+        rec.get(&binding_key(var, "__src")),
+        rec.get(&binding_key(var, "__dst")),
+        rec.get(&binding_key(var, "__type")),
+    ) {
         let src = *src;
         let dst = *dst;
         let label = label.clone();
-        let seq = match rec.get(&format!("{var}.__edge_seq")) {
+        let seq = match rec.get(&binding_key(var, "__edge_seq")) {
             Some(Value::I64(s)) => *s as u64,
             _ => 0,
         };
         let mut properties = Properties::new();
         rec.for_each_field(&mut |key, val| {
-            if let Some(prop) = key.strip_prefix(&prefix) {
+            if let Some(prop) = property_of(key, var) {
                 if !prop.starts_with("__") {
                     properties.insert(prop.to_string(), val.clone());
                 }
@@ -985,16 +989,15 @@ pub(crate) fn build_compound_binding(rec: &dyn RecordView, var: &str) -> Option<
     }
 
     // Node binding: has __id / __label metadata.
-    let id_key = format!("{var}.__id");
-    let label_key = format!("{var}.__label");
-    if let (Some(Value::I64(id)), Some(Value::String(label_str))) =
-        (rec.get(&id_key), rec.get(&label_key))
-    {
+    if let (Some(Value::I64(id)), Some(Value::String(label_str))) = (
+        rec.get(&binding_key(var, "__id")),
+        rec.get(&binding_key(var, "__label")),
+    ) {
         let id = *id;
         let label_str = label_str.clone();
         let mut properties = Properties::new();
         rec.for_each_field(&mut |key, val| {
-            if let Some(prop) = key.strip_prefix(&prefix) {
+            if let Some(prop) = property_of(key, var) {
                 if !prop.starts_with("__") {
                     properties.insert(prop.to_string(), val.clone());
                 }
@@ -1072,7 +1075,7 @@ pub(in crate::cypher::executor) fn exec_project(
                                 // WITH/UNWIND (no accompanying __id metadata)
                                 // and not already emitted as a compound binding.
                                 if !bound_vars.iter().any(|v| v == key) {
-                                    let has_id = rec.get(&format!("{key}.__id")).is_some();
+                                    let has_id = rec.get(&binding_key(key, "__id")).is_some();
                                     if !has_id {
                                         projected.set(key.clone(), val.clone());
                                     }
@@ -1104,12 +1107,12 @@ pub(in crate::cypher::executor) fn exec_project(
                         // Intermediate: carry forward the flat binding shape so
                         // downstream operators can still access `var.prop` and
                         // `var.__id`. Rename prefixes when an alias was given.
-                        let src_prefix = format!("{var}.");
-                        let dst_prefix = format!("{col_name}.");
                         let mut propagated_any = false;
                         for (key, val) in &rec.fields {
-                            if let Some(rest) = key.strip_prefix(&src_prefix) {
-                                projected.set(format!("{dst_prefix}{rest}"), val.clone());
+                            // rsdk patch: matched and renamed without `format!`.
+                            let field = key.strip_prefix(var.as_str());
+                            if let Some(rest) = field.and_then(|rest| rest.strip_prefix('.')) {
+                                projected.set(binding_key(&col_name, rest), val.clone());
                                 propagated_any = true;
                             }
                         }
@@ -1127,16 +1130,14 @@ pub(in crate::cypher::executor) fn exec_project(
                     }
                 }
                 _ => {
-                    let col_name = item
-                        .alias
-                        .clone()
-                        .unwrap_or_else(|| expr_to_column_name(&item.expr));
+                    // rsdk patch: the expression's column name built once.
                     let expr_col = expr_to_column_name(&item.expr);
+                    let col_name = item.alias.clone().unwrap_or_else(|| expr_col.clone());
                     // Check for deleted entity access before any cache lookup.
                     // Property access on a deleted entity must raise an error
                     // even if the value is still in the record.
                     if let ExprKind::Property(var, prop) = &item.expr.kind {
-                        if rec.get(&format!("{var}.__deleted")) == Some(&Value::Bool(true)) {
+                        if rec.get(&binding_key(var, "__deleted")) == Some(&Value::Bool(true)) {
                             return Err(GraphError::Query(
                                 crate::types::QueryError::EntityNotFound {
                                     phase: crate::types::QueryPhase::Runtime,
@@ -1153,7 +1154,7 @@ pub(in crate::cypher::executor) fn exec_project(
                     // Check if the col_name collides with a MATCH variable binding
                     // (which stores raw node IDs). MATCH variables always have
                     // accompanying `var.__id` metadata; aggregate results don't.
-                    let is_match_binding = rec.get(&format!("{col_name}.__id")).is_some();
+                    let is_match_binding = rec.get(&binding_key(&col_name, "__id")).is_some();
                     let val = if !is_match_binding {
                         // First try the expression's natural column name — this
                         // is the key used by the Aggregate operator for group

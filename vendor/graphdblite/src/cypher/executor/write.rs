@@ -337,7 +337,7 @@ pub(in crate::cypher::executor) fn collect_var_entities(
 /// Whether `var` in `rec` is a node binding (flat `I64` id + `__id` marker).
 pub(in crate::cypher::executor) fn is_node_binding(rec: &NamedRecord, var: &str) -> bool {
     matches!(rec.get(var), Some(Value::I64(_)))
-        && matches!(rec.get(&format!("{var}.__id")), Some(Value::I64(_)))
+        && matches!(rec.get(&binding_key(var, "__id")), Some(Value::I64(_)))
 }
 
 fn not_an_entity(what: &str, val: &Value) -> GraphError {
@@ -526,7 +526,8 @@ fn rebind(rec: &mut NamedRecord, var: &str, entity: &Entity) {
 /// Persist `new_props` as the full property set of node `old`, keeping the
 /// secondary and FTS indexes in sync. Returns the node's new state.
 fn write_node_props(conn: &Connection, old: &Node, new_props: Properties) -> Result<Node> {
-    node::set_all_node_properties(conn, old.id, new_props.clone())?;
+    // rsdk patch: `old` was read by this statement (`load_and_refresh`), so its labels stand.
+    node::overwrite_node_properties(conn, old.id, &old.labels, &new_props)?;
     index::update_indexes_for_node(conn, old.id, &old.labels, Some(&old.properties), &new_props)?;
     fts::update_fts_for_node(conn, old.id, &old.labels, Some(&old.properties), &new_props)?;
     Ok(Node {
