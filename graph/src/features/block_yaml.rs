@@ -226,14 +226,14 @@ fn flow_list(text: &str) -> Option<Value> {
 }
 
 /// A plain scalar, resolved as serde_yaml_ng resolves it: null and boolean words, integers,
-/// finite floats, else text. Scalars whose reading needs more of YAML's rules (signs, hex,
+/// finite floats, else text (which here starts with a letter, `_` or `/`, as paths do). Scalars whose reading needs more of YAML's rules (signs, hex,
 /// octal, `.inf`, indicators) are left to the full parser.
 fn plain(text: &str) -> Option<Value> {
     let first = *text.as_bytes().first()?;
     if text.ends_with(':') || find_pair(text, b':', b' ').is_some() {
         return None;
     }
-    if first.is_ascii_alphabetic() || first == b'_' {
+    if first.is_ascii_alphabetic() || first == b'_' || first == b'/' {
         return Some(word_scalar(text).unwrap_or_else(|| Value::String(text.to_owned())));
     }
     if first.is_ascii_digit() || first == b'-' || first == b'.' {
@@ -293,11 +293,12 @@ mod tests {
 
     #[test]
     fn reads_a_configuration_file() {
-        let text = "# a run\noptimizer:\n  name: adamw   # the default\n  lr: 0.0003\n  eps: 1.0e-08\n  betas:\n  - 0.9\n  - 0.999\nmodel:\n  arch: \"vit\"\n  layers: [64, 128, 256]\n  norm: 'layer norm'\n  dropout: -0.5\n  seed: -3\n  tags: []\n  extra: {}\n  url: http://example.org/a#b\n  comment:\nempty:\n";
+        let text = "# a run\noptimizer:\n  name: adamw   # the default\n  lr: 0.0003\n  eps: 1.0e-08\n  betas:\n  - 0.9\n  - 0.999\nmodel:\n  arch: \"vit\"\n  layers: [64, 128, 256]\n  norm: 'layer norm'\n  dropout: -0.5\n  seed: -3\n  tags: []\n  extra: {}\n  url: http://example.org/a#b\n  output: /data/runs/1\n  comment:\nempty:\n";
         let expected = json!({
             "optimizer": {"name": "adamw", "lr": 0.0003, "eps": 1e-8, "betas": [0.9, 0.999]},
             "model": {"arch": "vit", "layers": [64, 128, 256], "norm": "layer norm", "dropout": -0.5,
-                      "seed": -3, "tags": [], "extra": {}, "url": "http://example.org/a#b", "comment": null},
+                      "seed": -3, "tags": [], "extra": {}, "url": "http://example.org/a#b",
+                      "output": "/data/runs/1", "comment": null},
             "empty": null
         });
         assert_eq!(read(text), Some(expected));

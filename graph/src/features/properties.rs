@@ -73,6 +73,7 @@ fn config_key() -> impl Strategy<Value = String> {
 fn config_text() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-z][a-z0-9 _./-]{0,8}[a-z0-9]",
+        "/[a-z0-9_./-]{0,8}",
         prop::sample::select(vec![
             "", "true", "null", "~", "007", "1e3", "-", "a: b", "a #b", "#x", "[1]", "{}", "x:", "- y", "&a",
             ".inf", "0x1F", "+1", " padded "
@@ -164,6 +165,10 @@ fn config_line() -> impl Strategy<Value = String> {
         "http://a",
         "a#b",
         "1_000",
+        "/data/runs",
+        "//x",
+        "/a: b",
+        "/a #b",
         "1.2.3",
         "18446744073709551616",
         "-9223372036854775809",
