@@ -932,6 +932,12 @@ pub(in crate::cypher::executor) fn exec_filter(
     Ok(results)
 }
 
+/// rsdk patch: the `field` of a flat binding name `var.field`, matched
+/// without building the `var.` prefix.
+fn field_of<'k>(key: &'k str, var: &str) -> Option<&'k str> {
+    key.strip_prefix(var)?.strip_prefix('.')
+}
+
 /// Reconstruct a compound `Value::Node` or `Value::Edge` from a variable's
 /// flat bindings in a record. Returns `None` if the variable has no node/edge
 /// metadata (i.e. it's an expression/aggregate result, not a pattern binding).
@@ -952,12 +958,7 @@ pub(crate) fn build_compound_binding(rec: &dyn RecordView, var: &str) -> Option<
     }
 
     // rsdk patch: field names built with `binding_key`, and the property
-    // prefix matched without building `var.` (six `format!`s per call).
-    fn property_of<'k>(key: &'k str, var: &str) -> Option<&'k str> {
-        key.strip_prefix(var)
-            .and_then(|rest| rest.strip_prefix('.'))
-    }
-
+    // prefix matched by `field_of` (six `format!`s per call).
     // Edge binding: has __src / __dst / __type metadata.
     if let (Some(Value::I64(src)), Some(Value::I64(dst)), Some(Value::String(label))) = (
         rec.get(&binding_key(var, "__src")),
@@ -973,7 +974,7 @@ pub(crate) fn build_compound_binding(rec: &dyn RecordView, var: &str) -> Option<
         };
         let mut properties = Properties::new();
         rec.for_each_field(&mut |key, val| {
-            if let Some(prop) = property_of(key, var) {
+            if let Some(prop) = field_of(key, var) {
                 if !prop.starts_with("__") {
                     properties.insert(prop.to_string(), val.clone());
                 }
@@ -997,7 +998,7 @@ pub(crate) fn build_compound_binding(rec: &dyn RecordView, var: &str) -> Option<
         let label_str = label_str.clone();
         let mut properties = Properties::new();
         rec.for_each_field(&mut |key, val| {
-            if let Some(prop) = property_of(key, var) {
+            if let Some(prop) = field_of(key, var) {
                 if !prop.starts_with("__") {
                     properties.insert(prop.to_string(), val.clone());
                 }
@@ -1110,8 +1111,7 @@ pub(in crate::cypher::executor) fn exec_project(
                         let mut propagated_any = false;
                         for (key, val) in &rec.fields {
                             // rsdk patch: matched and renamed without `format!`.
-                            let field = key.strip_prefix(var.as_str());
-                            if let Some(rest) = field.and_then(|rest| rest.strip_prefix('.')) {
+                            if let Some(rest) = field_of(key, var) {
                                 projected.set(binding_key(&col_name, rest), val.clone());
                                 propagated_any = true;
                             }
