@@ -35,17 +35,35 @@ fn check_table(table: &str) -> Result<()> {
     Ok(())
 }
 
+/// rsdk patch: the `get` and `put` SQL of the four fixed tables as constants, so that looking
+/// up their prepared statements formats nothing (index tables, whose names vary, still do).
+fn fixed_table_sql(table: &str) -> Option<[&'static str; 2]> {
+    macro_rules! sql {
+        ($table:literal) => {
+            [
+                concat!("SELECT value FROM \"", $table, "\" WHERE key = ?1"),
+                concat!(
+                    "INSERT OR REPLACE INTO \"",
+                    $table,
+                    "\" (key, value) VALUES (?1, ?2)"
+                ),
+            ]
+        };
+    }
+    match table {
+        TABLE_NODES => Some(sql!("nodes")),
+        TABLE_ADJ_OUT => Some(sql!("adj_out")),
+        TABLE_ADJ_IN => Some(sql!("adj_in")),
+        TABLE_EDGE_PROPS => Some(sql!("edge_props")),
+        _ => None,
+    }
+}
+
 /// Get a value by key from a KV table. Returns None if not found.
 pub fn get(conn: &rusqlite::Connection, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
-    let mut stmt = match table {
-        // rsdk patch: the SQL of the four fixed tables is a constant, not formatted per call.
-        TABLE_NODES => conn.prepare_cached(r#"SELECT value FROM "nodes" WHERE key = ?1"#)?,
-        TABLE_ADJ_OUT => conn.prepare_cached(r#"SELECT value FROM "adj_out" WHERE key = ?1"#)?,
-        TABLE_ADJ_IN => conn.prepare_cached(r#"SELECT value FROM "adj_in" WHERE key = ?1"#)?,
-        TABLE_EDGE_PROPS => {
-            conn.prepare_cached(r#"SELECT value FROM "edge_props" WHERE key = ?1"#)?
-        }
-        _ => {
+    let mut stmt = match fixed_table_sql(table) {
+        Some([select, _]) => conn.prepare_cached(select)?,
+        None => {
             check_table(table)?;
             conn.prepare_cached(&format!("SELECT value FROM \"{table}\" WHERE key = ?1"))?
         }
@@ -60,21 +78,9 @@ pub fn get(conn: &rusqlite::Connection, table: &str, key: &[u8]) -> Result<Optio
 
 /// Put a key-value pair into a KV table (insert or replace).
 pub fn put(conn: &rusqlite::Connection, table: &str, key: &[u8], value: &[u8]) -> Result<()> {
-    let mut stmt = match table {
-        // rsdk patch: as in `get`.
-        TABLE_NODES => {
-            conn.prepare_cached(r#"INSERT OR REPLACE INTO "nodes" (key, value) VALUES (?1, ?2)"#)?
-        }
-        TABLE_ADJ_OUT => {
-            conn.prepare_cached(r#"INSERT OR REPLACE INTO "adj_out" (key, value) VALUES (?1, ?2)"#)?
-        }
-        TABLE_ADJ_IN => {
-            conn.prepare_cached(r#"INSERT OR REPLACE INTO "adj_in" (key, value) VALUES (?1, ?2)"#)?
-        }
-        TABLE_EDGE_PROPS => conn.prepare_cached(
-            r#"INSERT OR REPLACE INTO "edge_props" (key, value) VALUES (?1, ?2)"#,
-        )?,
-        _ => {
+    let mut stmt = match fixed_table_sql(table) {
+        Some([_, insert]) => conn.prepare_cached(insert)?,
+        None => {
             check_table(table)?;
             let sql = format!("INSERT OR REPLACE INTO \"{table}\" (key, value) VALUES (?1, ?2)");
             conn.prepare_cached(&sql)?
@@ -146,6 +152,22 @@ fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_tables_use_the_sql_other_tables_get_formatted() {
+        for table in [TABLE_NODES, TABLE_ADJ_OUT, TABLE_ADJ_IN, TABLE_EDGE_PROPS] {
+            let [select, insert] = fixed_table_sql(table).expect("a fixed table");
+            assert_eq!(
+                select,
+                format!("SELECT value FROM \"{table}\" WHERE key = ?1")
+            );
+            assert_eq!(
+                insert,
+                format!("INSERT OR REPLACE INTO \"{table}\" (key, value) VALUES (?1, ?2)")
+            );
+        }
+        assert_eq!(fixed_table_sql("node_idx$^person$name"), None);
+    }
 
     #[test]
     fn test_prefix_upper_bound() {
