@@ -26,7 +26,7 @@ pub mod value;
 pub use error::{Error, Result};
 pub use service::{
     check_page_size, ArtifactOf, Baseline, ExperimentFeatures, ExperimentPage, ExperimentWithFeatures,
-    FeatureChangeOf, FeatureSet, Graph, HypothesisPage, MergePreviewResult, MetricsTable, ParetoPoint,
-    ProjectSummaries, ProjectValues, TableCell, TableMetric, TableQuery, TableRow, MAX_FILES_PER_COMMIT,
-    MAX_PAGE_SIZE, MAX_SUGGESTION_KEY, MAX_TABLE_METRICS,
+    FeatureChangeOf, FeatureSet, Graph, HypothesisPage, MergePreviewResult, MetricValues, MetricsTable,
+    ParetoPoint, ProjectSummaries, ProjectValues, TableCell, TableMetric, TableQuery, TableRow,
+    MAX_FILES_PER_COMMIT, MAX_PAGE_SIZE, MAX_SUGGESTION_KEY, MAX_TABLE_METRICS,
 };

@@ -162,6 +162,7 @@ queries! {
     METRIC_BACKFILL_LIVE_IN = write "metric/backfill_live_in";
     METRIC_BACKFILL_CHUNK_COUNTERS = write "metric/backfill_chunk_counters";
     METRIC_MEASURED_IN_PROJECT = read "metric/measured_in_project";
+    METRIC_TABLE_IN_PROJECT = read "metric/table_in_project";
     METRIC_MEASURED_CREATE = write "metric/measured_create";
     METRIC_MEASURED_UPDATE = write "metric/measured_update";
     METRIC_MEASURED = read "metric/measured";

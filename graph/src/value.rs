@@ -112,9 +112,14 @@ impl Row {
 
     /// A string column that may be null or absent.
     pub fn opt_string(&self, name: &str) -> Result<Option<String>> {
+        Ok(self.opt_str(name)?.map(str::to_owned))
+    }
+
+    /// [`Row::opt_string`], borrowed.
+    pub fn opt_str(&self, name: &str) -> Result<Option<&str>> {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(Value::String(text)) => Ok(Some(text)),
             Some(other) => Err(Self::wrong_type(name, "a string or null", other)),
         }
     }

@@ -23,8 +23,13 @@
 //! still refused.
 //!
 //! A `SET` stores the properties with the labels it read in the same statement, without reading
-//! the node again: the last test adds a label and sets properties in one statement and checks
-//! that the node keeps every label, in label scans and in what a returned node carries.
+//! the node again: a test adds a label and sets properties in one statement and checks that
+//! the node keeps every label, in label scans and in what a returned node carries.
+//!
+//! A match by index or by label decodes only the properties its query reads from each stored
+//! node: the last test reads nodes carrying large unread properties every way a query can
+//! name a property (returned, filtered on, absent, the whole node, its labels and its property
+//! map) and checks each answer against what was stored.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -435,5 +440,102 @@ fn a_set_after_a_new_label_keeps_every_label_and_returned_nodes_carry_them() {
         labels.sort();
         assert_eq!(labels, ["Admin", "Founder", "Person"]);
         assert_eq!(node.properties.get("name"), Some(&Value::String("ada".into())));
+    }
+}
+
+#[test]
+fn a_match_reading_some_properties_answers_as_if_it_decoded_every_property() {
+    let (_directory, mut database, mut other) = two_connections();
+    create_index(&mut database, "team");
+    for (name, team, age) in [("ada", "core", 36), ("bob", "core", 41), ("cy", "web", 29)] {
+        let params = HashMap::from([
+            ("name".to_owned(), Value::String(name.to_owned())),
+            ("team".to_owned(), Value::String(team.to_owned())),
+            ("age".to_owned(), Value::I64(age)),
+            ("notes".to_owned(), Value::String(format!("{name} ").repeat(400))),
+            (
+                "scores".to_owned(),
+                Value::List(vec![Value::F64(0.5), Value::Null, Value::String("x".into())]),
+            ),
+        ]);
+        database
+            .execute_with_params(
+                "CREATE (:Person:Staff {name: $name, team: $team, age: $age, notes: $notes, \
+                 scores: $scores})",
+                Some(&params),
+            )
+            .expect("create a person");
+    }
+    let rows = |database: &mut Database, query: &str| -> Vec<HashMap<String, Value>> {
+        let mut rows: Vec<_> = database
+            .execute(query)
+            .expect("the query runs")
+            .iter()
+            .map(|record| {
+                record
+                    .iter()
+                    .map(|(name, value)| (name.clone(), value.clone()))
+                    .collect::<HashMap<_, _>>()
+            })
+            .collect();
+        rows.sort_by_key(|row| format!("{:?}", row.get("name")));
+        rows
+    };
+
+    for pattern in ["(p:Person {team: 'core'})", "(p:Staff)"] {
+        let by_index = pattern.contains("team");
+        let found = rows(
+            &mut other,
+            &format!(
+                "MATCH {pattern} WHERE p.age > 30 RETURN p.name AS name, p.scores AS scores, \
+                 p.missing AS missing, labels(p) AS labels"
+            ),
+        );
+        let names: Vec<_> = found.iter().map(|row| row["name"].clone()).collect();
+        assert_eq!(
+            names,
+            [Value::String("ada".into()), Value::String("bob".into())],
+            "{pattern}: filtered on an unreturned property"
+        );
+        for row in &found {
+            assert_eq!(
+                row["scores"],
+                Value::List(vec![Value::F64(0.5), Value::Null, Value::String("x".into())])
+            );
+            assert_eq!(
+                row["missing"],
+                Value::Null,
+                "{pattern}: an absent property is null"
+            );
+            let Value::List(labels) = &row["labels"] else {
+                panic!("labels(p) is a list, got {:?}", row["labels"]);
+            };
+            assert_eq!(labels.len(), 2, "{pattern}: both labels");
+        }
+
+        let whole = rows(
+            &mut other,
+            &format!("MATCH {pattern} RETURN p AS node, properties(p) AS map, p.name AS name"),
+        );
+        assert_eq!(whole.len(), if by_index { 2 } else { 3 }, "{pattern}");
+        for row in &whole {
+            let Value::Node(node) = &row["node"] else {
+                panic!("p is returned as a node, got {:?}", row["node"]);
+            };
+            assert_eq!(node.properties.len(), 5, "{pattern}: the whole node");
+            let name = match &row["name"] {
+                Value::String(name) => name.clone(),
+                other => panic!("a name, got {other:?}"),
+            };
+            assert_eq!(
+                node.properties.get("notes"),
+                Some(&Value::String(format!("{name} ").repeat(400)))
+            );
+            let Value::Map(map) = &row["map"] else {
+                panic!("properties(p) is a map, got {:?}", row["map"]);
+            };
+            assert_eq!(map.len(), 5, "{pattern}: every property in the map");
+            assert_eq!(map.get("age"), node.properties.get("age"));
+        }
     }
 }

@@ -183,7 +183,7 @@ fn run_statement(
     let records = database
         .execute_with_params(query.text, Some(params))
         .map_err(|error| engine_error(query, error))?;
-    records.iter().map(from_engine_record).collect()
+    records.into_iter().map(from_engine_record).collect()
 }
 
 /// An idle reader handle; a fresh one when a panic lost one (its permit came back, the
@@ -238,7 +238,7 @@ impl Executor for EmbeddedEngine {
             let records = transaction
                 .query_with_params(&text, Some(&params))
                 .map_err(generated_error)?;
-            records.iter().map(from_engine_record).collect()
+            records.into_iter().map(from_engine_record).collect()
         })
         .await
     }
@@ -463,23 +463,23 @@ fn to_engine_value(value: Value) -> graphdblite::Value {
     }
 }
 
-fn from_engine_record(record: &graphdblite::Record) -> Result<Row> {
+fn from_engine_record(record: graphdblite::Record) -> Result<Row> {
     record
-        .iter()
-        .map(|(name, value)| Ok((name.clone(), from_engine_value(value)?)))
+        .into_fields()
+        .map(|(name, value)| Ok((name, from_engine_value(value)?)))
         .collect::<Result<BTreeMap<_, _>>>()
         .map(Row)
 }
 
-fn from_engine_value(value: &graphdblite::Value) -> Result<Value> {
+fn from_engine_value(value: graphdblite::Value) -> Result<Value> {
     Ok(match value {
         graphdblite::Value::Null => Value::Null,
-        graphdblite::Value::Bool(flag) => Value::Bool(*flag),
-        graphdblite::Value::I64(number) => Value::Int(*number),
-        graphdblite::Value::F64(number) => Value::Float(*number),
-        graphdblite::Value::String(text) => Value::String(text.clone()),
+        graphdblite::Value::Bool(flag) => Value::Bool(flag),
+        graphdblite::Value::I64(number) => Value::Int(number),
+        graphdblite::Value::F64(number) => Value::Float(number),
+        graphdblite::Value::String(text) => Value::String(text),
         graphdblite::Value::List(items) => {
-            Value::List(items.iter().map(from_engine_value).collect::<Result<_>>()?)
+            Value::List(items.into_iter().map(from_engine_value).collect::<Result<_>>()?)
         }
         other => {
             return Err(Error::Internal(format!(

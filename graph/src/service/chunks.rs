@@ -829,16 +829,7 @@ impl Graph {
     ) -> Result<(ProjectId, i64, Arc<ProjectSummaries>)> {
         let project = self.project(project).await?;
         let version = self.values_version(&project.id).await?;
-        if let Some(snapshot) = self.snapshots.current(&project.id, version) {
-            let summaries: ProjectSummaries = snapshot
-                .experiments
-                .iter()
-                .filter(|(_, values)| !values.summaries.is_empty())
-                .map(|(number, values)| (*number, values.summaries.clone()))
-                .collect();
-            return Ok((project.id, version, Arc::new(summaries)));
-        }
-        if let Some(kept) = self.summaries.current(&project.id, &version) {
+        if let Some(kept) = self.kept_summaries(&project.id, version) {
             return Ok((project.id, version, kept));
         }
         // Read after the version: a change landing meanwhile makes the version newer, so the
@@ -848,15 +839,48 @@ impl Graph {
             .executor
             .execute(&queries::METRIC_MEASURED_IN_PROJECT, params)
             .await?;
+        let summaries = self.keep_summaries(&project.id, version, &rows)?;
+        Ok((project.id, version, summaries))
+    }
+
+    /// The project's summaries as this process holds them for values version `version`.
+    pub(super) fn kept_summaries(
+        &self,
+        project_id: &ProjectId,
+        version: i64,
+    ) -> Option<Arc<ProjectSummaries>> {
+        if let Some(snapshot) = self.snapshots.current(project_id, version) {
+            let summaries: ProjectSummaries = snapshot
+                .experiments
+                .iter()
+                .filter(|(_, values)| !values.summaries.is_empty())
+                .map(|(number, values)| (*number, values.summaries.clone()))
+                .collect();
+            return Some(Arc::new(summaries));
+        }
+        self.summaries.current(project_id, &version)
+    }
+
+    /// The summaries of `rows` (one per experiment, with its `number` and cached `measured`
+    /// summaries, null before its first chunk), kept for values version `version`.
+    pub(super) fn keep_summaries(
+        &self,
+        project_id: &ProjectId,
+        version: i64,
+        rows: &[Row],
+    ) -> Result<Arc<ProjectSummaries>> {
         let mut summaries = ProjectSummaries::new();
-        for row in &rows {
-            let mut measured = cached_summaries(&row.string("measured")?)?;
+        for row in rows {
+            let Some(measured) = row.opt_str("measured")? else {
+                continue;
+            };
+            let mut measured = cached_summaries(measured)?;
             measured.sort_by(|a, b| a.metric.cmp(&b.metric));
             summaries.insert(row.int("number")?, measured.into());
         }
         let summaries = Arc::new(summaries);
-        self.summaries.keep(&project.id, version, summaries.clone());
-        Ok((project.id, version, summaries))
+        self.summaries.keep(project_id, version, summaries.clone());
+        Ok(summaries)
     }
 }
 

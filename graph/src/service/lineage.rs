@@ -14,7 +14,7 @@ use crate::executor::Statement;
 use crate::ids::{ExperimentId, ProjectId};
 use crate::model::{Dag, DagEdge, DagNode, EdgeKind, Experiment, KanbanColumn, Project, Status};
 use crate::queries::{self, Query};
-use crate::value::Params;
+use crate::value::{Params, Row};
 
 /// Kanban reads a whole project; beyond this many experiments it shows the first ones.
 const MAX_KANBAN_EXPERIMENTS: i64 = 50_000;
@@ -268,16 +268,27 @@ impl Graph {
     /// parent edge moves it).
     pub async fn dag(&self, project: &str) -> Result<Dag> {
         let project = self.project(project).await?;
-        let params = Params::new().with("project_id", project.id.as_str());
-        let version = self.project_version(&queries::DAG_VERSION, &project.id).await?;
+        let version = self.dag_version(&project.id).await?;
         if let Some(kept) = self.dags.current(&project.id, &version) {
             return Ok(Dag::clone(&kept));
         }
         // Read after the version: a change landing meanwhile makes the version newer, so the
         // next call reads again.
+        let params = Params::new().with("project_id", project.id.as_str());
         let rows = self.executor.execute(&queries::DAG_NODES, params).await?;
+        self.keep_dag(&project.id, version, &rows)
+    }
+
+    /// The project's DAG version (`project/bump_dag_version`).
+    pub(super) async fn dag_version(&self, project_id: &ProjectId) -> Result<i64> {
+        self.project_version(&queries::DAG_VERSION, project_id).await
+    }
+
+    /// The DAG of `rows` (one per experiment, with the columns of `lineage/dag_nodes`), kept
+    /// for DAG version `version`.
+    pub(super) fn keep_dag(&self, project_id: &ProjectId, version: i64, rows: &[Row]) -> Result<Dag> {
         let mut dag = Dag::default();
-        for row in &rows {
+        for row in rows {
             let number = row.int("number")?;
             if let Some(parent) = row.opt_int("parent_number")? {
                 dag.edges.push(DagEdge {
@@ -302,7 +313,7 @@ impl Graph {
         }
         dag.nodes.sort_by_key(|node| node.number);
         dag.edges.sort_by_key(|edge| (edge.to, edge.from));
-        self.dags.keep(&project.id, version, Arc::new(dag.clone()));
+        self.dags.keep(project_id, version, Arc::new(dag.clone()));
         Ok(dag)
     }
 

@@ -1,7 +1,7 @@
 //! The experiment × metric views: the metrics table (each metric aggregated as configured,
 //! with deltas against the parent and the baseline), trends along the DAG and Pareto fronts.
 //!
-//! Values come from the `MEASURED` summaries (one read for the whole project) and the DAG
+//! MetricValues come from the `MEASURED` summaries (one read for the whole project) and the DAG
 //! view (one read), never from series. A metric an experiment lacks is NaN everywhere, never
 //! 0; a derived metric is its expression over the experiment's other aggregated values.
 //! Improvement respects direction: for a minimised metric a negative delta is better.
@@ -12,9 +12,12 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::metric_expr::Expr;
 use crate::model::metric::{Aggregation, Direction, MeasuredSummary, MetricConfig, MetricSource};
-use crate::model::{DagNode, EdgeKind, Status};
+use crate::model::{Dag, DagNode, EdgeKind, Status};
 
 use super::{Graph, ProjectSummaries};
+use crate::ids::ProjectId;
+use crate::queries;
+use crate::value::Params;
 
 /// The most metrics one table shows.
 pub const MAX_TABLE_METRICS: usize = 100;
@@ -94,11 +97,66 @@ pub struct ParetoPoint {
     pub values: Vec<f64>,
 }
 
-/// Aggregated values of every experiment: number → metric → value.
-type Values = HashMap<i64, HashMap<String, f64>>;
+/// Aggregated values of every experiment, one column per metric (NaN where an experiment has
+/// no value), so that a column's best or a sort reads one array rather than 10,000 maps.
+#[derive(Debug, Default, PartialEq)]
+pub struct MetricValues {
+    /// Experiment number → its row in every column.
+    rows: HashMap<i64, usize>,
+    /// The experiment of each row.
+    numbers: Vec<i64>,
+    columns: HashMap<String, Vec<f64>>,
+}
 
-/// Each project's [`Values`] by values version and metric configuration.
-pub(crate) type ValuesCache = super::chunks::VersionedCache<(i64, String), Values>;
+impl MetricValues {
+    /// The row of experiment `number`, added (NaN in every column) if it had none.
+    fn row(&mut self, number: i64) -> usize {
+        let next = self.numbers.len();
+        let row = *self.rows.entry(number).or_insert(next);
+        if row == next {
+            self.numbers.push(number);
+            for column in self.columns.values_mut() {
+                column.push(f64::NAN);
+            }
+        }
+        row
+    }
+
+    /// Sets `metric` of the experiment in `row`.
+    fn set(&mut self, row: usize, metric: &str, value: f64) {
+        let column = match self.columns.get_mut(metric) {
+            Some(column) => column,
+            None => self
+                .columns
+                .entry(metric.to_owned())
+                .or_insert_with(|| vec![f64::NAN; self.numbers.len()]),
+        };
+        column[row] = value;
+    }
+
+    /// `metric` of experiment `number` (NaN where it has none).
+    fn get(&self, number: i64, metric: &str) -> f64 {
+        match (self.rows.get(&number), self.columns.get(metric)) {
+            (Some(row), Some(column)) => column[*row],
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// (experiment number, metric, value) cells.
+impl FromIterator<(i64, String, f64)> for MetricValues {
+    fn from_iter<I: IntoIterator<Item = (i64, String, f64)>>(cells: I) -> Self {
+        let mut values = MetricValues::default();
+        for (number, metric, value) in cells {
+            let row = values.row(number);
+            values.set(row, &metric, value);
+        }
+        values
+    }
+}
+
+/// Each project's [`MetricValues`] by values version and metric configuration.
+pub(crate) type ValuesCache = super::chunks::VersionedCache<(i64, String), MetricValues>;
 
 /// Every experiment of a project with its aggregated metric values (derived metrics
 /// included): what the runs table, rankings and cross-experiment reasoning read.
@@ -110,14 +168,14 @@ pub struct ProjectValues {
     pub nodes: Vec<DagNode>,
     /// The primary parent of every experiment that has one.
     pub parents: HashMap<i64, i64>,
-    /// number → metric → aggregated value.
-    pub values: Arc<Values>,
+    /// Every experiment's aggregated value of every metric.
+    pub values: Arc<MetricValues>,
 }
 
 impl ProjectValues {
     /// `metric` of experiment `number` (NaN where it has none).
     pub fn value(&self, number: i64, metric: &str) -> f64 {
-        value_of(&self.values, number, metric)
+        self.values.get(number, metric)
     }
 
     /// The column of `metric`, when it was read.
@@ -156,7 +214,7 @@ impl Graph {
             // experiment order among equals.
             let mut keyed: Vec<_> = matching
                 .into_iter()
-                .map(|node| (value_of(&values, node.number, &column.name), node))
+                .map(|node| (values.get(node.number, &column.name), node))
                 .collect();
             keyed.sort_by(|(a, _), (b, _)| better_first(*a, *b, column.direction));
             matching = keyed.into_iter().map(|(_, node)| node).collect();
@@ -255,7 +313,7 @@ impl Graph {
                 name: node.name.clone(),
                 values: columns
                     .iter()
-                    .map(|column| value_of(&values, node.number, &column.name))
+                    .map(|column| values.get(node.number, &column.name))
                     .collect(),
             })
             .filter(|point| point.values.iter().all(|value| !value.is_nan()))
@@ -317,9 +375,7 @@ impl Graph {
                 },
             })
             .collect();
-        // The two large reads run side by side on the engine's reader pool.
-        let (dag, measured) = tokio::join!(self.dag(project), self.versioned_summaries(project));
-        let (dag, (project_id, version, measured)) = (dag?, measured?);
+        let (project_id, dag, version, measured) = self.dag_and_summaries(project).await?;
         let parents: HashMap<i64, i64> = dag
             .edges
             .iter()
@@ -346,20 +402,56 @@ impl Graph {
     }
 }
 
+impl Graph {
+    /// The project's id, DAG, values version and summaries: each as this process keeps it
+    /// while its version holds, and both from one pass over the project's experiments when
+    /// neither does (the first read after a start decoded every experiment twice).
+    async fn dag_and_summaries(&self, project: &str) -> Result<(ProjectId, Dag, i64, Arc<ProjectSummaries>)> {
+        let project = self.project(project).await?;
+        let (dag_version, values_version) =
+            tokio::try_join!(self.dag_version(&project.id), self.values_version(&project.id))?;
+        // Read after the versions: a change landing meanwhile makes a version newer, so the
+        // next call reads again.
+        let kept_dag = self.dags.current(&project.id, &dag_version);
+        let kept_summaries = self.kept_summaries(&project.id, values_version);
+        let (dag, summaries) = match (kept_dag, kept_summaries) {
+            (Some(dag), Some(summaries)) => (Dag::clone(&dag), summaries),
+            (None, None) => {
+                let params = Params::new().with("project_id", project.id.as_str());
+                let rows = self
+                    .executor
+                    .execute(&queries::METRIC_TABLE_IN_PROJECT, params)
+                    .await?;
+                let dag = self.keep_dag(&project.id, dag_version, &rows)?;
+                (dag, self.keep_summaries(&project.id, values_version, &rows)?)
+            }
+            (None, Some(summaries)) => (self.dag(&project.name).await?, summaries),
+            (Some(dag), None) => {
+                let (_, _, summaries) = self.versioned_summaries(&project.name).await?;
+                (Dag::clone(&dag), summaries)
+            }
+        };
+        Ok((project.id, dag, values_version, summaries))
+    }
+}
+
 /// Every experiment's value of every measured and derived metric, by the configuration.
 fn compute_values(
     measured: &ProjectSummaries,
     configured: &BTreeMap<String, MetricConfig>,
     nodes: &[DagNode],
-) -> Result<Values> {
-    let mut values: Values = HashMap::new();
+) -> Result<MetricValues> {
+    let mut values = MetricValues::default();
+    for node in nodes {
+        values.row(node.number);
+    }
     for (number, summaries) in measured.iter() {
-        let row = values.entry(*number).or_default();
+        let row = values.row(*number);
         for summary in summaries.iter() {
             let config = configured.get(&summary.metric);
             let aggregation = config.map_or(Aggregation::Last, |c| c.aggregation);
             let direction = config.map_or(Direction::Minimize, |c| c.direction);
-            row.insert(summary.metric.clone(), aggregate(summary, aggregation, direction));
+            values.set(row, &summary.metric, aggregate(summary, aggregation, direction));
         }
     }
     let derived: Vec<(String, Expr)> = configured
@@ -372,13 +464,13 @@ fn compute_values(
         .collect::<Result<_>>()?;
     if !derived.is_empty() {
         for node in nodes {
-            let row = values.entry(node.number).or_default();
+            let row = values.row(node.number);
             // Derived metrics read logged ones (set_metric_config refuses cycles), so one
             // pass per level of nesting settles them; a few passes cover any sane depth.
             for _ in 0..derived.len() {
                 for (name, expr) in &derived {
-                    let value = expr.eval(&|metric| row.get(metric).copied());
-                    row.insert(name.clone(), value);
+                    let value = expr.eval(&|metric| values.columns.get(metric).map(|column| column[row]));
+                    values.set(row, name, value);
                 }
             }
         }
@@ -396,14 +488,6 @@ pub(super) fn aggregate(summary: &MeasuredSummary, aggregation: Aggregation, dir
             Direction::Maximize => summary.max,
         },
     }
-}
-
-fn value_of(values: &Values, number: i64, metric: &str) -> f64 {
-    values
-        .get(&number)
-        .and_then(|row| row.get(metric))
-        .copied()
-        .unwrap_or(f64::NAN)
 }
 
 /// The pair turned so that larger is better.
@@ -444,12 +528,15 @@ struct Podium {
     second: Option<(i64, f64)>,
 }
 
-fn podium(values: &Values, column: &TableMetric) -> Podium {
+fn podium(values: &MetricValues, column: &TableMetric) -> Podium {
     let mut podium = Podium::default();
-    for (number, row) in values {
-        let Some(value) = row.get(&column.name).copied().filter(|value| !value.is_nan()) else {
+    let Some(cells) = values.columns.get(&column.name) else {
+        return podium;
+    };
+    for (number, value) in values.numbers.iter().zip(cells.iter().copied()) {
+        if value.is_nan() {
             continue;
-        };
+        }
         let beats = |place: Option<(i64, f64)>| {
             place.is_none_or(|(held_by, held)| {
                 improved(value, held, column.direction) == Some(true) || (value == held && *number < held_by)
@@ -485,14 +572,14 @@ fn cell(
     number: i64,
     parent: Option<i64>,
     root: Option<i64>,
-    values: &Values,
+    values: &MetricValues,
     baseline: Baseline,
 ) -> TableCell {
-    let value = value_of(values, number, &column.name);
-    let parent_value = parent.map_or(f64::NAN, |parent| value_of(values, parent, &column.name));
+    let value = values.get(number, &column.name);
+    let parent_value = parent.map_or(f64::NAN, |parent| values.get(parent, &column.name));
     let baseline_value = match baseline {
         Baseline::Root => match root {
-            Some(root) if root != number => value_of(values, root, &column.name),
+            Some(root) if root != number => values.get(root, &column.name),
             _ => f64::NAN,
         },
         Baseline::Best => match best {

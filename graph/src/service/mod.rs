@@ -39,8 +39,8 @@ pub use files::MAX_FILES_PER_COMMIT;
 pub use hypotheses::HypothesisPage;
 pub use knowledge::{ArtifactOf, ExperimentWithFeatures, FeatureChangeOf, MAX_SUGGESTION_KEY};
 pub use metrics_table::{
-    Baseline, MetricsTable, ParetoPoint, ProjectValues, TableCell, TableMetric, TableQuery, TableRow,
-    MAX_TABLE_METRICS,
+    Baseline, MetricValues, MetricsTable, ParetoPoint, ProjectValues, TableCell, TableMetric, TableQuery,
+    TableRow, MAX_TABLE_METRICS,
 };
 
 use std::sync::atomic::AtomicU64;

@@ -76,6 +76,11 @@ pub async fn exercise_metric_queries(graph: &graph::Graph) {
         )
         .await
         .expect("recorded");
+    let summaries = graph
+        .measured_in_project(project)
+        .await
+        .expect("project summaries");
+    assert_eq!(summaries[&first.number][0].last, 1.0);
     graph
         .record_chunk(
             experiment,
@@ -131,10 +136,38 @@ pub async fn exercise_metric_queries(graph: &graph::Graph) {
     );
     graph.chunks(experiment).await.expect("chunks");
     graph.measured(experiment).await.expect("measured");
-    graph
-        .measured_in_project(project)
+    // This process keeps neither the project's DAG nor its summaries of now (later chunks
+    // moved the values version): one read of both.
+    let table = graph
+        .metrics_table(
+            project,
+            graph::TableQuery {
+                metrics: vec!["exercise/loss".into(), "exercise/double".into()],
+                status: None,
+                name_contains: None,
+                baseline: graph::Baseline::Root,
+                sort_by: None,
+                first: 10,
+                offset: 0,
+            },
+        )
         .await
-        .expect("project summaries");
+        .expect("metrics table");
+    let cells: Vec<_> = table
+        .rows
+        .iter()
+        .map(|row| {
+            (
+                row.number,
+                row.cells.iter().map(|cell| cell.value).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [(first.number, vec![0.5, 1.0])],
+        "the compacted summary and the metric derived from it, in the table"
+    );
     graph.project_metrics(project).await.expect("project metrics");
 
     graph

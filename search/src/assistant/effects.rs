@@ -201,7 +201,7 @@ mod tests {
             values: std::sync::Arc::new(
                 pairs
                     .iter()
-                    .map(|(number, _, value)| (*number, [("acc".to_owned(), *value)].into_iter().collect()))
+                    .map(|(number, _, value)| (*number, "acc".to_owned(), *value))
                     .collect(),
             ),
         }

@@ -355,6 +355,12 @@ pub(crate) struct NodeRecord {
     pub properties: Properties,
 }
 
+/// A stored label set alone, in any form [`NodeRecord`] accepts (rsdk patch: for
+/// `storage::node::decode_node_selected`).
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub(crate) struct StoredLabels(#[serde(deserialize_with = "deserialize_labels")] pub Vec<String>);
+
 /// Deserialize labels from either a single string ("A") or a vec (["A", "B"]).
 /// This handles backward compat with the old `label: String` format.
 fn deserialize_labels<'de, D>(deserializer: D) -> std::result::Result<Vec<String>, D::Error>

@@ -503,11 +503,14 @@ fn build_slot_iter_inner<'a>(
 
         LogicalOp::Scan { label, alias } => {
             let schema = schemas.of(plan, refs);
-            let nodes = node::find_nodes_by_label(conn, label)?;
-            let records: Vec<SlotRecord> = nodes
-                .iter()
-                .map(|n| node_to_slot_record(n, alias, &schema))
-                .collect();
+            let slots = NodeSlots::new(alias, &schema);
+            let records = node::scan_node_records(conn, label)?
+                .into_iter()
+                .map(|(id, data)| {
+                    let n = node::decode_node_selected(&data, &|key| slots.property(key))?;
+                    Ok(slots.record(id, n))
+                })
+                .collect::<Result<Vec<SlotRecord>>>()?;
             Ok(Box::new(VecSlotIter::new(records, schema)))
         }
 
@@ -521,15 +524,17 @@ fn build_slot_iter_inner<'a>(
             let schema = schemas.of(plan, refs);
             let node_ids =
                 crate::cypher::executor::index_lookup_ids(conn, label, index_properties, lookups)?;
+            let slots = NodeSlots::new(alias, &schema);
             let mut records = Vec::with_capacity(node_ids.len());
             for id in node_ids {
-                let n = node::get_node(conn, id)?;
+                let n = node::get_node_selected(conn, id, &|key| slots.property(key))?
+                    .ok_or(crate::types::GraphError::NodeNotFound { id, hint: None })?;
                 // Only emit nodes that carry the queried label (mirrors
                 // `exec_index_lookup`).
                 if !label.is_empty() && !n.labels.iter().any(|l| l == label) {
                     continue;
                 }
-                records.push(node_to_slot_record(&n, alias, &schema));
+                records.push(slots.record(id, n));
             }
             let base: Box<dyn SlotRecordIter + 'a> = Box::new(VecSlotIter::new(records, schema));
             // When the planner attached a residual predicate (multi-prop
@@ -726,42 +731,66 @@ pub fn materialize_named(schema: &RecordSchema, rec: &SlotRecord) -> NamedRecord
     nr
 }
 
-/// Materialize a `Node` into a slot record using `schema`. Bindings absent
-/// from the schema are silently dropped — the schema declares which keys
-/// downstream operators may read, so unreferenced fields cost nothing.
-pub fn node_to_slot_record(
-    n: &crate::types::Node,
-    alias: &str,
-    schema: &RecordSchema,
-) -> SlotRecord {
-    debug_assert!(n.id.0 <= i64::MAX as u64, "NodeId exceeds i64::MAX");
-    let mut rec = SlotRecord::with_capacity(schema.len());
+/// Where a node pattern's bindings go in the records of a schema (rsdk patch): its id, label
+/// metadata and the slot of each property the plan reads. A record is built from the node's
+/// picked properties alone ([`node::get_node_selected`]), each moved into its slot; building
+/// it from the whole node decoded, named and cloned every property.
+struct NodeSlots {
+    size: usize,
+    id: [Option<SlotId>; 2],
+    label: Option<SlotId>,
+    labels: Option<SlotId>,
+    /// (property name, slot), for every slot named `alias.<property>`.
+    properties: Vec<(String, SlotId)>,
+}
 
-    if let Some(s) = schema.slot(alias) {
-        rec.set(s, Value::I64(n.id.0 as i64));
-    }
-    let id_key = binding_key(alias, "__id");
-    if let Some(s) = schema.slot(&id_key) {
-        rec.set(s, Value::I64(n.id.0 as i64));
-    }
-    let label_key = binding_key(alias, "__label");
-    if let Some(s) = schema.slot(&label_key) {
-        rec.set(s, Value::String(n.labels.join(":")));
-    }
-    let labels_key = binding_key(alias, "__labels");
-    if let Some(s) = schema.slot(&labels_key) {
-        rec.set(
-            s,
-            Value::List(n.labels.iter().map(|l| Value::String(l.clone())).collect()),
-        );
-    }
-    for (key, val) in &n.properties {
-        let prop_key = binding_key(alias, key);
-        if let Some(s) = schema.slot(&prop_key) {
-            rec.set(s, val.clone());
+impl NodeSlots {
+    fn new(alias: &str, schema: &RecordSchema) -> Self {
+        let prefix = binding_key(alias, "");
+        let properties = (0..schema.len())
+            .map(SlotId::from_usize)
+            .filter_map(|slot| {
+                let key = schema.name(slot).strip_prefix(prefix.as_str())?;
+                Some((key.to_owned(), slot))
+            })
+            .collect();
+        Self {
+            size: schema.len(),
+            id: [schema.slot(alias), schema.slot(&binding_key(alias, "__id"))],
+            label: schema.slot(&binding_key(alias, "__label")),
+            labels: schema.slot(&binding_key(alias, "__labels")),
+            properties,
         }
     }
-    rec
+
+    /// The slot of stored property `key`, when the plan reads it.
+    fn property(&self, key: &str) -> Option<SlotId> {
+        self.properties
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, slot)| *slot)
+    }
+
+    /// The record of node `id`, whose properties were picked by [`NodeSlots::property`].
+    fn record(&self, id: NodeId, n: node::SelectedNode<SlotId>) -> SlotRecord {
+        debug_assert!(id.0 <= i64::MAX as u64, "NodeId exceeds i64::MAX");
+        let mut rec = SlotRecord::with_capacity(self.size);
+        for slot in self.id.into_iter().flatten() {
+            rec.set(slot, Value::I64(id.0 as i64));
+        }
+        if let Some(slot) = self.label {
+            rec.set(slot, Value::String(n.labels.join(":")));
+        }
+        if let Some(slot) = self.labels {
+            let labels = n.labels.into_iter().map(Value::String).collect();
+            rec.set(slot, Value::List(labels));
+        }
+        // After the metadata, as before: a stored property named `__id` wins its slot.
+        for (slot, value) in n.properties {
+            rec.set(slot, value);
+        }
+        rec
+    }
 }
 
 // ---------------------------------------------------------------------------

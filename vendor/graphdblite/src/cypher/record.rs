@@ -50,6 +50,12 @@ impl NamedRecord {
         self.fields.iter()
     }
 
+    /// The `(name, value)` pairs in column order, moved out (rsdk patch: a caller converting
+    /// rows to its own types copied every string of every row).
+    pub fn into_fields(self) -> impl Iterator<Item = (String, Value)> {
+        self.fields.into_iter()
+    }
+
     /// Iterate column names in column order.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.fields.keys()

@@ -61,19 +61,47 @@ fn fixed_table_sql(table: &str) -> Option<[&'static str; 2]> {
 
 /// Get a value by key from a KV table. Returns None if not found.
 pub fn get(conn: &rusqlite::Connection, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
-    let mut stmt = match fixed_table_sql(table) {
-        Some([select, _]) => conn.prepare_cached(select)?,
-        None => {
-            check_table(table)?;
-            conn.prepare_cached(&format!("SELECT value FROM \"{table}\" WHERE key = ?1"))?
-        }
-    };
-    let result = stmt.query_row(params![key], |row| row.get::<_, Vec<u8>>(0));
+    let result =
+        select_statement(conn, table)?.query_row(params![key], |row| row.get::<_, Vec<u8>>(0));
     match result {
         Ok(value) => Ok(Some(value)),
         Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `read` of the value of `key` in a KV table, borrowed from SQLite's row rather than copied
+/// out first (rsdk patch: a reader decoding a part of each of many node records copied every
+/// record whole). `None` if not found.
+pub fn read_with<T>(
+    conn: &rusqlite::Connection,
+    table: &str,
+    key: &[u8],
+    read: impl FnOnce(&[u8]) -> Result<T>,
+) -> Result<Option<T>> {
+    let mut stmt = select_statement(conn, table)?;
+    let mut rows = stmt.query(params![key])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let value = row.get_ref(0)?.as_blob().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(error))
+    })?;
+    read(value).map(Some)
+}
+
+/// The prepared `SELECT` of a value by key in `table`.
+fn select_statement<'c>(
+    conn: &'c rusqlite::Connection,
+    table: &str,
+) -> Result<rusqlite::CachedStatement<'c>> {
+    Ok(match fixed_table_sql(table) {
+        Some([select, _]) => conn.prepare_cached(select)?,
+        None => {
+            check_table(table)?;
+            conn.prepare_cached(&format!("SELECT value FROM \"{table}\" WHERE key = ?1"))?
+        }
+    })
 }
 
 /// Put a key-value pair into a KV table (insert or replace).
