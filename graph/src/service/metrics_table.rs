@@ -1,7 +1,7 @@
 //! The experiment × metric views: the metrics table (each metric aggregated as configured,
 //! with deltas against the parent and the baseline), trends along the DAG and Pareto fronts.
 //!
-//! MetricValues come from the `MEASURED` summaries (one read for the whole project) and the DAG
+//! Values come from the `MEASURED` summaries (one read for the whole project) and the DAG
 //! view (one read), never from series. A metric an experiment lacks is NaN everywhere, never
 //! 0; a derived metric is its expression over the experiment's other aggregated values.
 //! Improvement respects direction: for a minimised metric a negative delta is better.
@@ -400,9 +400,7 @@ impl Graph {
             values,
         })
     }
-}
 
-impl Graph {
     /// The project's id, DAG, values version and summaries: each as this process keeps it
     /// while its version holds, and both from one pass over the project's experiments when
     /// neither does (the first read after a start decoded every experiment twice).
