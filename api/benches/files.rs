@@ -1,5 +1,5 @@
 //! The experiment-files benchmark of issue 6: the real server in-process on the embedded
-//! default (graphdblite and a local blob store in a temp dir, mimalloc as in `rsdk serve`),
+//! default (graphdblite and a local blob store in a temp dir, mimalloc tuned as in `rsdk serve`),
 //! driven over loopback by one reqwest client on the same 2 cores, so every figure is client
 //! and server together.
 //!

@@ -1,5 +1,5 @@
 //! The metrics benchmark of the issue: the real server in-process on the embedded default
-//! (graphdblite and a local blob store in a temp dir, mimalloc as in `rsdk serve`), driven
+//! (graphdblite and a local blob store in a temp dir, mimalloc tuned as in `rsdk serve`), driven
 //! over loopback by reqwest clients on the same 2 cores, so every figure is client and
 //! server together.
 //!

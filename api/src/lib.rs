@@ -1,5 +1,6 @@
 //! The rsdk server: GraphQL over axum on top of the `graph` domain service.
 
+pub mod allocator;
 pub mod auth;
 pub mod blobs;
 pub mod code;

@@ -12,41 +12,6 @@ use graph::engine::GraphUrl;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `purge_delay` option (`mi_option_purge_delay` in mimalloc.h).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-/// mimalloc's `allow_thp` option (`mi_option_allow_thp` in mimalloc.h).
-const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
-
-/// Sets mimalloc's options for a long-running server, each unless its `MIMALLOC_*` environment
-/// variable sets it (mimalloc reads those at load, before `main`):
-/// - `MIMALLOC_PURGE_DELAY=0`: memory a burst freed (a compaction, a large read) goes back to
-///   the system at once. By default mimalloc waits, and a thread that then goes idle (most of
-///   tokio's blocking pool) never gets round to it: the soak's resident memory stayed at its
-///   peak (640 MiB at 150 s, 371 MiB once idle) instead of following the working set (346 MiB
-///   peak, 261 MiB idle with the option), at no cost to acknowledgement latency.
-/// - `MIMALLOC_ALLOW_THP=0`: no transparent huge pages. With them (Linux's `madvise` mode, which
-///   mimalloc opts into) memory is committed and purged 2 MiB at a time, so a huge page that
-///   holds one live object stays resident: without them the 10-minute soak's peak fell from
-///   365 to 233 MiB and its last minute's median from 311 to 217 MiB (bench/RESULTS.md, tenth
-///   session). The process flag covers what mimalloc mapped before `main`.
-#[allow(unsafe_code)]
-fn tune_allocator() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: called first thing in `main`, before any other thread exists (options are
-        // not thread-safe); 15 is the option's number in the mimalloc (v3) that
-        // libmimalloc-sys builds.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
-    }
-    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
-        // SAFETY: as above; 43 is `allow_thp`'s number there.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0) };
-        #[cfg(target_os = "linux")]
-        if let Err(error) = rustix::thread::disable_transparent_huge_pages(true) {
-            eprintln!("rsdk: cannot turn transparent huge pages off ({error}); memory use may be higher");
-        }
-    }
-}
-
 /// rsdk — a research-native experiment platform.
 #[derive(Debug, Parser)]
 #[command(name = "rsdk", version, about, long_about = None)]
@@ -104,7 +69,7 @@ async fn shutdown_signal() {
 }
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
-    tune_allocator();
+    api::allocator::tune();
     match Cli::parse().command {
         // The client commands are blocking and need no runtime.
         Command::Client(command) => Ok(sdk::cli::run_command(command)),

@@ -15,8 +15,10 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 
 /// Runs a benchmark to completion on a runtime with two worker threads, as on the 2 cores
-/// the figures are for.
+/// the figures are for, with the allocator tuned as `rsdk serve` tunes it (for the benchmarks
+/// that run the server in-process).
 pub fn run_on_two_workers(benchmark: impl Future<Output = ()>) {
+    api::allocator::tune();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
