@@ -402,8 +402,9 @@ impl Graph {
     }
 
     /// The project's id, DAG, values version and summaries: each as this process keeps it
-    /// while its version holds, and both from one pass over the project's experiments when
-    /// neither does (the first read after a start decoded every experiment twice).
+    /// while its version holds, what is not kept from one query against the versions read here,
+    /// and both from one pass over the project's experiments when neither is kept (the first
+    /// read after a start decoded every experiment twice).
     async fn dag_and_summaries(&self, project: &str) -> Result<(ProjectId, Dag, i64, Arc<ProjectSummaries>)> {
         let project = self.project(project).await?;
         let (dag_version, values_version) =
@@ -412,22 +413,27 @@ impl Graph {
         // next call reads again.
         let kept_dag = self.dags.current(&project.id, &dag_version);
         let kept_summaries = self.kept_summaries(&project.id, values_version);
-        let (dag, summaries) = match (kept_dag, kept_summaries) {
-            (Some(dag), Some(summaries)) => (Dag::clone(&dag), summaries),
-            (None, None) => {
+        // One query reads whatever is not kept (the versions above are the ones it is kept for).
+        let query = match (&kept_dag, &kept_summaries) {
+            (Some(_), Some(_)) => None,
+            (None, None) => Some(&queries::METRIC_TABLE_IN_PROJECT),
+            (None, Some(_)) => Some(&queries::DAG_NODES),
+            (Some(_), None) => Some(&queries::METRIC_MEASURED_IN_PROJECT),
+        };
+        let rows = match query {
+            Some(query) => {
                 let params = Params::new().with("project_id", project.id.as_str());
-                let rows = self
-                    .executor
-                    .execute(&queries::METRIC_TABLE_IN_PROJECT, params)
-                    .await?;
-                let dag = self.keep_dag(&project.id, dag_version, &rows)?;
-                (dag, self.keep_summaries(&project.id, values_version, &rows)?)
+                self.executor.execute(query, params).await?
             }
-            (None, Some(summaries)) => (self.dag(&project.name).await?, summaries),
-            (Some(dag), None) => {
-                let (_, _, summaries) = self.versioned_summaries(&project.name).await?;
-                (Dag::clone(&dag), summaries)
-            }
+            None => Vec::new(),
+        };
+        let dag = match kept_dag {
+            Some(dag) => Dag::clone(&dag),
+            None => self.keep_dag(&project.id, dag_version, &rows)?,
+        };
+        let summaries = match kept_summaries {
+            Some(summaries) => summaries,
+            None => self.keep_summaries(&project.id, values_version, &rows)?,
         };
         Ok((project.id, dag, values_version, summaries))
     }
